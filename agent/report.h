@@ -1,0 +1,17 @@
+/* report: how `test` shows its results to a person: the live progress line, the table per class
+ * and direction, and the verdict with its reasons. Writes to the FILE it is given; no state. */
+#ifndef VR_REPORT_H
+#define VR_REPORT_H
+
+#include <stdio.h>
+
+#include "session.h"
+
+/* One line, rewritten in place with \r (the caller only calls it on a terminal). */
+void vr_report_progress(FILE *f, const struct vr_session_progress *p);
+/* Erases the progress line. */
+void vr_report_progress_clear(FILE *f);
+void vr_report_table(FILE *f, const struct vr_session_config *cfg,
+                     const struct vr_session_result *res);
+
+#endif

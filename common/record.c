@@ -1,0 +1,639 @@
+#include "record.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "profile.h"
+
+#define NS_PER_S  1000000000ull
+#define NS_PER_MS 1000000ull
+
+/* Decimals kept in JSON: enough for the thresholds (reorder 0.01 %), few enough to read. */
+#define DEC_MS  3
+#define DEC_PCT 3
+#define DEC_MOS 2
+
+static const char *const quantile_names[6] = {"min", "mean", "p50", "p95", "p99", "max"};
+static const char *const ecn_names[4] = {"not_ect", "ect1", "ect0", "ce"};
+
+double vr_record_dscp_preserved_pct(const uint64_t counts[64], int dscp)
+{
+    uint64_t total = 0;
+    for (int i = 0; i < 64; i++)
+        total += counts[i];
+    if (total == 0)
+        return -1.0;
+    if (dscp < 0 || dscp > 63)
+        return 0.0;
+    return (double)counts[dscp] * 100.0 / (double)total;
+}
+
+int vr_record_dscp_top_other(const uint64_t counts[64], int dscp)
+{
+    int best = -1;
+    for (int i = 0; i < 64; i++) {
+        /* strict > keeps the lowest DSCP on ties, so the answer does not depend on luck */
+        if (i != dscp && counts[i] > 0 && (best < 0 || counts[i] > counts[best]))
+            best = i;
+    }
+    return best;
+}
+
+const char *vr_level_name(enum vr_level l)
+{
+    switch (l) {
+    case VR_LEVEL_PASS:
+        return "pass";
+    case VR_LEVEL_WARN:
+        return "warn";
+    case VR_LEVEL_FAIL:
+        return "fail";
+    }
+    return "fail";
+}
+
+/* ---- RFC 3339 ------------------------------------------------------------------------------ */
+
+void vr_format_rfc3339(uint64_t wall_ns, char *buf, size_t len)
+{
+    if (buf == NULL || len == 0)
+        return;
+    time_t secs = (time_t)(wall_ns / NS_PER_S);
+    unsigned ms = (unsigned)((wall_ns % NS_PER_S) / NS_PER_MS);
+    struct tm tm;
+    if (gmtime_r(&secs, &tm) == NULL) {
+        buf[0] = '\0';
+        return;
+    }
+    snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+}
+
+static bool is_leap(int64_t y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int days_in_month(int64_t y, int m)
+{
+    static const int dim[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return m == 2 && is_leap(y) ? 29 : dim[m - 1];
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant, "days_from_civil"). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* Reads exactly n decimal digits at *p. */
+static bool read_digits(const char **p, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        char c = (*p)[i];
+        if (c < '0' || c > '9')
+            return false;
+        v = v * 10 + (c - '0');
+    }
+    *p += n;
+    *out = v;
+    return true;
+}
+
+static bool expect_char(const char **p, char c)
+{
+    if (**p != c)
+        return false;
+    (*p)++;
+    return true;
+}
+
+int vr_parse_rfc3339(const char *s, uint64_t *wall_ns)
+{
+    int y, mo, d, h, mi, sec;
+    const char *p = s;
+    if (s == NULL)
+        return VR_EINVAL;
+    if (!read_digits(&p, 4, &y) || !expect_char(&p, '-') || !read_digits(&p, 2, &mo) ||
+        !expect_char(&p, '-') || !read_digits(&p, 2, &d) || !expect_char(&p, 'T') ||
+        !read_digits(&p, 2, &h) || !expect_char(&p, ':') || !read_digits(&p, 2, &mi) ||
+        !expect_char(&p, ':') || !read_digits(&p, 2, &sec))
+        return VR_EINVAL;
+    uint64_t frac_ns = 0;
+    if (*p == '.') {
+        p++;
+        int ndigits = 0;
+        uint64_t scale = NS_PER_S / 10;
+        while (*p >= '0' && *p <= '9') {
+            /* digits past the nanosecond are valid RFC 3339 but below our resolution */
+            frac_ns += (uint64_t)(*p - '0') * scale;
+            scale /= 10;
+            ndigits++;
+            p++;
+        }
+        if (ndigits == 0)
+            return VR_EINVAL;
+    }
+    if (!expect_char(&p, 'Z') || *p != '\0')
+        return VR_EINVAL;
+    /* Unix time has no leap second (:60); wall_ns is unsigned, so nothing before 1970 */
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 ||
+        sec > 59)
+        return VR_EINVAL;
+    int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+    if ((uint64_t)secs > (UINT64_MAX - frac_ns) / NS_PER_S)
+        return VR_EINVAL; /* past 2554-07-21, the end of uint64 nanoseconds */
+    *wall_ns = (uint64_t)secs * NS_PER_S + frac_ns;
+    return 0;
+}
+
+/* ---- to JSON ------------------------------------------------------------------------------- */
+
+/* New reference. NaN and infinities have no JSON form: null (from_json then rejects the record,
+ * which is right: a non-finite metric is a bug upstream, not a measurement). */
+static json_t *jreal(double v, int decimals)
+{
+    if (!isfinite(v))
+        return json_null();
+    double scale = decimals == 2 ? 100.0 : 1000.0;
+    if (fabs(v) < 1e12)
+        v = round(v * scale) / scale;
+    if (v == 0.0)
+        v = 0.0; /* no "-0.0" */
+    return json_real(v);
+}
+
+/* New reference. Counts above INT64_MAX cannot happen in practice; clamp instead of wrapping. */
+static json_t *jcount(uint64_t v)
+{
+    return json_integer(v > (uint64_t)INT64_MAX ? INT64_MAX : (json_int_t)v);
+}
+
+/* New reference. s need not be terminated inside its buffer of size cap. */
+static json_t *jstr(const char *s, size_t cap)
+{
+    return json_stringn(s, strnlen(s, cap));
+}
+
+/* Sets key to v (stolen, NULL allowed); false when v is NULL or the set failed. */
+static bool put(json_t *o, const char *key, json_t *v)
+{
+    return json_object_set_new(o, key, v) == 0;
+}
+
+static json_t *quantiles_to_json(const struct vr_quantiles *q)
+{
+    const double v[6] = {q->min, q->mean, q->p50, q->p95, q->p99, q->max};
+    json_t *o = json_object();
+    if (o == NULL)
+        return NULL;
+    for (int i = 0; i < 6; i++) {
+        if (!put(o, quantile_names[i], jreal(v[i], DEC_MS))) {
+            json_decref(o);
+            return NULL;
+        }
+    }
+    return o;
+}
+
+static json_t *dscp_to_json(const uint64_t counts[64], int dscp)
+{
+    json_t *o = json_object();
+    json_t *recv = json_object();
+    if (o == NULL || recv == NULL)
+        goto fail;
+    double pct = vr_record_dscp_preserved_pct(counts, dscp);
+    if (!put(o, "preserved_pct", pct < 0 ? json_null() : jreal(pct, DEC_PCT)))
+        goto fail;
+    /* keys by descending count: the class's own mark first in the normal case */
+    bool done[64] = {false};
+    for (;;) {
+        int best = -1;
+        for (int i = 0; i < 64; i++) {
+            if (!done[i] && counts[i] > 0 && (best < 0 || counts[i] > counts[best]))
+                best = i;
+        }
+        if (best < 0)
+            break;
+        done[best] = true;
+        char key[12];
+        snprintf(key, sizeof(key), "%d", best);
+        if (!put(recv, key, jcount(counts[best])))
+            goto fail;
+    }
+    if (!put(o, "received", recv)) {
+        recv = NULL; /* stolen even on failure */
+        goto fail;
+    }
+    return o;
+fail:
+    json_decref(recv);
+    json_decref(o);
+    return NULL;
+}
+
+static json_t *ecn_to_json(const uint64_t counts[4])
+{
+    json_t *o = json_object();
+    if (o == NULL)
+        return NULL;
+    for (int i = 0; i < 4; i++) {
+        if (!put(o, ecn_names[i], jcount(counts[i]))) {
+            json_decref(o);
+            return NULL;
+        }
+    }
+    return o;
+}
+
+json_t *vr_record_to_json(const struct vr_record *r)
+{
+    json_t *o = json_object();
+    if (o == NULL)
+        return NULL;
+    char start[32];
+    vr_format_rfc3339(r->start_wall_ns, start, sizeof(start));
+    bool ok = true;
+    ok = ok && put(o, "type", json_string(r->type == VR_RECORD_SUMMARY ? "summary" : "interval"));
+    ok = ok && put(o, "schema", json_integer(1));
+    ok = ok && put(o, "id", jstr(r->id, sizeof(r->id)));
+    ok = ok && put(o, "agent", jstr(r->agent, sizeof(r->agent)));
+    ok = ok && put(o, "site", jstr(r->site, sizeof(r->site)));
+    ok = ok && put(o, "target", jstr(r->target, sizeof(r->target)));
+    ok = ok && put(o, "link", jstr(r->link, sizeof(r->link)));
+    ok = ok && put(o, "interface", jstr(r->interface, sizeof(r->interface)));
+    ok = ok && put(o, "class", jstr(r->cls, sizeof(r->cls)));
+    ok = ok && put(o, "dscp", json_integer(r->dscp));
+    ok = ok && put(o, "profile", jstr(r->profile, sizeof(r->profile)));
+    ok = ok && put(o, "start", json_string(start));
+    ok = ok && put(o, "duration_s", jreal(r->duration_s, 3));
+    ok = ok && put(o, "calls", json_integer(r->calls));
+    ok = ok && put(o, "sent", jcount(r->sent));
+    ok = ok && put(o, "received", jcount(r->received));
+    ok = ok && put(o, "reflector_received", jcount(r->fwd_received));
+    ok = ok && put(o, "loss_fwd_pct", jreal(r->loss_fwd_pct, DEC_PCT));
+    ok = ok && put(o, "loss_rev_pct", jreal(r->loss_rev_pct, DEC_PCT));
+    ok = ok && put(o, "loss_pct", jreal(r->loss_pct, DEC_PCT));
+    ok = ok && put(o, "burst_loss_max_pct", jreal(r->burst_loss_max_pct, DEC_PCT));
+    ok = ok && put(o, "duplicates", jcount(r->duplicates));
+    ok = ok && put(o, "reorder_pct", jreal(r->reorder_pct, DEC_PCT));
+    ok = ok && put(o, "rtt_ms", quantiles_to_json(&r->rtt_ms));
+    ok = ok && put(o, "owd_fwd_ms", r->has_owd ? quantiles_to_json(&r->owd_fwd_ms) : json_null());
+    ok = ok && put(o, "owd_rev_ms", r->has_owd ? quantiles_to_json(&r->owd_rev_ms) : json_null());
+    ok = ok && put(o, "clock_synced", json_boolean(r->clock_synced));
+    ok = ok && put(o, "jitter_fwd_ms", jreal(r->jitter_fwd_ms, DEC_MS));
+    ok = ok && put(o, "jitter_rev_ms", jreal(r->jitter_rev_ms, DEC_MS));
+    ok = ok && put(o, "ipdv_fwd_ms", quantiles_to_json(&r->ipdv_fwd_ms));
+    ok = ok && put(o, "ipdv_rev_ms", quantiles_to_json(&r->ipdv_rev_ms));
+    ok = ok && put(o, "dscp_fwd", dscp_to_json(r->dscp_fwd, r->dscp));
+    ok = ok && put(o, "dscp_rev", dscp_to_json(r->dscp_rev, r->dscp));
+    ok = ok && put(o, "ecn_fwd", ecn_to_json(r->ecn_fwd));
+    ok = ok && put(o, "ecn_rev", ecn_to_json(r->ecn_rev));
+    ok = ok && put(o, "mos", jreal(r->mos, DEC_MOS));
+    ok = ok && put(o, "late", jcount(r->late));
+    ok = ok && put(o, "send_overruns", jcount(r->send_overruns));
+    ok = ok && put(o, "verdict", json_string(vr_level_name(r->verdict)));
+    json_t *reasons = ok ? json_array() : NULL;
+    ok = ok && put(o, "reasons", reasons);
+    size_t n = r->n_reasons < VR_RECORD_MAX_REASONS ? r->n_reasons : VR_RECORD_MAX_REASONS;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = json_array_append_new(reasons, jstr(r->reasons[i], VR_RECORD_REASON_LEN)) == 0;
+    if (!ok) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* ---- from JSON ----------------------------------------------------------------------------- */
+
+/* Borrowed; sets eb when the field is missing. */
+static const json_t *field(const json_t *o, const char *prefix, const char *key,
+                           struct vr_errbuf *eb)
+{
+    const json_t *v = json_object_get(o, key);
+    if (v == NULL)
+        vr_errbuf_set(eb, VR_EINVAL, "record field \"%s%s\" is missing", prefix, key);
+    return v;
+}
+
+static int get_str(const json_t *o, const char *key, char *dst, size_t cap, bool optional,
+                   struct vr_errbuf *eb)
+{
+    const json_t *v = json_object_get(o, key);
+    if (v == NULL && optional)
+        return 0;
+    if (v == NULL)
+        return vr_errbuf_set(eb, VR_EINVAL, "record field \"%s\" is missing", key);
+    if (!json_is_string(v))
+        return vr_errbuf_set(eb, VR_EINVAL, "record field \"%s\": expected a string", key);
+    size_t len = json_string_length(v);
+    if (len >= cap)
+        return vr_errbuf_set(eb, VR_EINVAL, "record field \"%s\": longer than %zu bytes", key,
+                             cap - 1);
+    if (memchr(json_string_value(v), '\0', len) != NULL)
+        return vr_errbuf_set(eb, VR_EINVAL, "record field \"%s\": contains a NUL byte", key);
+    memcpy(dst, json_string_value(v), len);
+    dst[len] = '\0';
+    return 0;
+}
+
+/* An integer in [0, max]. */
+static int get_count(const json_t *o, const char *prefix, const char *key, uint64_t max,
+                     uint64_t *out, struct vr_errbuf *eb)
+{
+    const json_t *v = field(o, prefix, key, eb);
+    if (v == NULL)
+        return VR_EINVAL;
+    if (!json_is_integer(v) || json_integer_value(v) < 0 || (uint64_t)json_integer_value(v) > max)
+        return vr_errbuf_set(eb, VR_EINVAL,
+                             "record field \"%s%s\": expected an integer 0..%" PRIu64, prefix, key,
+                             max);
+    *out = (uint64_t)json_integer_value(v);
+    return 0;
+}
+
+/* A finite number in [lo, hi]. */
+static int get_num(const json_t *o, const char *prefix, const char *key, double lo, double hi,
+                   double *out, struct vr_errbuf *eb)
+{
+    const json_t *v = field(o, prefix, key, eb);
+    if (v == NULL)
+        return VR_EINVAL;
+    double d = json_number_value(v);
+    if (!json_is_number(v) || !isfinite(d) || d < lo || d > hi)
+        return vr_errbuf_set(eb, VR_EINVAL, "record field \"%s%s\": expected a number %g..%g",
+                             prefix, key, lo, hi);
+    *out = d;
+    return 0;
+}
+
+static int get_pct(const json_t *o, const char *key, double *out, struct vr_errbuf *eb)
+{
+    return get_num(o, "", key, 0.0, 100.0, out, eb);
+}
+
+/* One-way delays may be negative by the residual clock offset; other times may not. */
+static int get_quantiles(const json_t *o, const char *key, bool allow_negative,
+                         struct vr_quantiles *q, struct vr_errbuf *eb)
+{
+    const json_t *v = field(o, "", key, eb);
+    if (v == NULL)
+        return VR_EINVAL;
+    if (!json_is_object(v))
+        return vr_errbuf_set(eb, VR_EINVAL, "record field \"%s\": expected an object", key);
+    double *dst[6] = {&q->min, &q->mean, &q->p50, &q->p95, &q->p99, &q->max};
+    char prefix[40];
+    snprintf(prefix, sizeof(prefix), "%s.", key);
+    for (int i = 0; i < 6; i++) {
+        int rc =
+            get_num(v, prefix, quantile_names[i], allow_negative ? -1e9 : 0.0, 1e9, dst[i], eb);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* "0".."63" exactly: no sign, no leading zero, no spaces. */
+static int parse_dscp_key(const char *k)
+{
+    size_t n = strlen(k);
+    if (n == 0 || n > 2 || (n == 2 && k[0] == '0'))
+        return -1;
+    int v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (k[i] < '0' || k[i] > '9')
+            return -1;
+        v = v * 10 + (k[i] - '0');
+    }
+    return v <= 63 ? v : -1;
+}
+
+static int get_dscp_counts(const json_t *o, const char *key, uint64_t counts[64],
+                           struct vr_errbuf *eb)
+{
+    const json_t *v = field(o, "", key, eb);
+    if (v == NULL)
+        return VR_EINVAL;
+    if (!json_is_object(v))
+        return vr_errbuf_set(eb, VR_EINVAL, "record field \"%s\": expected an object", key);
+    /* preserved_pct is derived from the counts; checked, then recomputed when needed */
+    const json_t *p = json_object_get(v, "preserved_pct");
+    if (p == NULL || !(json_is_null(p) || (json_is_number(p) && json_number_value(p) >= 0.0 &&
+                                           json_number_value(p) <= 100.0)))
+        return vr_errbuf_set(eb, VR_EINVAL,
+                             "record field \"%s.preserved_pct\": expected null or a number 0..100",
+                             key);
+    const json_t *recv = json_object_get(v, "received");
+    if (recv == NULL || !json_is_object(recv))
+        return vr_errbuf_set(eb, VR_EINVAL, "record field \"%s.received\": expected an object",
+                             key);
+    const char *k;
+    const json_t *c;
+    json_object_foreach((json_t *)recv, k, c)
+    {
+        int d = parse_dscp_key(k);
+        if (d < 0)
+            return vr_errbuf_set(eb, VR_EINVAL,
+                                 "record field \"%s.received\": key \"%.8s\" is not a DSCP 0..63",
+                                 key, k);
+        if (!json_is_integer(c) || json_integer_value(c) < 0)
+            return vr_errbuf_set(
+                eb, VR_EINVAL, "record field \"%s.received.%s\": expected an integer >= 0", key, k);
+        counts[d] = (uint64_t)json_integer_value(c);
+    }
+    return 0;
+}
+
+static int get_ecn_counts(const json_t *o, const char *key, uint64_t counts[4],
+                          struct vr_errbuf *eb)
+{
+    const json_t *v = field(o, "", key, eb);
+    if (v == NULL)
+        return VR_EINVAL;
+    if (!json_is_object(v))
+        return vr_errbuf_set(eb, VR_EINVAL, "record field \"%s\": expected an object", key);
+    char prefix[40];
+    snprintf(prefix, sizeof(prefix), "%s.", key);
+    for (int i = 0; i < 4; i++) {
+        int rc = get_count(v, prefix, ecn_names[i], INT64_MAX, &counts[i], eb);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int get_reasons(const json_t *o, struct vr_record *r, struct vr_errbuf *eb)
+{
+    const json_t *v = field(o, "", "reasons", eb);
+    if (v == NULL)
+        return VR_EINVAL;
+    if (!json_is_array(v) || json_array_size(v) > VR_RECORD_MAX_REASONS)
+        return vr_errbuf_set(eb, VR_EINVAL,
+                             "record field \"reasons\": expected an array of at most %d strings",
+                             VR_RECORD_MAX_REASONS);
+    size_t i;
+    const json_t *s;
+    json_array_foreach(v, i, s)
+    {
+        if (!json_is_string(s) || json_string_length(s) >= VR_RECORD_REASON_LEN ||
+            memchr(json_string_value(s), '\0', json_string_length(s)) != NULL)
+            return vr_errbuf_set(eb, VR_EINVAL,
+                                 "record field \"reasons[%zu]\": expected a string shorter than "
+                                 "%d bytes",
+                                 i, VR_RECORD_REASON_LEN);
+        memcpy(r->reasons[i], json_string_value(s), json_string_length(s));
+        r->reasons[i][json_string_length(s)] = '\0';
+    }
+    r->n_reasons = json_array_size(v);
+    return 0;
+}
+
+/* The identity fields: strings and enums. */
+static int get_identity(const json_t *j, struct vr_record *r, struct vr_errbuf *eb)
+{
+    char buf[16];
+    int rc;
+    if ((rc = get_str(j, "type", buf, sizeof(buf), false, eb)) < 0)
+        return rc;
+    if (strcmp(buf, "interval") == 0)
+        r->type = VR_RECORD_INTERVAL;
+    else if (strcmp(buf, "summary") == 0)
+        r->type = VR_RECORD_SUMMARY;
+    else
+        return vr_errbuf_set(
+            eb, VR_EINVAL, "record field \"type\": \"%s\" is not \"interval\" or \"summary\"", buf);
+    const json_t *schema = field(j, "", "schema", eb);
+    if (schema == NULL)
+        return VR_EINVAL;
+    if (!json_is_integer(schema) || json_integer_value(schema) != 1)
+        return vr_errbuf_set(eb, VR_EINVAL, "record field \"schema\": only schema 1 is known");
+    if ((rc = get_str(j, "id", r->id, sizeof(r->id), false, eb)) < 0 ||
+        (rc = get_str(j, "agent", r->agent, sizeof(r->agent), false, eb)) < 0 ||
+        (rc = get_str(j, "site", r->site, sizeof(r->site), false, eb)) < 0 ||
+        (rc = get_str(j, "target", r->target, sizeof(r->target), false, eb)) < 0 ||
+        (rc = get_str(j, "link", r->link, sizeof(r->link), false, eb)) < 0 ||
+        (rc = get_str(j, "interface", r->interface, sizeof(r->interface), false, eb)) < 0 ||
+        (rc = get_str(j, "class", r->cls, sizeof(r->cls), false, eb)) < 0 ||
+        (rc = get_str(j, "profile", r->profile, sizeof(r->profile), true, eb)) < 0)
+        return rc;
+    if (r->id[0] == '\0')
+        return vr_errbuf_set(eb, VR_EINVAL, "record field \"id\": must not be empty");
+    if (strcmp(r->link, "wired") != 0 && strcmp(r->link, "wifi") != 0 &&
+        strcmp(r->link, "other") != 0)
+        return vr_errbuf_set(eb, VR_EINVAL,
+                             "record field \"link\": \"%s\" is not wired, wifi or other", r->link);
+    enum vr_class cls;
+    if (vr_class_by_name(r->cls, &cls) < 0)
+        return vr_errbuf_set(eb, VR_EINVAL,
+                             "record field \"class\": unknown class \"%s\" (expected audio, "
+                             "video, sharing or besteffort)",
+                             r->cls);
+    uint64_t dscp;
+    if ((rc = get_count(j, "", "dscp", 63, &dscp, eb)) < 0)
+        return rc;
+    r->dscp = (int)dscp;
+    char start[48];
+    if ((rc = get_str(j, "start", start, sizeof(start), false, eb)) < 0)
+        return rc;
+    if (vr_parse_rfc3339(start, &r->start_wall_ns) < 0)
+        return vr_errbuf_set(eb, VR_EINVAL,
+                             "record field \"start\": \"%s\" is not RFC 3339 UTC, e.g. "
+                             "2026-11-27T14:05:00.000Z",
+                             start);
+    if ((rc = get_str(j, "verdict", buf, sizeof(buf), false, eb)) < 0)
+        return rc;
+    if (strcmp(buf, "pass") == 0)
+        r->verdict = VR_LEVEL_PASS;
+    else if (strcmp(buf, "warn") == 0)
+        r->verdict = VR_LEVEL_WARN;
+    else if (strcmp(buf, "fail") == 0)
+        r->verdict = VR_LEVEL_FAIL;
+    else
+        return vr_errbuf_set(eb, VR_EINVAL,
+                             "record field \"verdict\": \"%s\" is not pass, warn or fail", buf);
+    return 0;
+}
+
+int vr_record_from_json(const json_t *j, struct vr_record *out, struct vr_errbuf *eb)
+{
+    struct vr_record r;
+    memset(&r, 0, sizeof(r));
+    if (!json_is_object(j))
+        return vr_errbuf_set(eb, VR_EINVAL, "record: expected a JSON object");
+    int rc = get_identity(j, &r, eb);
+    if (rc < 0)
+        return rc;
+
+    uint64_t calls;
+    const uint64_t cmax = INT64_MAX;
+    if ((rc = get_num(j, "", "duration_s", 0.0, 1e9, &r.duration_s, eb)) < 0 ||
+        (rc = get_count(j, "", "calls", UINT32_MAX, &calls, eb)) < 0 ||
+        (rc = get_count(j, "", "sent", cmax, &r.sent, eb)) < 0 ||
+        (rc = get_count(j, "", "received", cmax, &r.received, eb)) < 0 ||
+        (rc = get_count(j, "", "duplicates", cmax, &r.duplicates, eb)) < 0 ||
+        (rc = get_count(j, "", "late", cmax, &r.late, eb)) < 0 ||
+        (rc = get_count(j, "", "send_overruns", cmax, &r.send_overruns, eb)) < 0)
+        return rc;
+    r.calls = (uint32_t)calls;
+    /* an extra field, optional so that other producers (capture) need not invent it */
+    if (json_object_get(j, "reflector_received") != NULL &&
+        (rc = get_count(j, "", "reflector_received", cmax, &r.fwd_received, eb)) < 0)
+        return rc;
+
+    if ((rc = get_pct(j, "loss_fwd_pct", &r.loss_fwd_pct, eb)) < 0 ||
+        (rc = get_pct(j, "loss_rev_pct", &r.loss_rev_pct, eb)) < 0 ||
+        (rc = get_pct(j, "loss_pct", &r.loss_pct, eb)) < 0 ||
+        (rc = get_pct(j, "burst_loss_max_pct", &r.burst_loss_max_pct, eb)) < 0 ||
+        (rc = get_pct(j, "reorder_pct", &r.reorder_pct, eb)) < 0)
+        return rc;
+
+    const json_t *cs = field(j, "", "clock_synced", eb);
+    if (cs == NULL)
+        return VR_EINVAL;
+    if (!json_is_boolean(cs))
+        return vr_errbuf_set(eb, VR_EINVAL, "record field \"clock_synced\": expected a boolean");
+    r.clock_synced = json_is_true(cs);
+
+    if ((rc = get_quantiles(j, "rtt_ms", false, &r.rtt_ms, eb)) < 0 ||
+        (rc = get_quantiles(j, "ipdv_fwd_ms", false, &r.ipdv_fwd_ms, eb)) < 0 ||
+        (rc = get_quantiles(j, "ipdv_rev_ms", false, &r.ipdv_rev_ms, eb)) < 0)
+        return rc;
+    const json_t *of = field(j, "", "owd_fwd_ms", eb);
+    const json_t *orv = of != NULL ? field(j, "", "owd_rev_ms", eb) : NULL;
+    if (of == NULL || orv == NULL)
+        return VR_EINVAL;
+    if (json_is_null(of) != json_is_null(orv))
+        return vr_errbuf_set(eb, VR_EINVAL,
+                             "record field \"owd_fwd_ms\": owd_fwd_ms and owd_rev_ms must both be "
+                             "null or both objects");
+    r.has_owd = !json_is_null(of);
+    if (r.has_owd && !r.clock_synced)
+        return vr_errbuf_set(eb, VR_EINVAL,
+                             "record field \"owd_fwd_ms\": must be null while clock_synced is "
+                             "false");
+    if (r.has_owd && ((rc = get_quantiles(j, "owd_fwd_ms", true, &r.owd_fwd_ms, eb)) < 0 ||
+                      (rc = get_quantiles(j, "owd_rev_ms", true, &r.owd_rev_ms, eb)) < 0))
+        return rc;
+
+    if ((rc = get_num(j, "", "jitter_fwd_ms", 0.0, 1e9, &r.jitter_fwd_ms, eb)) < 0 ||
+        (rc = get_num(j, "", "jitter_rev_ms", 0.0, 1e9, &r.jitter_rev_ms, eb)) < 0 ||
+        (rc = get_dscp_counts(j, "dscp_fwd", r.dscp_fwd, eb)) < 0 ||
+        (rc = get_dscp_counts(j, "dscp_rev", r.dscp_rev, eb)) < 0 ||
+        (rc = get_ecn_counts(j, "ecn_fwd", r.ecn_fwd, eb)) < 0 ||
+        (rc = get_ecn_counts(j, "ecn_rev", r.ecn_rev, eb)) < 0 ||
+        /* 0 allowed: "no MOS" when nothing came back */
+        (rc = get_num(j, "", "mos", 0.0, 5.0, &r.mos, eb)) < 0 || (rc = get_reasons(j, &r, eb)) < 0)
+        return rc;
+    *out = r;
+    return 0;
+}

@@ -1,0 +1,548 @@
+#include "score.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "profile.h"
+
+/* REFERENCE.md §1: Microsoft's targets, client -> MS edge and customer edge -> MS edge. Burst loss
+ * is "any 200 ms"; the DSCP share and the 80 % warn band are ours (DESIGN.md §6). */
+static const struct vr_thresholds builtin[] = {
+    {"client", 100.0, 50.0, 1.0, 10.0, 30.0, 0.05, 99.0, 0.8},
+    {"edge", 60.0, 30.0, 0.1, 1.0, 15.0, 0.01, 99.0, 0.8},
+};
+
+int vr_thresholds_by_name(const char *name, struct vr_thresholds *t, struct vr_errbuf *eb)
+{
+    for (size_t i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++) {
+        if (strcmp(builtin[i].name, name) == 0) {
+            *t = builtin[i];
+            return 0;
+        }
+    }
+    return vr_errbuf_set(eb, VR_EINVAL, "unknown threshold set \"%.32s\": use client or edge",
+                         name);
+}
+
+const char *vr_site_verdict_name(enum vr_site_verdict v)
+{
+    switch (v) {
+    case VR_VERDICT_READY:
+        return "ready";
+    case VR_VERDICT_AT_RISK:
+        return "at_risk";
+    case VR_VERDICT_NOT_READY:
+        return "not_ready";
+    }
+    return "not_ready";
+}
+
+const char *vr_site_verdict_label(enum vr_site_verdict v)
+{
+    switch (v) {
+    case VR_VERDICT_READY:
+        return "Ready";
+    case VR_VERDICT_AT_RISK:
+        return "At risk";
+    case VR_VERDICT_NOT_READY:
+        return "Not ready";
+    }
+    return "Not ready";
+}
+
+/* ---- wording ------------------------------------------------------------------------------- */
+
+/* snprintf for text that may be cut at the end of its buffer on purpose (reasons are bounded). */
+__attribute__((format(printf, 3, 4))) static void bprintf(char *buf, size_t len, const char *fmt,
+                                                          ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, len, fmt, ap);
+    va_end(ap);
+}
+
+/* A value for people: 3 significant-ish digits, no trailing zeros ("3.1", "100", "0.05"). */
+static void fmt_num(double v, char *buf, size_t len)
+{
+    double a = fabs(v);
+    if (a >= 10.0)
+        snprintf(buf, len, "%.1f", v);
+    else if (a >= 1.0)
+        snprintf(buf, len, "%.2f", v);
+    else if (a >= 0.001 || a == 0.0)
+        snprintf(buf, len, "%.3f", v);
+    else
+        snprintf(buf, len, "%.2g", v);
+    if (strchr(buf, '.') != NULL && strchr(buf, 'e') == NULL) {
+        size_t n = strlen(buf);
+        while (n > 0 && buf[n - 1] == '0')
+            buf[--n] = '\0';
+        if (n > 0 && buf[n - 1] == '.')
+            buf[--n] = '\0';
+    }
+}
+
+/* "EF", or the number when the mark has no standard name. Writes into buf. */
+static const char *mark_name(int dscp, char *buf, size_t len)
+{
+    const char *n = dscp >= 0 ? vr_dscp_name((unsigned)dscp) : NULL;
+    if (n != NULL)
+        return n;
+    if (dscp < 0)
+        snprintf(buf, len, "none");
+    else
+        snprintf(buf, len, "%d", dscp);
+    return buf;
+}
+
+static const char *metric_label(enum vr_metric m)
+{
+    switch (m) {
+    case VR_METRIC_RTT:
+        return "RTT";
+    case VR_METRIC_OWD:
+        return "one-way delay";
+    case VR_METRIC_LOSS:
+        return "loss";
+    case VR_METRIC_BURST_LOSS:
+        return "burst loss";
+    case VR_METRIC_JITTER:
+        return "jitter";
+    case VR_METRIC_REORDER:
+        return "reorder";
+    case VR_METRIC_DSCP:
+        return "DSCP";
+    }
+    return "?";
+}
+
+static const char *metric_unit(enum vr_metric m)
+{
+    switch (m) {
+    case VR_METRIC_RTT:
+    case VR_METRIC_OWD:
+    case VR_METRIC_JITTER:
+        return "ms";
+    case VR_METRIC_LOSS:
+    case VR_METRIC_BURST_LOSS:
+    case VR_METRIC_REORDER:
+    case VR_METRIC_DSCP:
+        return "%";
+    }
+    return "";
+}
+
+/* " forward", " reverse", or for the round trip nothing (RTT is one by definition) except for
+ * loss, where the total over both directions is worth saying. */
+static const char *dir_suffix(enum vr_metric m, enum vr_dir d)
+{
+    switch (d) {
+    case VR_DIR_FWD:
+        return " forward";
+    case VR_DIR_REV:
+        return " reverse";
+    case VR_DIR_ROUND:
+        return m == VR_METRIC_LOSS ? " total" : "";
+    }
+    return "";
+}
+
+/* "loss 3.1 % forward" / "DSCP EF rewritten to CS0 on 100 % of packets, reverse" (with_share)
+ * or "DSCP EF rewritten to CS0 reverse". */
+static void fmt_finding(enum vr_metric m, enum vr_dir d, double value, int dscp, int dscp_seen,
+                        bool with_share, char *buf, size_t len)
+{
+    char num[32], m1[12], m2[12];
+    if (m == VR_METRIC_DSCP) {
+        const char *from = mark_name(dscp, m1, sizeof(m1));
+        const char *to = mark_name(dscp_seen, m2, sizeof(m2));
+        const char *ds = d == VR_DIR_FWD ? "forward" : d == VR_DIR_REV ? "reverse" : "both ways";
+        if (with_share) {
+            fmt_num(100.0 - value, num, sizeof(num));
+            bprintf(buf, len, "DSCP %s rewritten to %s on %s %% of packets, %s", from, to, num, ds);
+        } else {
+            bprintf(buf, len, "DSCP %s rewritten to %s %s", from, to, ds);
+        }
+        return;
+    }
+    fmt_num(value, num, sizeof(num));
+    bprintf(buf, len, "%s %s %s%s", metric_label(m), num, metric_unit(m), dir_suffix(m, d));
+}
+
+/* ---- one interval -------------------------------------------------------------------------- */
+
+/* A threshold that is not a positive finite number switches its metric off (custom sets). */
+static void check(struct vr_finding *f, size_t *n, const struct vr_thresholds *t, enum vr_metric m,
+                  enum vr_dir d, double value, double threshold)
+{
+    if (!(threshold > 0.0) || !isfinite(threshold) || !isfinite(value))
+        return;
+    enum vr_level level = VR_LEVEL_PASS;
+    /* Burst loss is counted in whole packets of a 200 ms window (10 at 50 pps), so one isolated
+     * loss is exactly 10 %: that is the threshold reached, not a burst. It fails only above. */
+    bool fails = m == VR_METRIC_BURST_LOSS ? value > threshold : value >= threshold;
+    if (fails)
+        level = VR_LEVEL_FAIL;
+    else if (t->warn_fraction > 0.0 && t->warn_fraction < 1.0 &&
+             value >= t->warn_fraction * threshold)
+        level = VR_LEVEL_WARN;
+    if (level == VR_LEVEL_PASS)
+        return;
+    f[(*n)++] = (struct vr_finding){m, d, level, value, threshold, -1};
+}
+
+static enum vr_level level_of(const struct vr_finding *f, size_t n, enum vr_metric m, enum vr_dir d)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (f[i].metric == m && f[i].dir == d)
+            return f[i].level;
+    }
+    return VR_LEVEL_PASS;
+}
+
+/* DSCP: the share preserved is judged only for marked classes and only when something arrived;
+ * any shortfall is a fail, since a rewritten mark means voice loses its priority wherever the
+ * link congests, whatever today's figures say. */
+static void check_dscp(struct vr_finding *f, size_t *n, const struct vr_record *r,
+                       const struct vr_thresholds *t, enum vr_dir d, const uint64_t counts[64])
+{
+    if (r->dscp <= 0 || r->dscp > 63 || !(t->dscp_preserved_pct > 0.0))
+        return;
+    double pct = vr_record_dscp_preserved_pct(counts, r->dscp);
+    if (pct < 0.0 || pct >= t->dscp_preserved_pct)
+        return;
+    f[(*n)++] =
+        (struct vr_finding){VR_METRIC_DSCP,        d,
+                            VR_LEVEL_FAIL,         pct,
+                            t->dscp_preserved_pct, vr_record_dscp_top_other(counts, r->dscp)};
+}
+
+static int finding_cmp(const void *a, const void *b)
+{
+    const struct vr_finding *x = a, *y = b;
+    if (x->level != y->level)
+        return x->level == VR_LEVEL_FAIL ? -1 : 1;
+    if (x->metric != y->metric)
+        return (int)x->metric - (int)y->metric;
+    return (int)x->dir - (int)y->dir;
+}
+
+/* Intervals with sent == 0 carry no evidence either way (a stream that has not started, or a
+ * run cut short): they are left at pass with no findings, and vr_verdict_acc_add skips them. */
+size_t vr_score_interval(struct vr_record *r, const struct vr_thresholds *t, struct vr_finding *out,
+                         size_t max)
+{
+    struct vr_finding f[VR_SCORE_MAX_FINDINGS];
+    size_t n = 0;
+    r->verdict = VR_LEVEL_PASS;
+    r->n_reasons = 0;
+    if (r->sent == 0)
+        return 0;
+
+    check(f, &n, t, VR_METRIC_RTT, VR_DIR_ROUND, r->rtt_ms.mean, t->rtt_ms);
+    /* one-way figures from unsynchronised clocks would mix an offset into the verdict */
+    if (r->has_owd && r->clock_synced) {
+        check(f, &n, t, VR_METRIC_OWD, VR_DIR_FWD, r->owd_fwd_ms.p50, t->owd_ms);
+        check(f, &n, t, VR_METRIC_OWD, VR_DIR_REV, r->owd_rev_ms.p50, t->owd_ms);
+    }
+    check(f, &n, t, VR_METRIC_LOSS, VR_DIR_FWD, r->loss_fwd_pct, t->loss_pct);
+    check(f, &n, t, VR_METRIC_LOSS, VR_DIR_REV, r->loss_rev_pct, t->loss_pct);
+    {
+        /* the total only when it says more than the directions: 0.6 % each way is 1.2 % */
+        size_t before = n;
+        check(f, &n, t, VR_METRIC_LOSS, VR_DIR_ROUND, r->loss_pct, t->loss_pct);
+        enum vr_level fwd = level_of(f, before, VR_METRIC_LOSS, VR_DIR_FWD);
+        enum vr_level rev = level_of(f, before, VR_METRIC_LOSS, VR_DIR_REV);
+        if (n > before && (f[before].level <= fwd || f[before].level <= rev))
+            n = before;
+    }
+    check(f, &n, t, VR_METRIC_BURST_LOSS, VR_DIR_ROUND, r->burst_loss_max_pct, t->burst_loss_pct);
+    check(f, &n, t, VR_METRIC_JITTER, VR_DIR_FWD, r->jitter_fwd_ms, t->jitter_ms);
+    check(f, &n, t, VR_METRIC_JITTER, VR_DIR_REV, r->jitter_rev_ms, t->jitter_ms);
+    check(f, &n, t, VR_METRIC_REORDER, VR_DIR_ROUND, r->reorder_pct, t->reorder_pct);
+    check_dscp(f, &n, r, t, VR_DIR_FWD, r->dscp_fwd);
+    check_dscp(f, &n, r, t, VR_DIR_REV, r->dscp_rev);
+
+    qsort(f, n, sizeof(f[0]), finding_cmp);
+    for (size_t i = 0; i < n; i++) {
+        if (f[i].level > r->verdict)
+            r->verdict = f[i].level;
+        if (r->n_reasons < VR_RECORD_MAX_REASONS) {
+            char what[VR_RECORD_REASON_LEN], thr[32];
+            fmt_finding(f[i].metric, f[i].dir, f[i].value, r->dscp, f[i].dscp_seen, true, what,
+                        sizeof(what));
+            char *dst = r->reasons[r->n_reasons++];
+            if (f[i].metric == VR_METRIC_DSCP) {
+                bprintf(dst, VR_RECORD_REASON_LEN, "%s", what);
+            } else {
+                fmt_num(f[i].threshold, thr, sizeof(thr));
+                bprintf(dst, VR_RECORD_REASON_LEN, "%s%s (threshold %s %s)",
+                        f[i].level == VR_LEVEL_WARN ? "near threshold: " : "", what, thr,
+                        metric_unit(f[i].metric));
+            }
+        }
+    }
+    size_t k = out == NULL ? 0 : n < max ? n : max;
+    if (k > 0)
+        memcpy(out, f, k * sizeof(f[0]));
+    return k;
+}
+
+/* ---- verdict over many intervals ----------------------------------------------------------- */
+
+#define N_CLS  (VR_CLASS_COUNT + 1) /* the known classes and one slot for any other name */
+#define N_DIR  3
+#define N_LVL  2 /* 0 = fail, 1 = warn */
+#define SET_MK 0 /* marked classes (dscp != 0) */
+#define SET_BE 1 /* the unmarked control (dscp 0) */
+
+/* Failing (or warning) intervals of one metric, direction and class. */
+struct group {
+    uint64_t count;
+    double worst;    /* highest value; for DSCP the lowest preserved share */
+    double severity; /* worst relative to its threshold, for ordering */
+    uint64_t first_start_ns, last_end_ns;
+    int dscp, dscp_seen; /* of the worst interval (DSCP groups) */
+    char cls[16];
+};
+
+struct set {
+    uint64_t intervals, passed, failed, warned;
+    double weight, weight_passed;
+    bool marks_rewritten;
+    struct group g[N_CLS][VR_METRIC_COUNT][N_DIR][N_LVL];
+};
+
+struct vr_verdict_acc {
+    struct set s[2];
+};
+
+struct vr_verdict_acc *vr_verdict_acc_new(void)
+{
+    return calloc(1, sizeof(struct vr_verdict_acc));
+}
+
+void vr_verdict_acc_free(struct vr_verdict_acc *acc)
+{
+    free(acc);
+}
+
+static double severity_of(const struct vr_finding *f)
+{
+    if (f->metric == VR_METRIC_DSCP) {
+        /* share rewritten against share allowed: 100 % rewritten at 99 % is 100 */
+        double allowed = 100.0 - f->threshold;
+        return (100.0 - f->value) / (allowed > 0.01 ? allowed : 0.01);
+    }
+    return f->threshold > 0.0 ? f->value / f->threshold : f->value;
+}
+
+void vr_verdict_acc_add(struct vr_verdict_acc *acc, const struct vr_record *r,
+                        const struct vr_finding *f, size_t nf, double weight)
+{
+    /* nothing sent: not judged (vr_score_interval); no weight: not counted */
+    if (r->sent == 0 || !(weight > 0.0) || !isfinite(weight))
+        return;
+    struct set *s = &acc->s[r->dscp != 0 ? SET_MK : SET_BE];
+    enum vr_class c;
+    size_t ci = vr_class_by_name(r->cls, &c) == 0 ? (size_t)c : VR_CLASS_COUNT;
+    uint64_t end_ns = r->start_wall_ns;
+    if (isfinite(r->duration_s) && r->duration_s > 0.0)
+        end_ns += (uint64_t)(r->duration_s * 1e9);
+
+    enum vr_level worst = r->verdict;
+    bool seen[VR_METRIC_COUNT][N_DIR][N_LVL] = {{{false}}};
+    for (size_t i = 0; i < nf; i++) {
+        const struct vr_finding *x = &f[i];
+        if (x->level == VR_LEVEL_PASS || (unsigned)x->metric >= VR_METRIC_COUNT ||
+            (unsigned)x->dir >= N_DIR)
+            continue;
+        if (x->level > worst)
+            worst = x->level;
+        size_t li = x->level == VR_LEVEL_FAIL ? 0 : 1;
+        if (seen[x->metric][x->dir][li])
+            continue;
+        seen[x->metric][x->dir][li] = true;
+        if (x->metric == VR_METRIC_DSCP && x->level == VR_LEVEL_FAIL)
+            s->marks_rewritten = true;
+        struct group *g = &s->g[ci][x->metric][x->dir][li];
+        double sev = severity_of(x);
+        if (g->count == 0) {
+            g->first_start_ns = r->start_wall_ns;
+            g->last_end_ns = end_ns;
+            snprintf(g->cls, sizeof(g->cls), "%.*s", (int)sizeof(r->cls) - 1, r->cls);
+        }
+        if (g->count == 0 || sev > g->severity) {
+            g->severity = sev;
+            g->worst = x->value;
+            g->dscp = r->dscp;
+            g->dscp_seen = x->dscp_seen;
+        }
+        if (r->start_wall_ns < g->first_start_ns)
+            g->first_start_ns = r->start_wall_ns;
+        if (end_ns > g->last_end_ns)
+            g->last_end_ns = end_ns;
+        g->count++;
+    }
+
+    s->intervals++;
+    s->weight += weight;
+    if (worst == VR_LEVEL_FAIL) {
+        s->failed++;
+    } else {
+        /* a warn is a pass with a note */
+        s->passed++;
+        s->weight_passed += weight;
+        if (worst == VR_LEVEL_WARN)
+            s->warned++;
+    }
+}
+
+/* "14:05–14:20 UTC", or with dates when the span crosses midnight. */
+static void fmt_span(uint64_t from_ns, uint64_t to_ns, char *buf, size_t len)
+{
+    time_t a = (time_t)(from_ns / 1000000000u), b = (time_t)(to_ns / 1000000000u);
+    struct tm ta, tb;
+    if (gmtime_r(&a, &ta) == NULL || gmtime_r(&b, &tb) == NULL) {
+        snprintf(buf, len, "unknown time");
+        return;
+    }
+    char sa[24], sb[24];
+    if (ta.tm_year == tb.tm_year && ta.tm_yday == tb.tm_yday) {
+        strftime(sa, sizeof(sa), "%H:%M", &ta);
+        strftime(sb, sizeof(sb), "%H:%M", &tb);
+    } else {
+        strftime(sa, sizeof(sa), "%Y-%m-%d %H:%M", &ta);
+        strftime(sb, sizeof(sb), "%Y-%m-%d %H:%M", &tb);
+    }
+    bprintf(buf, len, "%s\xe2\x80\x93%s UTC", sa, sb); /* en dash */
+}
+
+struct gref {
+    const struct group *g;
+    enum vr_metric m;
+    enum vr_dir d;
+};
+
+static int gref_cmp(const void *a, const void *b)
+{
+    const struct gref *x = a, *y = b;
+    if (x->g->count != y->g->count)
+        return x->g->count > y->g->count ? -1 : 1;
+    if (x->g->severity != y->g->severity)
+        return x->g->severity > y->g->severity ? -1 : 1;
+    return (int)x->m - (int)y->m; /* stable across platforms: metric order of score.h */
+}
+
+/* Collects the groups of one level, most frequent first. Returns the count. */
+static size_t sorted_groups(const struct set *s, size_t li, struct gref *out)
+{
+    size_t n = 0;
+    for (size_t c = 0; c < N_CLS; c++) {
+        for (size_t m = 0; m < VR_METRIC_COUNT; m++) {
+            for (size_t d = 0; d < N_DIR; d++) {
+                const struct group *g = &s->g[c][m][d][li];
+                if (g->count > 0)
+                    out[n++] = (struct gref){g, (enum vr_metric)m, (enum vr_dir)d};
+            }
+        }
+    }
+    qsort(out, n, sizeof(out[0]), gref_cmp);
+    return n;
+}
+
+static void fmt_group(const struct gref *r, uint64_t of, const char *prefix, char *buf, size_t len)
+{
+    char what[VR_RECORD_REASON_LEN], span[64];
+    fmt_finding(r->m, r->d, r->g->worst, r->g->dscp, r->g->dscp_seen, false, what, sizeof(what));
+    fmt_span(r->g->first_start_ns, r->g->last_end_ns, span, sizeof(span));
+    bprintf(buf, len, "%s%s, %s, %s, %llu of %llu intervals", prefix, what, r->g->cls, span,
+            (unsigned long long)r->g->count, (unsigned long long)of);
+}
+
+#define MAX_GROUPS (N_CLS * VR_METRIC_COUNT * N_DIR)
+
+void vr_verdict_acc_result(const struct vr_verdict_acc *acc, struct vr_verdict *out)
+{
+    memset(out, 0, sizeof(*out));
+    /* the unmarked control counts only when it is all there is */
+    bool be_counted = acc->s[SET_MK].intervals == 0;
+    const struct set *s = &acc->s[be_counted ? SET_BE : SET_MK];
+    const struct set *be = be_counted ? NULL : &acc->s[SET_BE];
+
+    out->intervals = s->intervals;
+    out->passed = s->passed;
+    out->failed = s->failed;
+    out->warned = s->warned;
+    out->marks_rewritten = s->marks_rewritten;
+    out->score_pct = s->weight > 0.0 ? s->weight_passed / s->weight * 100.0 : 100.0;
+    /* 99 of 100 must not miss 99 % by a rounding error */
+    const double eps = 1e-9;
+    if (out->score_pct >= 99.0 - eps && !out->marks_rewritten)
+        out->verdict = VR_VERDICT_READY;
+    else if (out->score_pct >= 95.0 - eps)
+        out->verdict = VR_VERDICT_AT_RISK;
+    else
+        out->verdict = VR_VERDICT_NOT_READY;
+
+    struct gref gs[MAX_GROUPS];
+    bool be_note = be != NULL && be->failed > 0;
+    size_t room = VR_VERDICT_MAX_REASONS - (be_note ? 1 : 0);
+    size_t n = sorted_groups(s, 0, gs);
+    for (size_t i = 0; i < n && out->n_reasons < room; i++)
+        fmt_group(&gs[i], s->intervals, "", out->reasons[out->n_reasons++],
+                  sizeof(out->reasons[0]));
+    if (n == 0) {
+        size_t nw = sorted_groups(s, 1, gs);
+        if (nw > 0)
+            fmt_group(&gs[0], s->intervals, "near threshold: ", out->reasons[out->n_reasons++],
+                      sizeof(out->reasons[0]));
+    }
+    if (be_note) {
+        char what[VR_RECORD_REASON_LEN] = "";
+        size_t nb = sorted_groups(be, 0, gs);
+        if (nb > 0)
+            fmt_finding(gs[0].m, gs[0].d, gs[0].g->worst, gs[0].g->dscp, gs[0].g->dscp_seen, false,
+                        what, sizeof(what));
+        bprintf(out->reasons[out->n_reasons++], sizeof(out->reasons[0]),
+                "besteffort (unmarked control) failed %llu of %llu intervals%s%s "
+                "\xe2\x80\x94 what voice would see without QoS",
+                (unsigned long long)be->failed, (unsigned long long)be->intervals,
+                nb > 0 ? ": " : "", what);
+    }
+}
+
+json_t *vr_verdict_to_json(const struct vr_verdict *v)
+{
+    json_t *o = json_object();
+    json_t *reasons = json_array();
+    if (o == NULL || reasons == NULL)
+        goto fail;
+    for (size_t i = 0; i < v->n_reasons && i < VR_VERDICT_MAX_REASONS; i++) {
+        if (json_array_append_new(
+                reasons,
+                json_stringn(v->reasons[i], strnlen(v->reasons[i], sizeof(v->reasons[i])))) != 0)
+            goto fail;
+    }
+    double score = isfinite(v->score_pct) ? round(v->score_pct * 1000.0) / 1000.0 : 0.0;
+    if (json_object_set_new(o, "type", json_string("verdict")) != 0 ||
+        json_object_set_new(o, "verdict", json_string(vr_site_verdict_name(v->verdict))) != 0 ||
+        json_object_set_new(o, "score_pct", json_real(score)) != 0 ||
+        json_object_set_new(o, "intervals", json_integer((json_int_t)v->intervals)) != 0 ||
+        json_object_set_new(o, "passed", json_integer((json_int_t)v->passed)) != 0)
+        goto fail;
+    if (json_object_set_new(o, "reasons", reasons) != 0) {
+        reasons = NULL; /* stolen even on failure */
+        goto fail;
+    }
+    return o;
+fail:
+    json_decref(reasons);
+    json_decref(o);
+    return NULL;
+}

@@ -1,0 +1,102 @@
+/* score: thresholds, the judgement of one interval record, and the verdict of a run or a site
+ * over many records (DESIGN.md §6). The same code serves `agent test` and the collector.
+ * Pure logic; no I/O; not thread-safe per object. */
+#ifndef VR_SCORE_H
+#define VR_SCORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "record.h"
+
+struct vr_thresholds {
+    char name[16];         /* "client" | "edge" | "custom" */
+    double rtt_ms;         /* mean RTT of the interval must be below */
+    double owd_ms;         /* p50 one-way delay per direction, only when clocks are synced */
+    double loss_pct;       /* loss_pct, loss_fwd_pct, loss_rev_pct */
+    double burst_loss_pct; /* burst_loss_max_pct (any 200 ms) */
+    double jitter_ms;      /* jitter_fwd_ms and jitter_rev_ms */
+    double reorder_pct;
+    double dscp_preserved_pct; /* per direction, marked classes only (dscp != 0) */
+    double warn_fraction;      /* 0.8: a metric at >= 80 % of its threshold warns */
+};
+
+/* Fills t with a named built-in set ("client" = Microsoft's client targets, "edge" = customer
+ * edge targets, REFERENCE.md §1). 0 or VR_EINVAL (eb says which names exist). */
+int vr_thresholds_by_name(const char *name, struct vr_thresholds *t, struct vr_errbuf *eb);
+
+enum vr_metric {
+    VR_METRIC_RTT = 0,
+    VR_METRIC_OWD,
+    VR_METRIC_LOSS,
+    VR_METRIC_BURST_LOSS,
+    VR_METRIC_JITTER,
+    VR_METRIC_REORDER,
+    VR_METRIC_DSCP,
+};
+#define VR_METRIC_COUNT 7
+
+enum vr_dir {
+    VR_DIR_ROUND = 0, /* round trip or both directions together */
+    VR_DIR_FWD = 1,   /* agent -> reflector */
+    VR_DIR_REV = 2,   /* reflector -> agent */
+};
+
+struct vr_finding {
+    enum vr_metric metric;
+    enum vr_dir dir;
+    enum vr_level level; /* warn or fail */
+    double value;        /* in the metric's unit (ms or %); for DSCP the preserved % */
+    double threshold;
+    int dscp_seen; /* DSCP: the mark that arrived instead (-1 if none) */
+};
+
+#define VR_SCORE_MAX_FINDINGS 16
+
+/* Judges r against t: fills up to max findings (warns and fails), sets r->verdict and
+ * r->reasons (fails first, then warns, e.g. "loss 3.1 % forward (threshold 1 %)",
+ * "DSCP EF rewritten to CS0 on 100 % of packets, reverse"). Returns the number of findings. */
+size_t vr_score_interval(struct vr_record *r, const struct vr_thresholds *t, struct vr_finding *out,
+                         size_t max);
+
+enum vr_site_verdict {
+    VR_VERDICT_READY = 0,
+    VR_VERDICT_AT_RISK = 1,
+    VR_VERDICT_NOT_READY = 2,
+};
+const char *vr_site_verdict_name(enum vr_site_verdict v);  /* "ready" | "at_risk" | "not_ready" */
+const char *vr_site_verdict_label(enum vr_site_verdict v); /* "Ready" | "At risk" | "Not ready" */
+
+/* The verdict over many interval records: Ready when >= 99 % of counted intervals pass and no
+ * mark was rewritten, At risk when >= 95 %, else Not ready. Intervals carry a weight (1 for
+ * ordinary ones; peak-load windows weigh more in the collector). Intervals of the besteffort
+ * class (dscp 0) are shown but not counted when any marked class is present: it is the
+ * unmarked control that shows what voice would suffer without QoS. Reasons group failing
+ * intervals by metric, direction and class: "loss 3.1 % forward, audio, 14:05–14:20, 6 of 60
+ * intervals" (worst value, time span, count), the most frequent first. Opaque; caller frees. */
+struct vr_verdict_acc;
+
+struct vr_verdict_acc *vr_verdict_acc_new(void); /* NULL on allocation failure */
+void vr_verdict_acc_free(struct vr_verdict_acc *acc);
+/* r must already be scored (vr_score_interval) with these findings. */
+void vr_verdict_acc_add(struct vr_verdict_acc *acc, const struct vr_record *r,
+                        const struct vr_finding *f, size_t nf, double weight);
+
+#define VR_VERDICT_MAX_REASONS 8
+struct vr_verdict {
+    enum vr_site_verdict verdict;
+    double score_pct; /* weighted share of counted intervals that passed; 100 if none */
+    uint64_t intervals, passed, failed, warned; /* counted intervals */
+    bool marks_rewritten;
+    size_t n_reasons;
+    char reasons[VR_VERDICT_MAX_REASONS][200];
+};
+
+void vr_verdict_acc_result(const struct vr_verdict_acc *acc, struct vr_verdict *out);
+/* {"type":"verdict","verdict":"ready",...,"score_pct":..,"reasons":[...]}: new reference. */
+json_t *vr_verdict_to_json(const struct vr_verdict *v);
+
+#endif
