@@ -145,7 +145,10 @@ static int cmd_reflect(int argc, char **argv)
             usage_reflect(stdout);
             return 0;
         default:
-            usage_reflect(stderr);
+            fprintf(
+                stderr,
+                "%s: reflect: unknown option or missing value \"%s\"; see '%s reflect --help'\n",
+                prog, argv[optind - 1], prog);
             return EXIT_USAGE;
         }
     }
@@ -352,7 +355,9 @@ static int parse_test_args(int argc, char **argv, struct test_ctx *ctx)
             usage_test(stdout);
             return 1;
         default:
-            fprintf(stderr, "%s: see '%s test --help'\n", prog, prog);
+            fprintf(stderr,
+                    "%s: test: unknown option or missing value \"%s\"; see '%s test --help'\n",
+                    prog, argv[optind - 1], prog);
             return -1;
         }
         if (rc != 0) {
@@ -450,6 +455,7 @@ int main(int argc, char **argv)
 {
     const char *cmd;
 
+    opterr = 0; /* our own one-line messages name the program and the fix */
     if (argc < 2) {
         usage_main(stderr);
         return EXIT_USAGE;

@@ -316,8 +316,14 @@ static void on_readable(uv_poll_t *h, int status, int events)
     struct vr_session *s = st->owner;
     (void)events;
 
-    if (status < 0)
+    if (status < 0) {
+        /* an ICMP error queued on the connected socket: read and clear it */
+        int err = 0;
+        socklen_t len = sizeof(err);
+        if (getsockopt(st->fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == ECONNREFUSED)
+            s->refused = true;
         return;
+    }
     for (;;) {
         for (int i = 0; i < RX_BATCH; i++) {
             s->iov[i].iov_base = s->bufs[i];
@@ -630,8 +636,10 @@ static void on_tick(uv_timer_t *t)
     if (s->phase == PHASE_DONE)
         return;
     s->local_synced = vr_clock_synced();
-    if (s->replies == 0 && (s->refused || now >= s->tl.t0_mono_ns + NO_REPLY_NS)) {
-        if (s->refused)
+    /* a refusal in the first half second may be a reflector still starting: give it time */
+    bool refused = s->refused && now >= s->tl.t0_mono_ns + NO_REPLY_NS / 6;
+    if (s->replies == 0 && (refused || now >= s->tl.t0_mono_ns + NO_REPLY_NS)) {
+        if (refused)
             snprintf(msg, sizeof(msg),
                      "%s refused the probes (ICMP port unreachable): no reflector listens there; "
                      "start `voiceready-agent reflect` on that host or check the port",
