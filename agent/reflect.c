@@ -369,6 +369,8 @@ int vr_reflector_listen(struct vr_reflector *r, const struct sockaddr *addr, soc
     fd = vr_sock_udp_open(addr->sa_family);
     if (fd < 0)
         return vr_errbuf_set(eb, fd, "cannot open a UDP socket for %s: %s", name, vr_strerror(fd));
+    /* 16 MB: room for ~100 ms of a 1,000-stream test with video-sized probes */
+    (void)vr_sock_set_buffers(fd, 16 << 20);
     if (bind(fd, addr, len) != 0) {
         rc = -errno;
         close(fd);

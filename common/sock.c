@@ -69,6 +69,20 @@ int vr_sock_udp_open(int family)
     return fd;
 }
 
+int vr_sock_set_buffers(int fd, int bytes)
+{
+    int got = 0;
+    socklen_t len = sizeof(got);
+
+    if (setopt_int(fd, SOL_SOCKET, SO_RCVBUFFORCE, bytes) != 0)
+        (void)setopt_int(fd, SOL_SOCKET, SO_RCVBUF, bytes);
+    if (setopt_int(fd, SOL_SOCKET, SO_SNDBUFFORCE, bytes) != 0)
+        (void)setopt_int(fd, SOL_SOCKET, SO_SNDBUF, bytes);
+    if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len) != 0)
+        return -errno;
+    return got;
+}
+
 int vr_sock_set_dscp(int fd, int family, uint8_t dscp)
 {
     int tos = (dscp & 0x3f) << 2;

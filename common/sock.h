@@ -35,6 +35,11 @@ int vr_sock_resolve(const char *host, uint16_t port, bool passive, struct sockad
  * one listener per family owns its traffic. Returns the fd or -errno. */
 int vr_sock_udp_open(int family);
 
+/* Asks for receive and send buffers of bytes each: SO_*BUFFORCE when privileged (beyond
+ * net.core.rmem_max), else SO_*BUF (capped by the sysctl). Returns the receive buffer the kernel
+ * granted, or -errno. A busy reflector needs this: 50,000 probes/s overflow the default. */
+int vr_sock_set_buffers(int fd, int bytes);
+
 /* Marks everything the socket sends with dscp (ECN bits 0). Returns 0 or -errno. */
 int vr_sock_set_dscp(int fd, int family, uint8_t dscp);
 
