@@ -309,7 +309,8 @@ static int parse_test_args(int argc, char **argv, struct test_ctx *ctx)
             break;
         case 'i':
             rc = vr_parse_duration_ns(optarg, "--interval", &cfg->interval_ns, &eb);
-            if (rc == 0 && (cfg->interval_ns < 1000000000u || cfg->interval_ns > 3600e9))
+            if (rc == 0 &&
+                (cfg->interval_ns < 1000000000u || cfg->interval_ns > 3600 * UINT64_C(1000000000)))
                 rc = vr_errbuf_set(&eb, VR_EINVAL, "--interval \"%s\": from 1s to 1h", optarg);
             break;
         case 'L':

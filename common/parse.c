@@ -12,9 +12,12 @@ int vr_parse_duration_ns(const char *s, const char *what, uint64_t *out, struct 
     char *end;
     double v, mult;
 
+    /* digits first: strtod would also take blanks, signs, hex and "inf" */
+    if ((s[0] < '0' || s[0] > '9') && s[0] != '.')
+        goto bad;
     errno = 0;
     v = strtod(s, &end);
-    if (end == s || errno != 0 || !isfinite(v) || v < 0)
+    if (end == s || errno != 0 || !isfinite(v) || v < 0 || strchr(s, 'x') || strchr(s, 'X'))
         goto bad;
     if (*end == '\0' || strcmp(end, "s") == 0)
         mult = 1e9;
@@ -41,9 +44,10 @@ int vr_parse_u64(const char *s, const char *what, uint64_t min, uint64_t max, ui
     char *end;
     unsigned long long v;
 
+    /* strtoull skips blanks and accepts signs ("-1" wraps to 2^64 - 1): digits only */
     errno = 0;
     v = strtoull(s, &end, 10);
-    if (end == s || *end != '\0' || errno != 0 || s[0] == '-' || v < min || v > max)
+    if (s[0] < '0' || s[0] > '9' || *end != '\0' || errno != 0 || v < min || v > max)
         return vr_errbuf_set(eb, VR_EINVAL, "%s \"%s\": expected a whole number from %llu to %llu",
                              what, s, (unsigned long long)min, (unsigned long long)max);
     *out = v;
@@ -99,7 +103,7 @@ int vr_parse_classes(const char *s, unsigned *mask, struct vr_errbuf *eb)
     char *save = NULL;
 
     if (strlen(s) >= sizeof(buf))
-        return vr_errbuf_set(eb, VR_EINVAL, "--class: value too long");
+        return vr_errbuf_set(eb, VR_EINVAL, "--class \"%.40s...\": value too long", s);
     strcpy(buf, s);
     *mask = 0;
     for (char *tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
@@ -117,6 +121,9 @@ int vr_parse_classes(const char *s, unsigned *mask, struct vr_errbuf *eb)
         *mask |= 1u << c;
     }
     if (*mask == 0)
-        return vr_errbuf_set(eb, VR_EINVAL, "--class: no class given");
+        return vr_errbuf_set(eb, VR_EINVAL,
+                             "--class \"%s\": no class given; expected audio, video, sharing, "
+                             "besteffort or all",
+                             s);
     return 0;
 }
