@@ -538,7 +538,7 @@ static int get_identity(const json_t *j, struct vr_record *r, struct vr_errbuf *
                              "record field \"class\": unknown class \"%s\" (expected audio, "
                              "video, sharing or besteffort)",
                              r->cls);
-    uint64_t dscp;
+    uint64_t dscp = 0;
     if ((rc = get_count(j, "", "dscp", 63, &dscp, eb)) < 0)
         return rc;
     r->dscp = (int)dscp;
@@ -574,7 +574,7 @@ int vr_record_from_json(const json_t *j, struct vr_record *out, struct vr_errbuf
     if (rc < 0)
         return rc;
 
-    uint64_t calls;
+    uint64_t calls = 0;
     const uint64_t cmax = INT64_MAX;
     if ((rc = get_num(j, "", "duration_s", 0.0, 1e9, &r.duration_s, eb)) < 0 ||
         (rc = get_count(j, "", "calls", UINT32_MAX, &calls, eb)) < 0 ||
