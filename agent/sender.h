@@ -20,6 +20,7 @@
 struct vr_sender_result {
     struct vr_hist deadline_err; /* how late each probe left, ns */
     uint64_t sent, overruns, send_errors;
+    bool realtime; /* the thread ran with SCHED_FIFO */
 };
 
 struct vr_sender;
