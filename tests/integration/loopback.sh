@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# Loopback integration tests of the real agent binary: no root, no network beyond 127.0.0.1.
+#
+# usage: loopback.sh CASE AGENT [JSON_CONTRACT_CHECKER]
+#   loopback        reflector + 6 s test of all classes: JSON contract (DESIGN.md §5, checked by
+#                   ../shared/checks/json-contract.py --expect-ready when present), verdict ready,
+#                   and each class's DSCP (46/34/18/0) arriving intact in both directions
+#   no_reflector    test against a port where nothing listens: exit 2 within 5 s, one stderr line
+#   unknown_option  test with an unknown option: exit 2, one stderr line
+#   port_in_use     reflect on a port another reflector holds: exit 2, one stderr line
+set -euo pipefail
+
+case_name=${1:?usage: loopback.sh CASE AGENT [CHECKER]}
+agent=${2:?usage: loopback.sh CASE AGENT [CHECKER]}
+checker=${3:-}
+prog="loopback.sh $case_name"
+[ -x "$agent" ] || { echo "$prog: agent \"$agent\" is not an executable" >&2; exit 2; }
+command -v python3 >/dev/null || { echo "$prog: skipped: python3 is not installed"; exit 77; }
+
+work=$(mktemp -d /tmp/vr-loopback.XXXXXX)
+pids=()
+cleanup() {
+    local rc=$?
+    set +e
+    trap - EXIT INT TERM
+    local p
+    for p in "${pids[@]}"; do
+        kill -TERM "$p" 2>/dev/null
+    done
+    for p in "${pids[@]}"; do
+        wait "$p" 2>/dev/null
+    done
+    if [ $rc -eq 0 ]; then
+        rm -rf "$work"
+    else
+        echo "$prog: output kept in $work"
+    fi
+    exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+fail() {
+    echo "FAIL $*"
+    exit 1
+}
+
+# A UDP port free right now on 127.0.0.1 (the kernel picks it).
+free_port() {
+    python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Starts a reflector on 127.0.0.1:$1 and waits until it is bound.
+start_reflector() {
+    local port=$1
+    "$agent" reflect --listen "127.0.0.1:$port" >"$work/reflector.log" 2>&1 &
+    pids+=($!)
+    for _ in $(seq 1 50); do
+        if python3 - "$port" <<'EOF'; then return 0; fi
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+try:
+    s.bind(("127.0.0.1", int(sys.argv[1])))
+except OSError:
+    sys.exit(0)  # taken: the reflector is up
+sys.exit(1)
+EOF
+        kill -0 "${pids[-1]}" 2>/dev/null || fail "reflector exited: $(cat "$work/reflector.log")"
+        sleep 0.1
+    done
+    fail "reflector did not bind 127.0.0.1:$port within 5 s"
+}
+
+# Runs the agent with a time limit; sets rc, elapsed_ms; stdout/stderr in $work/out, $work/err.
+run() {
+    local limit=$1
+    shift
+    local t0 t1
+    t0=$(date +%s%N)
+    set +e
+    timeout -k 3 "$limit" "$agent" "$@" >"$work/out" 2>"$work/err"
+    rc=$?
+    set -e
+    t1=$(date +%s%N)
+    elapsed_ms=$(((t1 - t0) / 1000000))
+}
+
+# Exit 2, quickly, with exactly one non-empty line on stderr (DESIGN.md §4).
+expect_usage_error() {
+    local what=$1 max_ms=$2
+    local lines
+    lines=$(grep -c . "$work/err" || true)
+    [ "$rc" -ne 124 ] || fail "$what: still running after the time limit"
+    [ "$rc" -eq 2 ] || fail "$what: exit $rc, want 2; stderr: $(head -3 "$work/err")"
+    [ "$elapsed_ms" -le "$max_ms" ] || fail "$what: took ${elapsed_ms} ms, want <= ${max_ms} ms"
+    [ "$lines" -eq 1 ] || fail "$what: $lines stderr lines, want 1: $(head -5 "$work/err")"
+    echo "ok   $what: exit 2 after ${elapsed_ms} ms: $(cat "$work/err")"
+}
+
+case $case_name in
+loopback)
+    port=$(free_port)
+    start_reflector "$port"
+    run 40 test "127.0.0.1:$port" --duration 6s --interval 3s --class all --json
+    [ "$rc" -eq 0 ] || fail "test exited $rc, want 0 (ready); stderr: $(head -3 "$work/err")"
+    echo "ok   test exit 0 after ${elapsed_ms} ms, $(wc -l <"$work/out") records"
+    if [ -n "$checker" ] && [ -f "$checker" ]; then
+        python3 "$checker" --expect-ready <"$work/out" || fail "JSON contract ($checker)"
+    else
+        echo "skip JSON contract: checker \"$checker\" not found"
+    fi
+    python3 - "$work/out" <<'EOF'
+import json, sys
+want = {"audio": "46", "video": "34", "sharing": "18", "besteffort": "0"}
+recs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+sums = {r.get("class"): r for r in recs if r.get("type") == "summary"}
+bad = 0
+for cls, dscp in want.items():
+    s = sums.get(cls)
+    if s is None:
+        print(f"FAIL no summary for {cls}"); bad += 1; continue
+    for d in ("dscp_fwd", "dscp_rev"):
+        got = (s.get(d) or {}).get("received") or {}
+        ok = set(got) == {dscp} and got[dscp] > 0
+        print(f"{'ok  ' if ok else 'FAIL'} {cls} {d}.received {json.dumps(got)}, want only {dscp}")
+        bad += not ok
+verdicts = [r for r in recs if r.get("type") == "verdict"]
+ok = len(verdicts) == 1 and verdicts[0].get("verdict") == "ready"
+print(f"{'ok  ' if ok else 'FAIL'} verdict {verdicts[-1].get('verdict') if verdicts else None}")
+sys.exit(1 if bad or not ok else 0)
+EOF
+    ;;
+no_reflector)
+    port=$(free_port)
+    run 15 test "127.0.0.1:$port" --duration 6s --json
+    expect_usage_error "test against 127.0.0.1:$port with no reflector" 5500
+    [ ! -s "$work/out" ] || echo "note: stdout had $(wc -l <"$work/out") lines"
+    ;;
+unknown_option)
+    run 10 test 127.0.0.1:5004 --no-such-option --json
+    expect_usage_error "test --no-such-option" 2000
+    ;;
+port_in_use)
+    port=$(free_port)
+    start_reflector "$port"
+    run 10 reflect --listen "127.0.0.1:$port"
+    expect_usage_error "reflect on 127.0.0.1:$port held by another reflector" 2000
+    ;;
+*)
+    echo "$prog: unknown case (use loopback, no_reflector, unknown_option or port_in_use)" >&2
+    exit 2
+    ;;
+esac
