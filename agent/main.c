@@ -449,7 +449,7 @@ static int cmd_test(int argc, char **argv)
         print_verdict_json(&ctx.res);
     else
         vr_report_table(stdout, &ctx.cfg, &ctx.res);
-    return ctx.res.verdict.verdict == VR_VERDICT_READY ? 0 : 1;
+    return ctx.res.verdict.verdict == VR_VERDICT_READY && !ctx.res.interrupted ? 0 : 1;
 }
 
 int main(int argc, char **argv)

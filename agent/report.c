@@ -72,8 +72,8 @@ void vr_report_table(FILE *f, const struct vr_session_config *cfg,
     fprintf(f, "\nvoiceready test to %s: %.0f s, %u call%s per class, thresholds %s%s\n\n",
             cfg->target, (double)cfg->duration_ns / 1e9, cfg->calls, cfg->calls == 1 ? "" : "s",
             cfg->thr.name, res->interrupted ? " (interrupted)" : "");
-    fprintf(f, "%-18s %-5s %8s %9s %10s  %-26s\n", "class", "dir", "loss %", "jitter ms",
-            "one-way ms", "DSCP sent -> seen, kept");
+    fprintf(f, "%-18s %-5s %8s %9s %10s  %s\n", "class", "dir", "loss %", "jitter ms", "one-way ms",
+            "DSCP sent -> seen, kept");
     for (size_t i = 0; i < res->n_summaries; i++) {
         const struct vr_record *r = &res->summaries[i];
         char name[32];
@@ -101,6 +101,9 @@ void vr_report_table(FILE *f, const struct vr_session_config *cfg,
     if (any_unsynced)
         fprintf(f, "\none-way delay: '-' = the two clocks are not known to be synchronised (run "
                    "NTP/PTP on both ends); RTT and jitter do not need it.\n");
+    if (res->interrupted)
+        fprintf(f, "\nInterrupted: the verdict covers only what was measured; exit status 1, since "
+                   "an unfinished test proves nothing.\n");
     fprintf(f, "\nVerdict: %s (score %.1f %%, %llu of %llu intervals pass)\n",
             vr_site_verdict_label(res->verdict.verdict), res->verdict.score_pct,
             (unsigned long long)res->verdict.passed, (unsigned long long)res->verdict.intervals);

@@ -656,6 +656,8 @@ static void on_tick(uv_timer_t *t)
         vr_sender_join(s->sender, &s->res.sender);
         s->sender = NULL;
         s->end_mono_ns = now;
+        if (s->interrupted && now - s->tl.t0_mono_ns < s->tl.duration_ns)
+            s->tl.duration_ns = now - s->tl.t0_mono_ns; /* records show what was measured */
         s->phase = PHASE_DRAINING;
         s->phase_since_mono_ns = now;
     }
