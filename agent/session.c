@@ -47,7 +47,8 @@ struct vr_session {
     uint64_t last_query_mono_ns;
     uint64_t last_progress_mono_ns;
     bool interrupted;
-    bool refused; /* ICMP port unreachable seen */
+    bool stopping; /* vr_session_stop: a planned end */
+    bool refused;  /* ICMP port unreachable seen */
     bool local_synced;
     uint64_t host_id;
     uint32_t n_epochs;   /* epochs the timeline spans */
@@ -638,7 +639,8 @@ static void on_tick(uv_timer_t *t)
     s->local_synced = vr_clock_synced();
     /* a refusal in the first half second may be a reflector still starting: give it time */
     bool refused = s->refused && now >= s->tl.t0_mono_ns + NO_REPLY_NS / 6;
-    if (s->replies == 0 && (refused || now >= s->tl.t0_mono_ns + NO_REPLY_NS)) {
+    if (s->replies == 0 && !s->cfg.keep_going && now >= s->tl.t0_mono_ns &&
+        (refused || now >= s->tl.t0_mono_ns + NO_REPLY_NS)) {
         if (refused)
             snprintf(msg, sizeof(msg),
                      "%s refused the probes (ICMP port unreachable): no reflector listens there; "
@@ -656,14 +658,18 @@ static void on_tick(uv_timer_t *t)
         vr_sender_join(s->sender, &s->res.sender);
         s->sender = NULL;
         s->end_mono_ns = now;
-        if (s->interrupted && now - s->tl.t0_mono_ns < s->tl.duration_ns)
+        if ((s->interrupted || s->stopping) && now > s->tl.t0_mono_ns &&
+            now - s->tl.t0_mono_ns < s->tl.duration_ns) {
             s->tl.duration_ns = now - s->tl.t0_mono_ns; /* records show what was measured */
+            s->n_epochs =
+                (uint32_t)((s->tl.duration_ns + s->tl.interval_ns - 1) / s->tl.interval_ns);
+        }
         s->phase = PHASE_DRAINING;
         s->phase_since_mono_ns = now;
     }
     finalize_due(s, now);
     if (s->phase == PHASE_DRAINING) {
-        uint64_t wait = s->interrupted ? INTERRUPT_DRAIN_NS : s->cfg.late_ns;
+        uint64_t wait = s->interrupted || s->stopping ? INTERRUPT_DRAIN_NS : s->cfg.late_ns;
         if (all_replied(s) || now >= s->phase_since_mono_ns + wait) {
             s->phase = PHASE_QUERYING;
             s->phase_since_mono_ns = now;
@@ -688,23 +694,31 @@ int vr_session_start(struct vr_session *s, struct vr_errbuf *eb)
     uint64_t now_mono = vr_clock_mono_ns();
     int rc;
 
+    uint64_t now_wall = vr_clock_wall_ns();
+    uint64_t lead = 20000000u; /* so that the first deadlines are not already late */
+
     s->tl.interval_ns = s->cfg.interval_ns;
-    s->tl.duration_ns = s->cfg.duration_ns;
-    /* start on a short lead so that the first deadlines are not already late */
-    s->tl.t0_mono_ns = now_mono + 20000000u;
-    s->tl.t0_wall_ns = vr_clock_wall_ns() + 20000000u;
-    s->n_epochs = (uint32_t)((s->tl.duration_ns + s->tl.interval_ns - 1) / s->tl.interval_ns);
-    snprintf(s->id_base, sizeof(s->id_base), "%.20s-%llu", s->cfg.agent,
+    /* continuous: ~146 years, the sender's u32 sequence numbers run out first (2.7 years at
+     * 50 pps, then the run ends and the daemon starts a new one) */
+    s->tl.duration_ns = s->cfg.continuous ? UINT64_C(1) << 62 : s->cfg.duration_ns;
+    if (s->cfg.align_wall)
+        lead = s->tl.interval_ns - (now_wall + lead) % s->tl.interval_ns + lead;
+    s->tl.t0_mono_ns = now_mono + lead;
+    s->tl.t0_wall_ns = now_wall + lead;
+    uint64_t epochs = (s->tl.duration_ns + s->tl.interval_ns - 1) / s->tl.interval_ns;
+    s->n_epochs = epochs > UINT32_MAX ? UINT32_MAX : (uint32_t)epochs;
+    snprintf(s->id_base, sizeof(s->id_base), "%.16s-%.6s%llu", s->cfg.agent, s->cfg.tag,
              (unsigned long long)(s->tl.t0_wall_ns / 1000000u));
     s->local_synced = vr_clock_synced();
     for (size_t i = 0; i < s->n_streams; i++) {
         struct vr_stream *st = s->streams[i];
         /* spread the streams evenly over one period: no self-made bursts */
         st->offset_ns = s->tl.period_ns * i / s->n_streams;
-        st->count = s->tl.duration_ns > st->offset_ns
-                        ? (uint32_t)((s->tl.duration_ns - st->offset_ns + s->tl.period_ns - 1) /
-                                     s->tl.period_ns)
-                        : 0;
+        uint64_t count =
+            s->tl.duration_ns > st->offset_ns
+                ? (s->tl.duration_ns - st->offset_ns + s->tl.period_ns - 1) / s->tl.period_ns
+                : 0;
+        st->count = count > UINT32_MAX - 1 ? UINT32_MAX - 1 : (uint32_t)count;
         rc = uv_poll_init(s->loop, &st->poll, st->fd);
         if (rc != 0)
             return vr_errbuf_set(eb, VR_EINVAL, "cannot watch a socket: %s", uv_strerror(rc));
@@ -728,6 +742,15 @@ void vr_session_interrupt(struct vr_session *s)
     if (s->phase != PHASE_RUNNING)
         return;
     s->interrupted = true;
+    if (s->sender != NULL)
+        vr_sender_stop(s->sender);
+}
+
+void vr_session_stop(struct vr_session *s)
+{
+    if (s->phase != PHASE_RUNNING)
+        return;
+    s->stopping = true;
     if (s->sender != NULL)
         vr_sender_stop(s->sender);
 }

@@ -32,6 +32,12 @@ struct vr_session_config {
     uint64_t duration_ns, interval_ns, late_ns;
     struct vr_thresholds thr;
     char agent[64], site[64];
+    /* Daemon use (defaults are those of `test`): */
+    bool continuous; /* run until vr_session_stop; duration_ns is ignored */
+    bool align_wall; /* start on a wall-clock multiple of interval_ns, so that every
+                      * agent's intervals line up in the collector */
+    bool keep_going; /* no reply is loss, not an error (the daemon must keep measuring) */
+    char tag[16];    /* distinguishes concurrent runs in record ids ("c", a schedule name) */
 };
 
 struct vr_session_progress {
@@ -69,6 +75,9 @@ int vr_session_init(uv_loop_t *loop, const struct vr_session_config *cfg,
 int vr_session_start(struct vr_session *s, struct vr_errbuf *eb);
 /* Ctrl-C: stop sending, collect the replies in flight, report what was measured. */
 void vr_session_interrupt(struct vr_session *s);
+/* Planned end of a continuous run (daemon stop or reload): like interrupt, but the run is not
+ * marked interrupted. */
+void vr_session_stop(struct vr_session *s);
 /* After the loop has returned. NULL is a no-op. */
 void vr_session_free(struct vr_session *s);
 
