@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <uv.h>
 
+#include "daemon.h"
 #include "parse.h"
 #include "reflect.h"
 #include "report.h"
@@ -32,7 +33,8 @@ static void usage_main(FILE *f)
             "reordering and DSCP marks, per direction, at the load of N concurrent calls.\n\n"
             "commands:\n"
             "  reflect     answer probes (run this at the far end: HQ, data centre, cloud edge)\n"
-            "  test HOST   measure the path to a reflector and give a verdict\n\n"
+            "  test HOST   measure the path to a reflector and give a verdict\n"
+            "  run         the unattended daemon: scheduled tests, uploads to the collector\n\n"
             "Run '%s COMMAND --help' for the options of a command.\n",
             prog, prog);
 }
@@ -452,6 +454,101 @@ static int cmd_test(int argc, char **argv)
     return ctx.res.verdict.verdict == VR_VERDICT_READY && !ctx.res.interrupted ? 0 : 1;
 }
 
+/* ---- run ---- */
+
+struct run_ctx {
+    struct vr_daemon *daemon;
+    uv_signal_t sigint, sigterm, sighup;
+};
+
+static void on_daemon_stopped(void *arg)
+{
+    struct run_ctx *ctx = arg;
+    uv_close((uv_handle_t *)&ctx->sigint, NULL);
+    uv_close((uv_handle_t *)&ctx->sigterm, NULL);
+    uv_close((uv_handle_t *)&ctx->sighup, NULL);
+}
+
+static void on_run_signal(uv_signal_t *h, int signum)
+{
+    struct run_ctx *ctx = h->data;
+    if (signum == SIGHUP)
+        vr_daemon_reload(ctx->daemon);
+    else
+        vr_daemon_stop(ctx->daemon, on_daemon_stopped, ctx);
+}
+
+static void usage_run(FILE *f)
+{
+    fprintf(f,
+            "usage: %s run --config FILE [--check]\n\n"
+            "Runs unattended: an always-on test per target, peak-load tests in their scheduled\n"
+            "windows, every record spooled to disk and uploaded to the collector (deleted only\n"
+            "once acknowledged). SIGHUP reloads the config; SIGTERM stops.\n\n"
+            "  --config FILE   agent configuration (INI), see packaging/agent.conf.example\n"
+            "  --check         check the configuration, print a summary and exit\n",
+            prog);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+                                         {"check", no_argument, NULL, 'k'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *config = NULL;
+    bool check = false;
+    struct run_ctx ctx = {0};
+    struct vr_errbuf eb = {{0}};
+    uv_loop_t *loop = uv_default_loop();
+    int c, rc;
+
+    while ((c = getopt_long(argc, argv, "c:kh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            config = optarg;
+            break;
+        case 'k':
+            check = true;
+            break;
+        case 'h':
+            usage_run(stdout);
+            return 0;
+        default:
+            fprintf(stderr,
+                    "%s: run: unknown option or missing value \"%s\"; see '%s run --help'\n", prog,
+                    argv[optind - 1], prog);
+            return EXIT_USAGE;
+        }
+    }
+    if (config == NULL || optind != argc)
+        return fail_usage("run needs --config FILE (see 'voiceready-agent run --help')");
+    rc = vr_daemon_init(loop, config, &ctx.daemon, &eb);
+    if (rc == 0 && check) {
+        printf("%s: configuration OK\n", config);
+        vr_daemon_free(ctx.daemon);
+        return 0;
+    }
+    if (rc == 0)
+        rc = vr_daemon_start(ctx.daemon, &eb);
+    if (rc != 0) {
+        fprintf(stderr, "%s: %s\n", prog, eb.msg[0] ? eb.msg : vr_strerror(rc));
+        vr_daemon_free(ctx.daemon);
+        return EXIT_USAGE;
+    }
+    uv_signal_init(loop, &ctx.sigint);
+    uv_signal_init(loop, &ctx.sigterm);
+    uv_signal_init(loop, &ctx.sighup);
+    ctx.sigint.data = ctx.sigterm.data = ctx.sighup.data = &ctx;
+    uv_signal_start(&ctx.sigint, on_run_signal, SIGINT);
+    uv_signal_start(&ctx.sigterm, on_run_signal, SIGTERM);
+    uv_signal_start(&ctx.sighup, on_run_signal, SIGHUP);
+    uv_run(loop, UV_RUN_DEFAULT);
+    vr_daemon_free(ctx.daemon);
+    uv_loop_close(loop);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *cmd;
@@ -474,8 +571,9 @@ int main(int argc, char **argv)
         return cmd_reflect(argc - 1, argv + 1);
     if (strcmp(cmd, "test") == 0)
         return cmd_test(argc - 1, argv + 1);
-    if (strcmp(cmd, "run") == 0 || strcmp(cmd, "capacity") == 0 || strcmp(cmd, "trace") == 0 ||
-        strcmp(cmd, "capture") == 0) {
+    if (strcmp(cmd, "run") == 0)
+        return cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "capacity") == 0 || strcmp(cmd, "trace") == 0 || strcmp(cmd, "capture") == 0) {
         fprintf(stderr, "%s: '%s' is not in this version yet (see the README's roadmap)\n", prog,
                 cmd);
         return EXIT_USAGE;

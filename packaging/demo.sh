@@ -1,26 +1,77 @@
 #!/bin/sh
-# The main job on one machine: build voiceready, start a reflector on loopback, run a 30-second
-# test of every class against it and print the verdict table. Usage: packaging/demo.sh [SECONDS]
+# The main job on one machine: build voiceready, start a collector (embedded SQLite), create an
+# agent token, start a reflector and an agent daemon on loopback, wait for the first scored
+# intervals, print the site verdict and the dashboard URL, and keep running until Ctrl-C.
+# Usage: packaging/demo.sh [--once]     (--once: print the verdict and stop everything)
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build="$top/build"
-secs="${1:-30}"
-port=$((20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 20000))
+once=0
+[ "${1:-}" = "--once" ] && once=1
 
 "$top/packaging/install-deps.sh"
 cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j"$(nproc)" >/dev/null
 agent="$build/agent/voiceready-agent"
+collector="$build/collector/voiceready-collector"
 
-"$agent" reflect --listen "127.0.0.1:$port" --quiet &
-refl=$!
-trap 'kill $refl 2>/dev/null; wait $refl 2>/dev/null' EXIT INT TERM
-sleep 0.3
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+work=$(mktemp -d /tmp/voiceready-demo.XXXXXX)
+http_port=$(free_port)
+refl_port=$(free_port)
+pids=""
+cleanup() {
+    for p in $pids; do kill "$p" 2>/dev/null || true; done
+    for p in $pids; do wait "$p" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
-echo "voiceready demo: reflector on 127.0.0.1:$port, ${secs}-second test of audio, video, sharing and"
-echo "the unmarked best-effort control (on a real site, run the reflector at HQ or the cloud edge)."
-rc=0
-"$agent" test "127.0.0.1:$port" --duration "${secs}s" --class all --site demo || rc=$?
+token=$("$collector" token add --site demo --db "$work/voiceready.db" 2>/dev/null | tail -n 1)
+"$collector" serve --listen "127.0.0.1:$http_port" --db "$work/voiceready.db" \
+    >"$work/collector.log" 2>&1 &
+pids="$pids $!"
+"$agent" reflect --listen "127.0.0.1:$refl_port" --quiet &
+pids="$pids $!"
+cat >"$work/agent.conf" <<CONF
+[agent]
+name = demo-agent
+site = demo
+[collector]
+url = http://127.0.0.1:$http_port
+token = $token
+spool_dir = $work/spool
+[continuous]
+interval = 5s
+[target loopback]
+host = 127.0.0.1:$refl_port
+classes = all
+CONF
+"$agent" run --config "$work/agent.conf" >"$work/agent.log" 2>&1 &
+pids="$pids $!"
+
+echo "voiceready demo: collector on 127.0.0.1:$http_port, reflector on 127.0.0.1:$refl_port,"
+echo "agent daemon testing audio, video, sharing and best effort every 5 s (files in $work)."
+echo "Waiting for the first scored intervals ..."
+i=0
+until "$collector" report --db "$work/voiceready.db" --format json 2>/dev/null |
+    grep -q '"intervals": *[1-9]'; do
+    i=$((i + 1))
+    if [ "$i" -gt 60 ]; then
+        echo "no results after 30 s; logs:" >&2
+        tail -n 5 "$work/agent.log" "$work/collector.log" >&2
+        exit 2
+    fi
+    sleep 0.5
+done
+sleep 6 # one more interval, so the site has a few to judge
 echo
-echo "exit status $rc (0 ready, 1 at risk or not ready, 2 error)"
+"$collector" report --db "$work/voiceready.db" || true
+echo
+echo "Dashboard: http://127.0.0.1:$http_port/    API: http://127.0.0.1:$http_port/api/v1/sites"
+[ "$once" -eq 1 ] && exit 0
+echo "Running until Ctrl-C (the agent keeps testing and uploading)."
+wait

@@ -1,0 +1,631 @@
+/* config: the agent's INI file into struct vr_config; see config.h. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <ini.h>
+
+#include "parse.h"
+
+enum section_kind {
+    SEC_NONE = 0,
+    SEC_AGENT,
+    SEC_COLLECTOR,
+    SEC_TARGET,
+    SEC_SCHEDULE,
+    SEC_CONTINUOUS,
+};
+
+static const char *const section_names[] = {"agent", "collector", "target", "schedule",
+                                            "continuous"};
+static const char *const agent_keys[] = {"name", "site"};
+static const char *const collector_keys[] = {"url",      "token",     "ca_file",
+                                             "insecure", "spool_dir", "spool_max_mb"};
+static const char *const target_keys[] = {"host",    "classes",     "calls",
+                                          "profile", "teams_ports", "thresholds"};
+static const char *const schedule_keys[] = {"target", "calls", "window", "days"};
+static const char *const continuous_keys[] = {"interval", "enabled"};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+struct ctx {
+    struct vr_config *cfg;
+    const char *name; /* the file, for messages */
+    struct vr_errbuf *eb;
+    int err;
+    unsigned err_line;
+    /* line tracking: inih has no line number in its handler in Debian's build, so the reader
+     * counts lines and the handler runs while the line it parses is the last one read */
+    unsigned line, completed;
+    FILE *f;
+    const char *text;
+    /* the current section, so that a [target x] is looked up once per section */
+    char section[128];
+    enum section_kind kind;
+    size_t index;
+};
+
+static int fail(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int fail(struct ctx *c, const char *fmt, ...)
+{
+    char msg[VR_ERRBUF_SIZE];
+    va_list ap;
+
+    if (c->err != 0)
+        return 0; /* only the first problem: later ones are often its consequences */
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    c->err = VR_EINVAL;
+    c->err_line = c->line;
+    vr_errbuf_set(c->eb, VR_EINVAL, "%s:%u: %s", c->name, c->line, msg);
+    return 0;
+}
+
+/* Levenshtein distance, capped inputs: keys are short. */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b), prev[64], cur[64];
+    if (la > 63 || lb > 63)
+        return SIZE_MAX;
+    for (size_t j = 0; j <= lb; j++)
+        prev[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        cur[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t sub = prev[j - 1] +
+                         (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
+            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+        memcpy(prev, cur, (lb + 1) * sizeof(size_t));
+    }
+    return prev[lb];
+}
+
+/* The nearest candidate, or NULL when none is close enough to be a plausible typo. */
+static const char *suggest(const char *word, const char *const *cands, size_t n)
+{
+    const char *best = NULL;
+    size_t best_d = SIZE_MAX;
+    for (size_t i = 0; i < n; i++) {
+        size_t d = edit_distance(word, cands[i]);
+        /* a truncated key ("spool_max") means the longer one, even when another is as close */
+        if (strlen(word) >= 4 && strncmp(word, cands[i], strlen(word)) == 0 && d > 1)
+            d = 1;
+        if (d < best_d && d <= 3 && d < strlen(cands[i])) {
+            best = cands[i];
+            best_d = d;
+        }
+    }
+    return best;
+}
+
+static int fail_unknown_key(struct ctx *c, const char *key, const char *const *keys, size_t n)
+{
+    const char *s = suggest(key, keys, n);
+    if (s != NULL)
+        return fail(c, "unknown key \"%s\" in [%s] (did you mean \"%s\"?)", key, c->section, s);
+    return fail(c, "unknown key \"%s\" in [%s]; known keys: see the example config", key,
+                c->section);
+}
+
+static bool valid_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 63)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)s[i]) && s[i] != '.' && s[i] != '_' && s[i] != '-')
+            return false;
+    return true;
+}
+
+static int set_string(struct ctx *c, const char *key, const char *value, char *dst, size_t len)
+{
+    if (value[0] == '\0' || strlen(value) >= len)
+        return fail(c, "%s: expected 1 to %zu characters", key, len - 1);
+    snprintf(dst, len, "%s", value);
+    return 1;
+}
+
+static int set_name(struct ctx *c, const char *key, const char *value, char *dst, size_t len)
+{
+    if (!valid_name(value))
+        return fail(c, "%s \"%s\": use 1 to 63 letters, digits, '.', '_' or '-'", key, value);
+    snprintf(dst, len, "%s", value);
+    return 1;
+}
+
+static int set_bool(struct ctx *c, const char *key, const char *value, bool *dst)
+{
+    if (!strcasecmp(value, "yes") || !strcasecmp(value, "true") || !strcmp(value, "1") ||
+        !strcasecmp(value, "on"))
+        *dst = true;
+    else if (!strcasecmp(value, "no") || !strcasecmp(value, "false") || !strcmp(value, "0") ||
+             !strcasecmp(value, "off"))
+        *dst = false;
+    else
+        return fail(c, "%s \"%s\": expected yes or no", key, value);
+    return 1;
+}
+
+static int set_u32(struct ctx *c, const char *key, const char *value, uint64_t min, uint64_t max,
+                   uint32_t *dst)
+{
+    struct vr_errbuf eb = {{0}};
+    uint64_t v;
+    if (vr_parse_u64(value, key, min, max, &v, &eb) != 0)
+        return fail(c, "%s", eb.msg);
+    *dst = (uint32_t)v;
+    return 1;
+}
+
+/* "HH:MM" into minutes after midnight; 24:00 is allowed as an end. */
+static int parse_hhmm(const char *s, size_t len, unsigned *out)
+{
+    unsigned h, m;
+    if (len != 5 || !isdigit((unsigned char)s[0]) || !isdigit((unsigned char)s[1]) || s[2] != ':' ||
+        !isdigit((unsigned char)s[3]) || !isdigit((unsigned char)s[4]))
+        return -1;
+    h = (unsigned)(s[0] - '0') * 10 + (unsigned)(s[1] - '0');
+    m = (unsigned)(s[3] - '0') * 10 + (unsigned)(s[4] - '0');
+    if (m > 59 || h > 24 || (h == 24 && m != 0))
+        return -1;
+    *out = h * 60 + m;
+    return 0;
+}
+
+static int set_window(struct ctx *c, const char *value, struct vr_config_schedule *s)
+{
+    const char *dash = strchr(value, '-');
+    unsigned a, b;
+    if (dash == NULL || parse_hhmm(value, (size_t)(dash - value), &a) != 0 ||
+        parse_hhmm(dash + 1, strlen(dash + 1), &b) != 0 || a == b || a == 24 * 60)
+        return fail(c, "window \"%s\": expected HH:MM-HH:MM in local time, e.g. 09:30-10:00",
+                    value);
+    s->start_min = (uint16_t)a;
+    s->end_min = (uint16_t)(b == 24 * 60 ? 0 : b);
+    return 1;
+}
+
+static int set_days(struct ctx *c, const char *value, uint8_t *out)
+{
+    static const char *const names[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+    uint8_t mask = 0;
+    const char *p = value;
+
+    while (*p != '\0') {
+        char word[16];
+        size_t n = 0;
+        while (*p == ' ' || *p == ',')
+            p++;
+        while (*p != '\0' && *p != ',' && *p != ' ' && n < sizeof(word) - 1)
+            word[n++] = (char)tolower((unsigned char)*p++);
+        word[n] = '\0';
+        if (n == 0)
+            break;
+        if (!strcmp(word, "daily"))
+            mask |= 0x7f;
+        else if (!strcmp(word, "weekdays"))
+            mask |= 0x3e;
+        else if (!strcmp(word, "weekends"))
+            mask |= 0x41;
+        else {
+            size_t i;
+            for (i = 0; i < 7 && strcmp(word, names[i]) != 0; i++)
+                ;
+            if (i == 7)
+                return fail(c,
+                            "days \"%s\": expected weekdays, weekends, daily or a list such as "
+                            "mon,tue,fri",
+                            value);
+            mask |= (uint8_t)(1u << i);
+        }
+    }
+    if (mask == 0)
+        return fail(c, "days: expected weekdays, weekends, daily or a list such as mon,tue,fri");
+    *out = mask;
+    return 1;
+}
+
+static int on_agent(struct ctx *c, const char *key, const char *value)
+{
+    if (!strcmp(key, "name"))
+        return set_name(c, key, value, c->cfg->agent, sizeof(c->cfg->agent));
+    if (!strcmp(key, "site"))
+        return set_name(c, key, value, c->cfg->site, sizeof(c->cfg->site));
+    return fail_unknown_key(c, key, agent_keys, COUNT(agent_keys));
+}
+
+static int on_collector(struct ctx *c, const char *key, const char *value)
+{
+    struct vr_config *cfg = c->cfg;
+    if (!strcmp(key, "url")) {
+        size_t n = strlen(value);
+        if (strncmp(value, "http://", 7) != 0 && strncmp(value, "https://", 8) != 0)
+            return fail(c, "url \"%s\": expected http://HOST[:PORT] or https://HOST[:PORT]", value);
+        if (n >= sizeof(cfg->url))
+            return fail(c, "url: at most %zu characters", sizeof(cfg->url) - 1);
+        /* the uploader appends /api/v1/records */
+        while (n > 0 && value[n - 1] == '/')
+            n--;
+        snprintf(cfg->url, sizeof(cfg->url), "%.*s", (int)n, value);
+        return 1;
+    }
+    if (!strcmp(key, "token")) {
+        for (const char *p = value; *p != '\0'; p++)
+            if (!isgraph((unsigned char)*p))
+                return fail(c, "token: no spaces or control characters; paste the token that "
+                               "'voiceready-collector token add' printed");
+        return set_string(c, key, value, cfg->token, sizeof(cfg->token));
+    }
+    if (!strcmp(key, "ca_file")) {
+        if (access(value, R_OK) != 0)
+            return fail(c,
+                        "ca_file \"%s\": cannot read it (%s); give a PEM file of CA "
+                        "certificates",
+                        value, strerror(errno));
+        return set_string(c, key, value, cfg->ca_file, sizeof(cfg->ca_file));
+    }
+    if (!strcmp(key, "insecure"))
+        return set_bool(c, key, value, &cfg->insecure);
+    if (!strcmp(key, "spool_dir"))
+        return set_string(c, key, value, cfg->spool_dir, sizeof(cfg->spool_dir));
+    if (!strcmp(key, "spool_max_mb")) {
+        struct vr_errbuf eb = {{0}};
+        uint64_t mb;
+        if (vr_parse_u64(value, key, 2, 1000000, &mb, &eb) != 0)
+            return fail(c, "%s", eb.msg);
+        cfg->spool_max_bytes = mb * 1000000u;
+        return 1;
+    }
+    return fail_unknown_key(c, key, collector_keys, COUNT(collector_keys));
+}
+
+static int on_target(struct ctx *c, const char *key, const char *value)
+{
+    struct vr_config_target *t = &c->cfg->targets[c->index];
+    struct vr_errbuf eb = {{0}};
+
+    if (!strcmp(key, "host")) {
+        if (strlen(value) >= sizeof(t->host))
+            return fail(c, "host: at most %zu characters", sizeof(t->host) - 1);
+        if (vr_parse_hostport(value, VR_CONFIG_DEFAULT_PORT, t->hostname, sizeof(t->hostname),
+                              &t->port, &eb) != 0)
+            return fail(c, "host: %s", eb.msg);
+        snprintf(t->host, sizeof(t->host), "%s", value);
+        return 1;
+    }
+    if (!strcmp(key, "classes")) {
+        /* own message: the shared parser's names the command-line option */
+        if (vr_parse_classes(value, &t->class_mask, &eb) != 0)
+            return fail(c,
+                        "classes \"%s\": expected audio, video, sharing, besteffort or all "
+                        "(comma-separated)",
+                        value);
+        return 1;
+    }
+    if (!strcmp(key, "calls"))
+        return set_u32(c, key, value, 1, 1000, &t->calls);
+    if (!strcmp(key, "profile")) {
+        t->profile = vr_profile_find(value);
+        if (t->profile == NULL)
+            return fail(c, "profile \"%s\": expected one of %s", value, vr_profile_names());
+        return 1;
+    }
+    if (!strcmp(key, "teams_ports"))
+        return set_bool(c, key, value, &t->teams_ports);
+    if (!strcmp(key, "thresholds")) {
+        if (vr_thresholds_by_name(value, &t->thr, &eb) != 0)
+            return fail(c, "%s", eb.msg);
+        return 1;
+    }
+    return fail_unknown_key(c, key, target_keys, COUNT(target_keys));
+}
+
+static int on_schedule(struct ctx *c, const char *key, const char *value)
+{
+    struct vr_config_schedule *s = &c->cfg->schedules[c->index];
+    if (!strcmp(key, "target"))
+        return set_name(c, key, value, s->target, sizeof(s->target));
+    if (!strcmp(key, "calls"))
+        return set_u32(c, key, value, 1, 1000, &s->calls);
+    if (!strcmp(key, "window"))
+        return set_window(c, value, s);
+    if (!strcmp(key, "days"))
+        return set_days(c, value, &s->days);
+    return fail_unknown_key(c, key, schedule_keys, COUNT(schedule_keys));
+}
+
+static int on_continuous(struct ctx *c, const char *key, const char *value)
+{
+    if (!strcmp(key, "interval")) {
+        struct vr_errbuf eb = {{0}};
+        uint64_t ns;
+        if (vr_parse_duration_ns(value, key, &ns, &eb) != 0)
+            return fail(c, "%s", eb.msg);
+        if (ns < UINT64_C(1000000000) || ns > UINT64_C(3600000000000))
+            return fail(c, "interval \"%s\": expected 1s to 1h, e.g. 15s", value);
+        c->cfg->continuous_interval_ns = ns;
+        return 1;
+    }
+    if (!strcmp(key, "enabled"))
+        return set_bool(c, key, value, &c->cfg->continuous);
+    return fail_unknown_key(c, key, continuous_keys, COUNT(continuous_keys));
+}
+
+/* Finds or adds the target or schedule named in a "[kind NAME]" section. */
+static int enter_named(struct ctx *c, const char *kind_name, const char *name)
+{
+    struct vr_config *cfg = c->cfg;
+    bool target = c->kind == SEC_TARGET;
+    size_t n = target ? cfg->n_targets : cfg->n_schedules;
+    size_t max = target ? VR_CONFIG_MAX_TARGETS : VR_CONFIG_MAX_SCHEDULES;
+
+    if (*name == '\0')
+        return fail(c, "[%s] needs a name, e.g. [%s hq]", kind_name, kind_name);
+    if (!valid_name(name))
+        return fail(c, "[%s %s]: use 1 to 63 letters, digits, '.', '_' or '-' in the name",
+                    kind_name, name);
+    for (size_t i = 0; i < n; i++) {
+        const char *have = target ? cfg->targets[i].name : cfg->schedules[i].name;
+        if (!strcmp(have, name)) {
+            c->index = i;
+            return 1;
+        }
+    }
+    if (n == max)
+        return fail(c, "more than %zu [%s] sections", max, kind_name);
+    c->index = n;
+    if (target) {
+        struct vr_config_target *t = &cfg->targets[n];
+        snprintf(t->name, sizeof(t->name), "%s", name);
+        t->class_mask = (1u << VR_CLASS_COUNT) - 1;
+        t->calls = 1;
+        (void)vr_thresholds_by_name("client", &t->thr, NULL);
+        t->line = c->line;
+        cfg->n_targets++;
+    } else {
+        struct vr_config_schedule *s = &cfg->schedules[n];
+        snprintf(s->name, sizeof(s->name), "%s", name);
+        s->calls = 1;
+        s->days = 0x7f;
+        s->line = c->line;
+        cfg->n_schedules++;
+    }
+    return 1;
+}
+
+static int enter_section(struct ctx *c, const char *section)
+{
+    char kind[32];
+    const char *name;
+    size_t klen = strcspn(section, " \t");
+    static const enum section_kind kinds[] = {SEC_AGENT, SEC_COLLECTOR, SEC_TARGET, SEC_SCHEDULE,
+                                              SEC_CONTINUOUS};
+    size_t i;
+
+    snprintf(c->section, sizeof(c->section), "%s", section);
+    c->kind = SEC_NONE;
+    snprintf(kind, sizeof(kind), "%.*s", (int)(klen < 31 ? klen : 31), section);
+    name = section + klen;
+    while (*name == ' ' || *name == '\t')
+        name++;
+    for (i = 0; i < COUNT(section_names) && strcmp(kind, section_names[i]) != 0; i++)
+        ;
+    if (i == COUNT(section_names)) {
+        const char *s = suggest(kind, section_names, COUNT(section_names));
+        if (s != NULL)
+            return fail(c, "unknown section [%s] (did you mean [%s%s]?)", section, s,
+                        (!strcmp(s, "target") || !strcmp(s, "schedule")) ? " NAME" : "");
+        return fail(c,
+                    "unknown section [%s]; expected [agent], [collector], [target NAME], "
+                    "[schedule NAME] or [continuous]",
+                    section);
+    }
+    c->kind = kinds[i];
+    if (c->kind == SEC_TARGET || c->kind == SEC_SCHEDULE)
+        return enter_named(c, kind, name);
+    if (*name != '\0')
+        return fail(c, "[%s] takes no name; write [%s]", section, kind);
+    return 1;
+}
+
+static int handler(void *user, const char *section, const char *key, const char *value)
+{
+    struct ctx *c = user;
+
+    if (c->err != 0)
+        return 1; /* keep quiet after the first problem */
+    if (strcmp(section, c->section) != 0 || c->kind == SEC_NONE) {
+        if (*section == '\0')
+            return fail(c,
+                        "key \"%s\" outside a section; put it under [agent], [collector], "
+                        "[target NAME], [schedule NAME] or [continuous]",
+                        key);
+        if (!enter_section(c, section))
+            return 0;
+    }
+    switch (c->kind) {
+    case SEC_AGENT:
+        return on_agent(c, key, value);
+    case SEC_COLLECTOR:
+        return on_collector(c, key, value);
+    case SEC_TARGET:
+        return on_target(c, key, value);
+    case SEC_SCHEDULE:
+        return on_schedule(c, key, value);
+    case SEC_CONTINUOUS:
+        return on_continuous(c, key, value);
+    case SEC_NONE:
+        break;
+    }
+    return 0;
+}
+
+/* fgets-like over the file or the text; counts lines and rejects lines longer than inih's
+ * fixed buffer, which it would otherwise split into two "lines". */
+static char *reader(char *str, int num, void *stream)
+{
+    struct ctx *c = stream;
+    size_t n, max = (size_t)num - 1;
+    bool nl, too_long = false;
+
+    c->line = c->completed + 1;
+    if (c->f != NULL) {
+        if (fgets(str, num, c->f) == NULL)
+            return NULL;
+        n = strlen(str);
+        nl = n > 0 && str[n - 1] == '\n';
+        if (!nl && n == max) {
+            int ch = fgetc(c->f);
+            if (ch != EOF && ch != '\n') {
+                too_long = true;
+                while ((ch = fgetc(c->f)) != EOF && ch != '\n')
+                    ;
+            }
+            nl = ch == '\n';
+        }
+    } else {
+        size_t len = strcspn(c->text, "\n");
+        if (len == 0 && *c->text == '\0')
+            return NULL;
+        nl = c->text[len] == '\n';
+        n = len + (nl ? 1 : 0);
+        too_long = n > max;
+        if (!too_long) {
+            memcpy(str, c->text, n);
+            str[n] = '\0';
+        }
+        c->text += n;
+    }
+    if (nl)
+        c->completed++;
+    if (too_long) {
+        fail(c, "line too long (at most %d characters)", num - 3);
+        snprintf(str, (size_t)num, "\n");
+    }
+    return str;
+}
+
+static void defaults(struct vr_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    snprintf(cfg->spool_dir, sizeof(cfg->spool_dir), "%s", VR_CONFIG_DEFAULT_SPOOL_DIR);
+    cfg->spool_max_bytes = 100u * 1000000u;
+    cfg->continuous = true;
+    cfg->continuous_interval_ns = UINT64_C(15000000000);
+}
+
+/* What only the whole file can tell: required keys and references between sections. */
+static int check(struct ctx *c)
+{
+    struct vr_config *cfg = c->cfg;
+    const char *names[VR_CONFIG_MAX_TARGETS];
+
+    if (cfg->agent[0] == '\0')
+        return vr_errbuf_set(c->eb, VR_EINVAL, "%s: [agent] needs name = AGENT_NAME", c->name);
+    if (cfg->site[0] == '\0')
+        return vr_errbuf_set(c->eb, VR_EINVAL, "%s: [agent] needs site = SITE_NAME", c->name);
+    if (cfg->url[0] == '\0')
+        return vr_errbuf_set(c->eb, VR_EINVAL,
+                             "%s: [collector] needs url = http(s)://HOST:PORT of the collector",
+                             c->name);
+    if (cfg->token[0] == '\0')
+        return vr_errbuf_set(c->eb, VR_EINVAL,
+                             "%s: [collector] needs token = the token from 'voiceready-collector "
+                             "token add --site %s'",
+                             c->name, cfg->site);
+    if (cfg->n_targets == 0)
+        return vr_errbuf_set(c->eb, VR_EINVAL,
+                             "%s: no [target NAME] section; add one with host = REFLECTOR[:PORT]",
+                             c->name);
+    for (size_t i = 0; i < cfg->n_targets; i++) {
+        names[i] = cfg->targets[i].name;
+        if (cfg->targets[i].host[0] == '\0')
+            return vr_errbuf_set(c->eb, VR_EINVAL,
+                                 "%s:%u: [target %s] needs host = REFLECTOR[:PORT]", c->name,
+                                 cfg->targets[i].line, cfg->targets[i].name);
+    }
+    for (size_t i = 0; i < cfg->n_schedules; i++) {
+        struct vr_config_schedule *s = &cfg->schedules[i];
+        size_t j;
+        if (s->target[0] == '\0')
+            return vr_errbuf_set(c->eb, VR_EINVAL, "%s:%u: [schedule %s] needs target = NAME",
+                                 c->name, s->line, s->name);
+        if (s->start_min == s->end_min)
+            return vr_errbuf_set(c->eb, VR_EINVAL,
+                                 "%s:%u: [schedule %s] needs window = HH:MM-HH:MM", c->name,
+                                 s->line, s->name);
+        for (j = 0; j < cfg->n_targets && strcmp(s->target, names[j]) != 0; j++)
+            ;
+        if (j == cfg->n_targets) {
+            const char *sug = suggest(s->target, names, cfg->n_targets);
+            return vr_errbuf_set(c->eb, VR_EINVAL, "%s:%u: [schedule %s]: no [target %s]%s%s%s",
+                                 c->name, s->line, s->name, s->target,
+                                 sug ? " (did you mean \"" : "", sug ? sug : "", sug ? "\"?)" : "");
+        }
+        s->target_index = j;
+    }
+    return 0;
+}
+
+static int run(struct ctx *c)
+{
+    int rc = ini_parse_stream(reader, c, handler, c);
+    if (rc > 0 && (c->err == 0 || (unsigned)rc < c->err_line)) {
+        c->err = 0;
+        c->line = (unsigned)rc;
+        fail(c, "expected \"key = value\" or \"[section]\"");
+        return VR_EINVAL;
+    }
+    if (rc < 0)
+        return vr_errbuf_set(c->eb, VR_ENOMEM, "%s: out of memory", c->name);
+    if (c->err != 0)
+        return c->err;
+    return check(c);
+}
+
+int vr_config_parse(const char *text, const char *name, struct vr_config *cfg, struct vr_errbuf *eb)
+{
+    struct ctx c = {.cfg = cfg, .name = name, .eb = eb, .text = text};
+    defaults(cfg);
+    return run(&c);
+}
+
+int vr_config_load(const char *path, struct vr_config *cfg, struct vr_errbuf *eb)
+{
+    struct ctx c = {.cfg = cfg, .name = path, .eb = eb};
+    int rc;
+
+    defaults(cfg);
+    c.f = fopen(path, "r");
+    if (c.f == NULL) {
+        rc = -errno;
+        return vr_errbuf_set(eb, rc, "%s: cannot open (%s)", path, strerror(-rc));
+    }
+    rc = run(&c);
+    fclose(c.f);
+    return rc;
+}
+
+bool vr_config_schedule_active(const struct vr_config_schedule *s, const struct tm *tm)
+{
+    unsigned m = (unsigned)(tm->tm_hour * 60 + tm->tm_min);
+    unsigned today = (unsigned)tm->tm_wday % 7, yesterday = (today + 6) % 7;
+    bool on_today = (s->days >> today) & 1, on_yesterday = (s->days >> yesterday) & 1;
+
+    if (s->start_min < s->end_min)
+        return on_today && m >= s->start_min && m < s->end_min;
+    /* spans midnight (end_min 0 = until midnight): the part after midnight belongs to the day
+     * the window started on */
+    return (on_today && m >= s->start_min) || (on_yesterday && m < s->end_min);
+}

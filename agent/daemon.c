@@ -1,0 +1,394 @@
+#include "daemon.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "clock.h"
+#include "config.h"
+#include "record.h"
+#include "session.h"
+#include "sock.h"
+#include "spool.h"
+#include "uploader.h"
+
+#define TICK_MS  1000
+#define RETRY_NS (30 * UINT64_C(1000000000)) /* a run that could not start retries */
+#define FLUSH_NS (5 * UINT64_C(1000000000))  /* upload time granted at stop */
+#define LATE_NS  (3 * UINT64_C(1000000000))
+#define MAX_RUNS (VR_CONFIG_MAX_TARGETS + VR_CONFIG_MAX_SCHEDULES)
+
+/* One test run: a continuous one per target (slots 0..n_targets-1), a peak one per schedule
+ * (slots VR_CONFIG_MAX_TARGETS + j). */
+struct run {
+    struct vr_daemon *d;
+    struct vr_session *session;
+    bool running;  /* session started and not yet done */
+    bool finished; /* on_done ran: free it on the next tick (not inside libuv's close path) */
+    uint64_t retry_mono_ns;
+};
+
+struct vr_daemon {
+    uv_loop_t *loop;
+    char config_path[512];
+    struct vr_config cfg;
+    struct vr_config *pending; /* a reloaded config waiting for the runs to stop */
+    struct vr_spool *spool;
+    struct vr_uploader *uploader;
+    uv_timer_t tick;
+    struct run runs[MAX_RUNS];
+    bool stopping;
+    uint64_t stop_mono_ns;
+    bool uploader_closing;
+    vr_daemon_stopped_cb stopped_cb;
+    void *stopped_arg;
+    uint64_t records, spool_errors;
+};
+
+static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* One line per event on stderr with a UTC time stamp: systemd's journal keeps it. */
+static void logf_(const char *fmt, ...)
+{
+    char ts[40];
+    va_list ap;
+    vr_format_rfc3339(vr_clock_wall_ns(), ts, sizeof(ts));
+    fprintf(stderr, "%s voiceready-agent: ", ts);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    fflush(stderr);
+}
+
+static void on_uploader_log(void *arg, const char *line)
+{
+    (void)arg;
+    logf_("upload: %s", line);
+}
+
+static int open_uploader(struct vr_daemon *d, struct vr_errbuf *eb)
+{
+    struct vr_uploader_config uc = {0};
+    uc.url = d->cfg.url;
+    uc.token = d->cfg.token;
+    uc.ca_file = d->cfg.ca_file;
+    uc.insecure = d->cfg.insecure;
+    uc.log = on_uploader_log;
+    uc.arg = d;
+    int rc = vr_uploader_init(d->loop, d->spool, &uc, &d->uploader, eb);
+    if (rc == 0)
+        rc = vr_uploader_start(d->uploader);
+    return rc;
+}
+
+int vr_daemon_init(uv_loop_t *loop, const char *config_path, struct vr_daemon **out,
+                   struct vr_errbuf *eb)
+{
+    struct vr_daemon *d = calloc(1, sizeof(*d));
+    int rc;
+
+    *out = d;
+    if (d == NULL)
+        return VR_ENOMEM;
+    d->loop = loop;
+    snprintf(d->config_path, sizeof(d->config_path), "%s", config_path);
+    rc = vr_config_load(config_path, &d->cfg, eb);
+    if (rc != 0)
+        return rc;
+    rc = vr_spool_open(d->cfg.spool_dir, d->cfg.spool_max_bytes, &d->spool);
+    if (rc != 0)
+        return vr_errbuf_set(eb, rc,
+                             "%s: cannot open the spool directory \"%s\": %s (set spool_dir in "
+                             "[collector] to a writable directory)",
+                             config_path, d->cfg.spool_dir, vr_strerror(rc));
+    for (size_t i = 0; i < MAX_RUNS; i++)
+        d->runs[i].d = d;
+    return 0;
+}
+
+/* ---- runs ---- */
+
+static void on_run_record(void *arg, const struct vr_record *r)
+{
+    struct run *run = arg;
+    struct vr_daemon *d = run->d;
+    json_t *j = vr_record_to_json(r);
+    char *line = j != NULL
+                     ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10))
+                     : NULL;
+    uint64_t dropped = 0;
+    int rc;
+
+    json_decref(j);
+    if (line == NULL) {
+        d->spool_errors++;
+        logf_("out of memory: record %s lost", r->id);
+        return;
+    }
+    rc = vr_spool_append(d->spool, line, strlen(line), r->id, &dropped);
+    free(line);
+    if (rc != 0) {
+        d->spool_errors++;
+        logf_("CANNOT SPOOL record %s: %s (disk full or spool directory gone?)", r->id,
+              vr_strerror(rc));
+        return;
+    }
+    if (dropped > 0)
+        logf_("SPOOL FULL: dropped the %llu oldest unacknowledged records to stay under "
+              "spool_max_mb; the collector has not acknowledged uploads for a long time",
+              (unsigned long long)dropped);
+    d->records++;
+    if (d->uploader != NULL)
+        vr_uploader_kick(d->uploader);
+}
+
+static void on_run_done(void *arg, const struct vr_session_result *res)
+{
+    struct run *run = arg;
+    if (res->error != 0)
+        logf_("test stopped: %s", res->errmsg);
+    run->running = false;
+    run->finished = true;
+}
+
+static void start_run(struct vr_daemon *d, struct run *run, const struct vr_config_target *t,
+                      uint32_t calls, uint64_t duration_ns, const char *tag)
+{
+    struct vr_session_config sc = {0};
+    struct vr_session_hooks hooks = {on_run_record, NULL, on_run_done, run};
+    struct vr_errbuf eb = {{0}};
+    uint64_t now = vr_clock_mono_ns();
+    int rc;
+
+    snprintf(sc.target, sizeof(sc.target), "%s", t->host);
+    rc = vr_sock_resolve(t->hostname, t->port, false, &sc.dst, &sc.dst_len, &eb);
+    if (rc == 0) {
+        sc.class_mask = t->class_mask;
+        sc.calls = calls;
+        sc.profile = t->profile;
+        sc.teams_ports = t->teams_ports;
+        sc.thr = t->thr;
+        sc.interval_ns = d->cfg.continuous_interval_ns;
+        sc.late_ns = LATE_NS;
+        sc.continuous = duration_ns == 0;
+        sc.duration_ns = duration_ns;
+        sc.align_wall = true;
+        sc.keep_going = true;
+        snprintf(sc.agent, sizeof(sc.agent), "%s", d->cfg.agent);
+        snprintf(sc.site, sizeof(sc.site), "%s", d->cfg.site);
+        snprintf(sc.tag, sizeof(sc.tag), "%s", tag);
+        rc = vr_session_init(d->loop, &sc, &hooks, &run->session, &eb);
+        if (rc == 0)
+            rc = vr_session_start(run->session, &eb);
+    }
+    if (rc != 0) {
+        logf_("target %s: cannot start a test: %s; retrying in 30 s", t->name,
+              eb.msg[0] ? eb.msg : vr_strerror(rc));
+        run->retry_mono_ns = now + RETRY_NS;
+        if (run->session != NULL && !run->running) {
+            /* init failed before any handle started; a failed start closes its own handles */
+            run->finished = true;
+        }
+        return;
+    }
+    run->running = true;
+    logf_("target %s: %s test started, %u call%s per class", t->name,
+          duration_ns == 0 ? "continuous" : "peak-load", calls, calls == 1 ? "" : "s");
+}
+
+/* Seconds left in a schedule's window from local time tm (the window may span midnight). */
+static uint64_t window_left_ns(const struct vr_config_schedule *s, const struct tm *tm)
+{
+    int now_min = tm->tm_hour * 60 + tm->tm_min;
+    int end = s->end_min;
+    if (end <= now_min)
+        end += 24 * 60;
+    return ((uint64_t)(end - now_min) * 60 - (uint64_t)tm->tm_sec) * UINT64_C(1000000000);
+}
+
+static void reap_finished(struct vr_daemon *d)
+{
+    for (size_t i = 0; i < MAX_RUNS; i++) {
+        struct run *run = &d->runs[i];
+        if (run->finished) {
+            vr_session_free(run->session);
+            run->session = NULL;
+            run->finished = false;
+        }
+    }
+}
+
+static bool any_running(const struct vr_daemon *d)
+{
+    for (size_t i = 0; i < MAX_RUNS; i++) {
+        if (d->runs[i].running || d->runs[i].finished)
+            return true;
+    }
+    return false;
+}
+
+static void stop_runs(struct vr_daemon *d)
+{
+    for (size_t i = 0; i < MAX_RUNS; i++) {
+        if (d->runs[i].running)
+            vr_session_stop(d->runs[i].session);
+    }
+}
+
+static void schedule_runs(struct vr_daemon *d)
+{
+    uint64_t now = vr_clock_mono_ns();
+    time_t wall = time(NULL);
+    struct tm tm;
+    char tag[8];
+
+    localtime_r(&wall, &tm);
+    for (size_t i = 0; i < d->cfg.n_targets && d->cfg.continuous; i++) {
+        struct run *run = &d->runs[i];
+        if (!run->running && run->session == NULL && now >= run->retry_mono_ns) {
+            snprintf(tag, sizeof(tag), "c%zu", i);
+            start_run(d, run, &d->cfg.targets[i], d->cfg.targets[i].calls, 0, tag);
+        }
+    }
+    for (size_t j = 0; j < d->cfg.n_schedules; j++) {
+        const struct vr_config_schedule *s = &d->cfg.schedules[j];
+        struct run *run = &d->runs[VR_CONFIG_MAX_TARGETS + j];
+        if (run->running || run->session != NULL || now < run->retry_mono_ns ||
+            !vr_config_schedule_active(s, &tm))
+            continue;
+        uint64_t left = window_left_ns(s, &tm);
+        if (left < d->cfg.continuous_interval_ns)
+            continue; /* too little of the window left for one interval */
+        snprintf(tag, sizeof(tag), "p%zu", j);
+        logf_("schedule %s: peak window open", s->name);
+        start_run(d, run, &d->cfg.targets[s->target_index], s->calls, left, tag);
+    }
+}
+
+/* ---- stop and reload ---- */
+
+static void on_uploader_closed(void *arg)
+{
+    struct vr_daemon *d = arg;
+    d->uploader = NULL;
+    if (d->stopping) {
+        struct vr_spool_stats st;
+        vr_spool_get_stats(d->spool, &st);
+        logf_("stopped: %llu records produced this run, %llu still spooled for the next start",
+              (unsigned long long)d->records, (unsigned long long)st.records);
+        uv_close((uv_handle_t *)&d->tick, NULL);
+        if (d->stopped_cb != NULL)
+            d->stopped_cb(d->stopped_arg);
+        return;
+    }
+    d->uploader_closing = false;
+    struct vr_errbuf eb = {{0}};
+    if (open_uploader(d, &eb) != 0)
+        logf_("cannot start uploading: %s", eb.msg);
+}
+
+static void apply_reload(struct vr_daemon *d)
+{
+    d->cfg = *d->pending;
+    free(d->pending);
+    d->pending = NULL;
+    for (size_t i = 0; i < MAX_RUNS; i++)
+        d->runs[i].retry_mono_ns = 0;
+    logf_("configuration reloaded from %s", d->config_path);
+    if (d->uploader != NULL) {
+        d->uploader_closing = true;
+        vr_uploader_close(d->uploader, on_uploader_closed, d); /* reopened with the new URL */
+    }
+}
+
+static void on_tick(uv_timer_t *t)
+{
+    struct vr_daemon *d = t->data;
+    uint64_t now = vr_clock_mono_ns();
+
+    reap_finished(d);
+    if (d->stopping) {
+        struct vr_spool_stats st;
+        if (any_running(d) || d->uploader_closing)
+            return;
+        vr_spool_get_stats(d->spool, &st);
+        if (d->uploader == NULL) {
+            on_uploader_closed(d); /* never opened (bad URL at reload): nothing to flush */
+            return;
+        }
+        if (st.records == 0 || now >= d->stop_mono_ns + FLUSH_NS) {
+            d->uploader_closing = true;
+            vr_uploader_close(d->uploader, on_uploader_closed, d);
+        }
+        return;
+    }
+    if (d->pending != NULL) {
+        if (!any_running(d) && !d->uploader_closing)
+            apply_reload(d);
+        return;
+    }
+    if (!d->uploader_closing)
+        schedule_runs(d);
+}
+
+int vr_daemon_start(struct vr_daemon *d, struct vr_errbuf *eb)
+{
+    int rc = open_uploader(d, eb);
+    if (rc != 0)
+        return rc;
+    uv_timer_init(d->loop, &d->tick);
+    d->tick.data = d;
+    uv_timer_start(&d->tick, on_tick, 10, TICK_MS);
+    logf_("agent %s, site %s: %zu target%s, %zu schedule%s, uploading to %s", d->cfg.agent,
+          d->cfg.site, d->cfg.n_targets, d->cfg.n_targets == 1 ? "" : "s", d->cfg.n_schedules,
+          d->cfg.n_schedules == 1 ? "" : "s", d->cfg.url);
+    return 0;
+}
+
+void vr_daemon_reload(struct vr_daemon *d)
+{
+    struct vr_errbuf eb = {{0}};
+    struct vr_config *cfg = malloc(sizeof(*cfg));
+
+    if (d->stopping || cfg == NULL) {
+        free(cfg);
+        return;
+    }
+    if (vr_config_load(d->config_path, cfg, &eb) != 0) {
+        logf_("reload refused, keeping the running configuration: %s", eb.msg);
+        free(cfg);
+        return;
+    }
+    if (strcmp(cfg->spool_dir, d->cfg.spool_dir) != 0)
+        logf_("reload: spool_dir changes need a restart; keeping %s", d->cfg.spool_dir);
+    snprintf(cfg->spool_dir, sizeof(cfg->spool_dir), "%s", d->cfg.spool_dir);
+    free(d->pending);
+    d->pending = cfg;
+    stop_runs(d);
+}
+
+void vr_daemon_stop(struct vr_daemon *d, vr_daemon_stopped_cb cb, void *arg)
+{
+    if (d->stopping)
+        return;
+    d->stopping = true;
+    d->stop_mono_ns = vr_clock_mono_ns();
+    d->stopped_cb = cb;
+    d->stopped_arg = arg;
+    logf_("stopping: finishing the running tests and uploading what is spooled (up to 5 s)");
+    stop_runs(d);
+}
+
+void vr_daemon_free(struct vr_daemon *d)
+{
+    if (d == NULL)
+        return;
+    for (size_t i = 0; i < MAX_RUNS; i++)
+        vr_session_free(d->runs[i].session);
+    vr_spool_free(d->spool);
+    free(d->pending);
+    free(d);
+}
