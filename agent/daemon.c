@@ -40,8 +40,9 @@ struct vr_daemon {
     uv_timer_t tick;
     struct run runs[MAX_RUNS];
     bool stopping;
-    uint64_t stop_mono_ns;
     bool uploader_closing;
+    bool flushed;           /* the stop's immediate upload was asked for */
+    uint64_t flush_mono_ns; /* when: the flush gets FLUSH_NS from then */
     vr_daemon_stopped_cb stopped_cb;
     void *stopped_arg;
     uint64_t records, spool_errors;
@@ -319,7 +320,12 @@ static void on_tick(uv_timer_t *t)
             on_uploader_closed(d); /* never opened (bad URL at reload): nothing to flush */
             return;
         }
-        if (st.records == 0 || now >= d->stop_mono_ns + FLUSH_NS) {
+        if (!d->flushed) {
+            d->flushed = true;
+            d->flush_mono_ns = now;
+            vr_uploader_flush(d->uploader);
+        }
+        if (st.records == 0 || now >= d->flush_mono_ns + FLUSH_NS) {
             d->uploader_closing = true;
             vr_uploader_close(d->uploader, on_uploader_closed, d);
         }
@@ -375,7 +381,6 @@ void vr_daemon_stop(struct vr_daemon *d, vr_daemon_stopped_cb cb, void *arg)
     if (d->stopping)
         return;
     d->stopping = true;
-    d->stop_mono_ns = vr_clock_mono_ns();
     d->stopped_cb = cb;
     d->stopped_arg = arg;
     logf_("stopping: finishing the running tests and uploading what is spooled (up to 5 s)");

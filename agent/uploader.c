@@ -570,6 +570,17 @@ void vr_uploader_kick(struct vr_uploader *u)
         schedule(u, 0);
 }
 
+void vr_uploader_flush(struct vr_uploader *u)
+{
+    /* a planned stop: after a long outage the backoff may be minutes, but the agent has only
+     * seconds left; one immediate try costs a struggling collector one request */
+    if (!u->started || u->stopped || u->in_flight)
+        return;
+    uv_timer_stop(&u->retry_timer);
+    u->waiting = false;
+    schedule(u, 0);
+}
+
 void vr_uploader_stop(struct vr_uploader *u)
 {
     u->stopped = true;

@@ -72,6 +72,10 @@ int vr_uploader_start(struct vr_uploader *u);
  * follows it) or while backing off (the wait protects a struggling collector). */
 void vr_uploader_kick(struct vr_uploader *u);
 
+/* Sends now, ignoring the current backoff: for a planned stop, when only seconds are left.
+ * Does nothing while a request is in flight. */
+void vr_uploader_flush(struct vr_uploader *u);
+
 /* No further request; the one in flight is abandoned and its records stay spooled (sent again
  * later: the collector deduplicates by id). */
 void vr_uploader_stop(struct vr_uploader *u);

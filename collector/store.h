@@ -7,10 +7,12 @@
  * - hourly rollups per site, class and target (kept longer: `rollup_days`, default 400), and
  *   per-hour failure groups (metric, direction, class) so that a site's verdict over 24 h and its
  *   reasons come from at most 24 rows per group, never from a scan of raw history;
- * - per-site current state (last seen, verdict, score, worst reason), updated on ingest, so the
- *   site list never scans history;
- * - per-agent high-water marks of record ids: records carry "<agent-run>-..." ids; duplicates
- *   are found by (agent, id) in a table indexed for that, and acknowledged but not stored twice.
+ * - per-site current state (last seen, agents), updated on ingest, so the site list never scans
+ *   history; its verdict, score and worst reason come from the hourly rollups of the window;
+ * - per-agent high-water marks of record ids: records carry "<agent-run>-<class>-<epoch>" ids;
+ *   an epoch above its run's mark is new for certain, any other id is looked up exactly by
+ *   (site, start, agent, id) through the per-site time index; duplicates are acknowledged but
+ *   not stored twice.
  * Every statement is prepared once and reused; each ingest call is one transaction.
  * Not thread-safe: one store per thread (the HTTP server serialises calls). */
 #ifndef VR_STORE_H
@@ -31,6 +33,15 @@ struct vr_store;
 struct vr_store_options {
     unsigned retention_days; /* raw records; 0 = default 30 */
     unsigned rollup_days;    /* hourly rollups; 0 = default 400 */
+    /* Thresholds that judge intervals into the rollups (copied at open); NULL = built-in
+     * "client". Rollups keep the judgement of the thresholds in force when they were stored. */
+    const struct vr_thresholds *thresholds;
+    /* Per-site thresholds (a site configured with `thresholds = edge`), e.g. a wrapper of
+     * vr_config_thresholds: called once per site per open store, before its first record is
+     * judged; fills out and returns 0, or returns < 0 to use `thresholds`. NULL: `thresholds`
+     * for every site. */
+    int (*site_thresholds)(void *arg, const char *site, struct vr_thresholds *out);
+    void *site_thresholds_arg;
 };
 
 /* Opens (creating and migrating as needed) the database at path. WAL, synchronous=NORMAL.
@@ -60,7 +71,9 @@ int vr_store_token_list(struct vr_store *s, void (*cb)(void *arg, const struct v
 /* ---- ingest ---- */
 /* Stores n validated, scored records (interval or summary) in one transaction. stored[i] is set
  * true when record i was new, false when (agent, id) was already stored (acknowledged anyway).
- * weight: scoring weight of each interval (see collector/scoring.h). raw[i] may be NULL. */
+ * weight: scoring weight of each interval (see collector/scoring.h); NULL = 1 each. raw may be
+ * NULL, and raw[i] may be NULL: then the JSON of vr_record_to_json(&recs[i]) is stored. A record
+ * with an empty or unterminated id, agent, site or class rejects the whole batch (VR_EINVAL). */
 int vr_store_ingest(struct vr_store *s, const struct vr_record *recs, const char *const *raw,
                     const double *weight, size_t n, bool *stored, struct vr_errbuf *eb);
 

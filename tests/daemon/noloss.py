@@ -27,12 +27,24 @@ INTERVAL_S = 1
 CLASSES = ["audio", "video"]
 
 
+def _pick_port(kind):
+    """A free port below the kernel's ephemeral range (32768+): tests that open thousands of
+    client connections take ephemeral ports, and a "free" port from there can be gone by the
+    time the server binds it."""
+    import random
+    for _ in range(200):
+        port = random.randint(20000, 32000)
+        try:
+            with socket.socket(socket.AF_INET, kind) as s:
+                s.bind(("0.0.0.0", port))
+            return port
+        except OSError:
+            continue
+    raise RuntimeError("no free port in 20000-32000")
+
+
 def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    return _pick_port(socket.SOCK_STREAM)
 
 
 class Lab:
@@ -40,7 +52,7 @@ class Lab:
         self.agent, self.collector, self.work = agent, collector, work
         self.db = os.path.join(work, "vr.db")
         self.http = free_port()
-        self.refl = free_port()
+        self.refl = _pick_port(socket.SOCK_DGRAM)
         self.procs = []
         self.col = self.ag = None
 

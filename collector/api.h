@@ -1,0 +1,68 @@
+/* api: the routes of collector/API.md, independent of the HTTP library. server.c turns an
+ * HTTP request into a struct vr_api_request and sends back the struct vr_api_response.
+ *
+ * Ingest (POST /api/v1/records) parses the NDJSON body line by line, validates every record
+ * (vr_record_from_json), scores it with the site's thresholds (vr_score_interval) and stores
+ * the batch in one call; any bad line rejects the whole batch (400 naming line and field), so
+ * nothing of it is stored. A record weighs max(1, calls) in the site's score.
+ * Not thread-safe: one caller at a time (the server's single polling thread), because the store
+ * is not. The api borrows store, config and metrics; they must outlive it. */
+#ifndef VR_API_H
+#define VR_API_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "metrics.h"
+#include "store.h"
+
+#define VR_API_MAX_LINES  100000                         /* records per batch */
+#define VR_API_WINDOW_NS  (24ull * 3600 * 1000000000ull) /* default scoring window */
+#define VR_API_MAX_WINDOW (400ull * 24 * 3600 * 1000000000ull)
+
+struct vr_api;
+
+/* Looks up a query-string argument; NULL when absent. */
+typedef const char *(*vr_api_arg_cb)(void *ctx, const char *key);
+
+struct vr_api_request {
+    const char *method; /* "GET", "POST", ... */
+    const char *path;   /* decoded path without the query string */
+    vr_api_arg_cb arg;  /* may be NULL: no arguments */
+    void *arg_ctx;
+    const char *authorization; /* header value or NULL */
+    const char *content_type;  /* header value or NULL */
+    const char *body;          /* body_len bytes, not NUL-terminated; NULL for none */
+    size_t body_len;
+};
+
+struct vr_api_response {
+    unsigned status;
+    const char *content_type; /* static string */
+    char *body;               /* caller frees with free() */
+    size_t len;
+};
+
+/* NULL on allocation failure. */
+struct vr_api *vr_api_new(struct vr_store *store, const struct vr_config *cfg,
+                          struct vr_metrics *metrics);
+void vr_api_free(struct vr_api *api);
+
+/* True when the request (headers only, before its body is read) can already be answered: then
+ * resp is filled (401, 404, 405, 415 ...). Lets the server refuse an unauthenticated upload
+ * without buffering it. */
+bool vr_api_precheck(struct vr_api *api, const struct vr_api_request *req,
+                     struct vr_api_response *resp);
+
+/* Answers the complete request. resp->body is always set (possibly to an error document);
+ * returns 0, or VR_ENOMEM when even the error document could not be built (then the server
+ * answers 500 itself). */
+int vr_api_handle(struct vr_api *api, const struct vr_api_request *req, uint64_t now_wall_ns,
+                  struct vr_api_response *resp);
+
+/* An error document {"error":msg} with status; used by the server for its own 413 etc. */
+int vr_api_error(struct vr_api_response *resp, unsigned status, const char *msg);
+
+#endif

@@ -1,0 +1,373 @@
+#include "metrics.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* request duration buckets, seconds (Prometheus histogram, cumulative on output) */
+static const double latency_buckets_s[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                           0.1,   0.25,   0.5,   1.0,  2.5,   5.0};
+#define N_BUCKETS (sizeof(latency_buckets_s) / sizeof(latency_buckets_s[0]))
+
+static const unsigned reject_statuses[] = {400, 401, 403, 404, 405, 413, 415, 500, 503};
+#define N_REJECT (sizeof(reject_statuses) / sizeof(reject_statuses[0]))
+
+struct latest {
+    char site[64];
+    char cls[16];
+    char target[128];
+    uint64_t start_wall_ns;
+    int dscp;
+    double loss_fwd_pct, loss_rev_pct, loss_pct;
+    double jitter_fwd_ms, jitter_rev_ms;
+    struct vr_quantiles rtt_ms;
+    double mos;
+    double dscp_fwd_pct, dscp_rev_pct; /* -1 when nothing was received */
+};
+
+struct vr_metrics {
+    uint64_t ingested, duplicates;
+    uint64_t rejected[N_REJECT];
+    uint64_t rejected_other;
+    uint64_t latency_count[N_BUCKETS + 1]; /* last = +Inf, not cumulative here */
+    double latency_sum_s;
+    uint64_t series_dropped;
+    struct latest *latest;
+    size_t n_latest;
+};
+
+struct vr_metrics *vr_metrics_new(void)
+{
+    struct vr_metrics *m = calloc(1, sizeof(*m));
+    if (m == NULL)
+        return NULL;
+    m->latest = calloc(VR_METRICS_MAX_SERIES, sizeof(*m->latest));
+    if (m->latest == NULL) {
+        free(m);
+        return NULL;
+    }
+    return m;
+}
+
+void vr_metrics_free(struct vr_metrics *m)
+{
+    if (m == NULL)
+        return;
+    free(m->latest);
+    free(m);
+}
+
+void vr_metrics_count_ingest(struct vr_metrics *m, uint64_t stored, uint64_t duplicates)
+{
+    m->ingested += stored;
+    m->duplicates += duplicates;
+}
+
+void vr_metrics_count_reject(struct vr_metrics *m, unsigned status)
+{
+    for (size_t i = 0; i < N_REJECT; i++) {
+        if (reject_statuses[i] == status) {
+            m->rejected[i]++;
+            return;
+        }
+    }
+    m->rejected_other++;
+}
+
+void vr_metrics_observe_request(struct vr_metrics *m, uint64_t duration_ns)
+{
+    double s = (double)duration_ns / 1e9;
+    size_t i = 0;
+    while (i < N_BUCKETS && s > latency_buckets_s[i])
+        i++;
+    m->latency_count[i]++;
+    m->latency_sum_s += s;
+}
+
+void vr_metrics_note_interval(struct vr_metrics *m, const struct vr_record *r)
+{
+    if (r->type != VR_RECORD_INTERVAL)
+        return;
+    struct latest *e = NULL;
+    for (size_t i = 0; i < m->n_latest; i++) {
+        struct latest *x = &m->latest[i];
+        if (strcmp(x->site, r->site) == 0 && strcmp(x->cls, r->cls) == 0 &&
+            strcmp(x->target, r->target) == 0) {
+            e = x;
+            break;
+        }
+    }
+    if (e == NULL) {
+        if (m->n_latest >= VR_METRICS_MAX_SERIES) {
+            m->series_dropped++;
+            return;
+        }
+        e = &m->latest[m->n_latest++];
+        memset(e, 0, sizeof(*e));
+        snprintf(e->site, sizeof(e->site), "%s", r->site);
+        snprintf(e->cls, sizeof(e->cls), "%s", r->cls);
+        snprintf(e->target, sizeof(e->target), "%s", r->target);
+    } else if (r->start_wall_ns < e->start_wall_ns) {
+        return; /* an older record uploaded late: keep the newest */
+    }
+    e->start_wall_ns = r->start_wall_ns;
+    e->dscp = r->dscp;
+    e->loss_fwd_pct = r->loss_fwd_pct;
+    e->loss_rev_pct = r->loss_rev_pct;
+    e->loss_pct = r->loss_pct;
+    e->jitter_fwd_ms = r->jitter_fwd_ms;
+    e->jitter_rev_ms = r->jitter_rev_ms;
+    e->rtt_ms = r->rtt_ms;
+    e->mos = r->mos;
+    e->dscp_fwd_pct = vr_record_dscp_preserved_pct(r->dscp_fwd, r->dscp);
+    e->dscp_rev_pct = vr_record_dscp_preserved_pct(r->dscp_rev, r->dscp);
+}
+
+/* growable output buffer; `failed` sticks so that callers check once at the end */
+struct buf {
+    char *p;
+    size_t len, cap;
+    int failed;
+};
+
+static void bprintf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void bprintf(struct buf *b, const char *fmt, ...)
+{
+    if (b->failed)
+        return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            b->failed = 1;
+            return;
+        }
+        if ((size_t)n < b->cap - b->len) {
+            b->len += (size_t)n;
+            return;
+        }
+        size_t cap = b->cap * 2 + (size_t)n + 1;
+        char *p = realloc(b->p, cap);
+        if (p == NULL) {
+            b->failed = 1;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+}
+
+/* Prometheus label value escaping: backslash, double quote and newline. */
+static void label(struct buf *b, const char *s)
+{
+    char tmp[2 * 128 + 1];
+    size_t o = 0;
+    for (size_t i = 0; s[i] != '\0' && o + 2 < sizeof(tmp); i++) {
+        if (s[i] == '\\' || s[i] == '"') {
+            tmp[o++] = '\\';
+            tmp[o++] = s[i];
+        } else if (s[i] == '\n') {
+            tmp[o++] = '\\';
+            tmp[o++] = 'n';
+        } else {
+            tmp[o++] = s[i];
+        }
+    }
+    tmp[o] = '\0';
+    bprintf(b, "%s", tmp);
+}
+
+static void head(struct buf *b, const char *name, const char *type, const char *help)
+{
+    bprintf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static int verdict_code(const char *v)
+{
+    if (strcmp(v, "ready") == 0)
+        return 0;
+    if (strcmp(v, "at_risk") == 0)
+        return 1;
+    if (strcmp(v, "not_ready") == 0)
+        return 2;
+    return -1; /* no_data: no sample */
+}
+
+static void site_series(struct buf *b, json_t *sites)
+{
+    size_t i;
+    json_t *s;
+    head(b, "voiceready_site_verdict", "gauge", "Site verdict: 0 ready, 1 at risk, 2 not ready.");
+    json_array_foreach(sites, i, s)
+    {
+        const char *name = json_string_value(json_object_get(s, "site"));
+        const char *v = json_string_value(json_object_get(s, "verdict"));
+        if (name == NULL || v == NULL || verdict_code(v) < 0)
+            continue;
+        bprintf(b, "voiceready_site_verdict{site=\"");
+        label(b, name);
+        bprintf(b, "\"} %d\n", verdict_code(v));
+    }
+    head(b, "voiceready_site_score_pct", "gauge", "Weighted share of passing intervals, percent.");
+    json_array_foreach(sites, i, s)
+    {
+        const char *name = json_string_value(json_object_get(s, "site"));
+        json_t *sc = json_object_get(s, "score_pct");
+        if (name == NULL || !json_is_number(sc))
+            continue;
+        bprintf(b, "voiceready_site_score_pct{site=\"");
+        label(b, name);
+        bprintf(b, "\"} %.17g\n", json_number_value(sc));
+    }
+    head(b, "voiceready_site_intervals", "gauge", "Intervals counted in the scoring window.");
+    json_array_foreach(sites, i, s)
+    {
+        const char *name = json_string_value(json_object_get(s, "site"));
+        json_t *n = json_object_get(s, "intervals");
+        if (name == NULL || !json_is_number(n))
+            continue;
+        bprintf(b, "voiceready_site_intervals{site=\"");
+        label(b, name);
+        bprintf(b, "\"} %.17g\n", json_number_value(n));
+    }
+}
+
+static void series_labels(struct buf *b, const struct latest *e)
+{
+    bprintf(b, "site=\"");
+    label(b, e->site);
+    bprintf(b, "\",class=\"");
+    label(b, e->cls);
+    bprintf(b, "\",target=\"");
+    label(b, e->target);
+    bprintf(b, "\"");
+}
+
+static void latest_series(struct buf *b, const struct vr_metrics *m)
+{
+    head(b, "voiceready_loss_pct", "gauge", "Loss of the latest interval, percent, per direction.");
+    for (size_t i = 0; i < m->n_latest; i++) {
+        const struct latest *e = &m->latest[i];
+        static const char *const dirs[] = {"fwd", "rev", "both"};
+        const double v[] = {e->loss_fwd_pct, e->loss_rev_pct, e->loss_pct};
+        for (size_t d = 0; d < 3; d++) {
+            bprintf(b, "voiceready_loss_pct{");
+            series_labels(b, e);
+            bprintf(b, ",direction=\"%s\"} %.17g\n", dirs[d], v[d]);
+        }
+    }
+    head(b, "voiceready_jitter_ms", "gauge", "RFC 3550 jitter of the latest interval, ms.");
+    for (size_t i = 0; i < m->n_latest; i++) {
+        const struct latest *e = &m->latest[i];
+        bprintf(b, "voiceready_jitter_ms{");
+        series_labels(b, e);
+        bprintf(b, ",direction=\"fwd\"} %.17g\nvoiceready_jitter_ms{", e->jitter_fwd_ms);
+        series_labels(b, e);
+        bprintf(b, ",direction=\"rev\"} %.17g\n", e->jitter_rev_ms);
+    }
+    head(b, "voiceready_rtt_ms", "gauge", "RTT of the latest interval, ms, by quantile.");
+    for (size_t i = 0; i < m->n_latest; i++) {
+        const struct latest *e = &m->latest[i];
+        static const char *const q[] = {"0", "0.5", "0.95", "0.99", "1"};
+        const double v[] = {e->rtt_ms.min, e->rtt_ms.p50, e->rtt_ms.p95, e->rtt_ms.p99,
+                            e->rtt_ms.max};
+        for (size_t k = 0; k < 5; k++) {
+            bprintf(b, "voiceready_rtt_ms{");
+            series_labels(b, e);
+            bprintf(b, ",quantile=\"%s\"} %.17g\n", q[k], v[k]);
+        }
+    }
+    head(b, "voiceready_rtt_mean_ms", "gauge", "Mean RTT of the latest interval, ms.");
+    for (size_t i = 0; i < m->n_latest; i++) {
+        bprintf(b, "voiceready_rtt_mean_ms{");
+        series_labels(b, &m->latest[i]);
+        bprintf(b, "} %.17g\n", m->latest[i].rtt_ms.mean);
+    }
+    head(b, "voiceready_mos", "gauge", "E-model MOS of the latest interval.");
+    for (size_t i = 0; i < m->n_latest; i++) {
+        bprintf(b, "voiceready_mos{");
+        series_labels(b, &m->latest[i]);
+        bprintf(b, "} %.17g\n", m->latest[i].mos);
+    }
+    head(b, "voiceready_dscp_preserved_pct", "gauge",
+         "Share of packets of the latest interval that kept the class's DSCP, percent.");
+    for (size_t i = 0; i < m->n_latest; i++) {
+        const struct latest *e = &m->latest[i];
+        if (e->dscp_fwd_pct >= 0) {
+            bprintf(b, "voiceready_dscp_preserved_pct{");
+            series_labels(b, e);
+            bprintf(b, ",direction=\"fwd\",dscp=\"%d\"} %.17g\n", e->dscp, e->dscp_fwd_pct);
+        }
+        if (e->dscp_rev_pct >= 0) {
+            bprintf(b, "voiceready_dscp_preserved_pct{");
+            series_labels(b, e);
+            bprintf(b, ",direction=\"rev\",dscp=\"%d\"} %.17g\n", e->dscp, e->dscp_rev_pct);
+        }
+    }
+}
+
+static void own_counters(struct buf *b, const struct vr_metrics *m)
+{
+    head(b, "voiceready_collector_records_ingested_total", "counter",
+         "Records stored (new) since start.");
+    bprintf(b, "voiceready_collector_records_ingested_total %llu\n",
+            (unsigned long long)m->ingested);
+    head(b, "voiceready_collector_duplicates_total", "counter",
+         "Records acknowledged as already stored since start.");
+    bprintf(b, "voiceready_collector_duplicates_total %llu\n", (unsigned long long)m->duplicates);
+    head(b, "voiceready_collector_requests_rejected_total", "counter",
+         "Requests answered with an error status since start.");
+    for (size_t i = 0; i < N_REJECT; i++)
+        bprintf(b, "voiceready_collector_requests_rejected_total{status=\"%u\"} %llu\n",
+                reject_statuses[i], (unsigned long long)m->rejected[i]);
+    bprintf(b, "voiceready_collector_requests_rejected_total{status=\"other\"} %llu\n",
+            (unsigned long long)m->rejected_other);
+    head(b, "voiceready_collector_metric_series_dropped_total", "counter",
+         "Latest-interval series not kept because the table was full.");
+    bprintf(b, "voiceready_collector_metric_series_dropped_total %llu\n",
+            (unsigned long long)m->series_dropped);
+    head(b, "voiceready_collector_request_duration_seconds", "histogram",
+         "Time from request headers to response, seconds.");
+    uint64_t cum = 0;
+    for (size_t i = 0; i < N_BUCKETS; i++) {
+        cum += m->latency_count[i];
+        bprintf(b, "voiceready_collector_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
+                latency_buckets_s[i], (unsigned long long)cum);
+    }
+    cum += m->latency_count[N_BUCKETS];
+    bprintf(b, "voiceready_collector_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
+            (unsigned long long)cum);
+    bprintf(b, "voiceready_collector_request_duration_seconds_sum %.9f\n", m->latency_sum_s);
+    bprintf(b, "voiceready_collector_request_duration_seconds_count %llu\n",
+            (unsigned long long)cum);
+}
+
+int vr_metrics_render(struct vr_metrics *m, struct vr_store *store, uint64_t now_wall_ns,
+                      uint64_t window_ns, char **out, size_t *out_len, struct vr_errbuf *eb)
+{
+    json_t *sites = NULL;
+    int rc = vr_store_sites(store, now_wall_ns, window_ns, &sites, eb);
+    if (rc < 0)
+        return rc;
+    struct buf b = {.p = malloc(16384), .cap = 16384};
+    if (b.p == NULL) {
+        json_decref(sites);
+        return vr_errbuf_set(eb, VR_ENOMEM, "out of memory");
+    }
+    json_t *list = json_object_get(sites, "sites");
+    if (json_is_array(list))
+        site_series(&b, list);
+    json_decref(sites);
+    latest_series(&b, m);
+    own_counters(&b, m);
+    if (b.failed) {
+        free(b.p);
+        return vr_errbuf_set(eb, VR_ENOMEM, "out of memory");
+    }
+    *out = b.p;
+    *out_len = b.len;
+    return 0;
+}

@@ -1,0 +1,2363 @@
+/* store_sqlite: the embedded SQLite backend of store.h.
+ *
+ * Shape (REFERENCE.md §9): raw records go into an append-only rowid table; the only indexes on it
+ * are (site_id, start_ns) for the per-site queries and a partial one over failing intervals.
+ * De-duplication does not use a UNIQUE index on random text ids (it costs most of the ingest
+ * rate): record ids are "<agent run>-<class>-<epoch>", so each (agent, run, class) keeps a
+ * high-water epoch (table `runs`, cached in memory). An epoch above it is new for certain; any
+ * other id (at or below it, a summary, an id of another shape) is looked up exactly by
+ * (site, start, agent, id) through the (site_id, start_ns) index, which is the safety net.
+ * Hourly rollups (path_hour, site_hour, fail_hour) are accumulated per ingest call in memory and
+ * merged into their rows once per call, so the verdict over 24 h reads at most 24 rows per group.
+ * Caches map names to row ids; they mirror committed rows only and are dropped on rollback. */
+#include "store.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "profile.h"
+
+#define HOUR_NS           3600000000000ull
+#define DAY_NS            (24ull * HOUR_NS)
+#define SERIES_MAX_POINTS 10000
+#define FAILING_MAX       100
+#define CACHE_MAX_ENTRIES (1u << 20) /* bounded: the cache is cleared when it reaches this */
+#define SITE_MAX_SERIES   256
+#define N_CLS             (VR_CLASS_COUNT + 1)
+#define N_DIR             3
+#define N_LVL             2
+#define MAX_GROUPS        (N_CLS * VR_METRIC_COUNT * N_DIR)
+
+/* ---- a bounded string -> int64 cache (open addressing, FNV-1a) --------------------------- */
+
+struct cache_ent {
+    char *key;
+    uint64_t hash;
+    int64_t val;
+};
+
+struct cache {
+    struct cache_ent *e;
+    size_t cap, n;
+};
+
+static uint64_t fnv1a(const char *k, size_t len)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)k[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+static void cache_clear(struct cache *c)
+{
+    for (size_t i = 0; i < c->cap; i++)
+        free(c->e[i].key);
+    free(c->e);
+    c->e = NULL;
+    c->cap = c->n = 0;
+}
+
+static struct cache_ent *cache_slot(struct cache *c, const char *k, size_t len, uint64_t h)
+{
+    size_t mask = c->cap - 1;
+    for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+        struct cache_ent *e = &c->e[i];
+        if (e->key == NULL || (e->hash == h && strncmp(e->key, k, len) == 0 && e->key[len] == 0))
+            return e;
+    }
+}
+
+static bool cache_get(struct cache *c, const char *k, int64_t *val)
+{
+    if (c->n == 0)
+        return false;
+    size_t len = strlen(k);
+    struct cache_ent *e = cache_slot(c, k, len, fnv1a(k, len));
+    if (e->key == NULL)
+        return false;
+    *val = e->val;
+    return true;
+}
+
+/* A failed put only loses a cache entry: the database stays the reference. */
+static void cache_put(struct cache *c, const char *k, int64_t val)
+{
+    if (c->n + 1 >= CACHE_MAX_ENTRIES)
+        cache_clear(c);
+    if (c->cap == 0 || (c->n + 1) * 2 > c->cap) {
+        size_t ncap = c->cap == 0 ? 1024 : c->cap * 2;
+        struct cache_ent *ne = calloc(ncap, sizeof(*ne));
+        if (ne == NULL)
+            return;
+        struct cache old = *c;
+        c->e = ne;
+        c->cap = ncap;
+        for (size_t i = 0; i < old.cap; i++) {
+            if (old.e[i].key != NULL)
+                *cache_slot(c, old.e[i].key, strlen(old.e[i].key), old.e[i].hash) = old.e[i];
+        }
+        free(old.e);
+    }
+    size_t len = strlen(k);
+    uint64_t h = fnv1a(k, len);
+    struct cache_ent *e = cache_slot(c, k, len, h);
+    if (e->key == NULL) {
+        e->key = strdup(k);
+        if (e->key == NULL)
+            return;
+        e->hash = h;
+        c->n++;
+    }
+    e->val = val;
+}
+
+/* ---- statements ----------------------------------------------------------------------------- */
+
+enum stmt {
+    ST_BEGIN,
+    ST_COMMIT,
+    ST_ROLLBACK,
+    ST_TOKEN_ADD,
+    ST_TOKEN_FIND,
+    ST_TOKEN_REVOKE,
+    ST_TOKEN_LIST,
+    ST_SITE_GET,
+    ST_SITE_ADD,
+    ST_SITE_SEEN,
+    ST_SITE_ROW,
+    ST_SITE_LIST,
+    ST_AGENT_GET,
+    ST_AGENT_ADD,
+    ST_AGENT_MOVE,
+    ST_PATH_GET,
+    ST_PATH_ADD,
+    ST_RUN_GET,
+    ST_RUN_PUT,
+    ST_REC_DUP,
+    ST_REC_ADD,
+    ST_PH_GET,
+    ST_PH_PUT,
+    ST_SH_GET,
+    ST_SH_PUT,
+    ST_FG_GET,
+    ST_FG_PUT,
+    ST_Q_SH,
+    ST_Q_FG,
+    ST_Q_SH_ALL,
+    ST_Q_FG_ALL,
+    ST_Q_PATHS,
+    ST_Q_FAILING,
+    ST_Q_SERIES,
+    ST_Q_OLDEST,
+    ST_Q_SERIES_ROLL,
+    ST_PRUNE_REC,
+    ST_PRUNE_PH,
+    ST_PRUNE_SH,
+    ST_PRUNE_FG,
+    ST_PRUNE_RUNS,
+    ST_COUNT
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_TOKEN_ADD] = "INSERT INTO tokens(site, hash, created_ns) VALUES (?1, ?2, ?3)",
+    [ST_TOKEN_FIND] = "SELECT id, site, created_ns FROM tokens WHERE hash = ?1 AND revoked = 0",
+    [ST_TOKEN_REVOKE] = "UPDATE tokens SET revoked = 1 WHERE id = ?1",
+    [ST_TOKEN_LIST] = "SELECT id, site, created_ns, revoked FROM tokens ORDER BY id",
+    [ST_SITE_GET] = "SELECT id FROM sites WHERE name = ?1",
+    [ST_SITE_ADD] = "INSERT INTO sites(name, first_seen_ns, last_seen_ns) VALUES (?1, ?2, ?2)",
+    [ST_SITE_SEEN] = "UPDATE sites SET last_seen_ns = max(last_seen_ns, ?2) WHERE id = ?1",
+    [ST_SITE_ROW] = "SELECT s.id, s.last_seen_ns, (SELECT count(*) FROM agents a WHERE "
+                    "a.site_id = s.id) FROM sites s WHERE s.name = ?1",
+    [ST_SITE_LIST] = "SELECT s.id, s.name, s.last_seen_ns, (SELECT count(*) FROM agents a WHERE "
+                     "a.site_id = s.id) FROM sites s ORDER BY s.name",
+    [ST_AGENT_GET] = "SELECT id, site_id FROM agents WHERE name = ?1",
+    [ST_AGENT_ADD] = "INSERT INTO agents(name, site_id) VALUES (?1, ?2)",
+    [ST_AGENT_MOVE] = "UPDATE agents SET site_id = ?2 WHERE id = ?1",
+    [ST_PATH_GET] = "SELECT id FROM paths WHERE site_id = ?1 AND cls = ?2 AND target = ?3",
+    [ST_PATH_ADD] =
+        "INSERT INTO paths(site_id, cls, target, link, dscp) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_RUN_GET] = "SELECT hwm FROM runs WHERE agent_id = ?1 AND prefix = ?2 AND cls = ?3",
+    [ST_RUN_PUT] =
+        "INSERT INTO runs(agent_id, prefix, cls, hwm, updated_ns) VALUES (?1,?2,?3,?4,?5) "
+        "ON CONFLICT(agent_id, prefix, cls) DO UPDATE SET hwm = max(hwm, excluded.hwm), "
+        "updated_ns = max(updated_ns, excluded.updated_ns)",
+    [ST_REC_DUP] = "SELECT 1 FROM records WHERE site_id = ?1 AND start_ns = ?2 AND agent_id = ?3 "
+                   "AND rid = ?4",
+    [ST_REC_ADD] = "INSERT INTO records(site_id, agent_id, path_id, type, rid, start_ns, "
+                   "duration_s, calls, verdict, sent, loss_fwd_pct, loss_rev_pct, loss_pct, "
+                   "rtt_ms_mean, rtt_ms_p95, jitter_fwd_ms, jitter_rev_ms, mos, raw) VALUES "
+                   "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)",
+    [ST_PH_GET] =
+        "SELECT intervals, passed, failed, warned, weight, weight_passed, n, loss_fwd_sum, "
+        "loss_rev_sum, rtt_sum, jitter_fwd_sum, jitter_rev_sum, mos_sum, mos_n, "
+        "dscp_fwd, dscp_rev FROM path_hour WHERE path_id = ?1 AND hour = ?2",
+    [ST_PH_PUT] =
+        "INSERT OR REPLACE INTO path_hour(path_id, hour, intervals, passed, failed, warned, "
+        "weight, weight_passed, n, loss_fwd_sum, loss_rev_sum, rtt_sum, jitter_fwd_sum, "
+        "jitter_rev_sum, mos_sum, mos_n, dscp_fwd, dscp_rev) VALUES "
+        "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
+    [ST_SH_GET] =
+        "SELECT intervals, passed, failed, warned, weight, weight_passed, marks_rewritten "
+        "FROM site_hour WHERE site_id = ?1 AND hour = ?2 AND mk = ?3",
+    [ST_SH_PUT] = "INSERT OR REPLACE INTO site_hour(site_id, hour, mk, intervals, passed, failed, "
+                  "warned, weight, weight_passed, marks_rewritten) VALUES "
+                  "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+    [ST_FG_GET] = "SELECT cls, count, worst, severity, first_ns, last_ns, dscp, dscp_seen FROM "
+                  "fail_hour WHERE site_id = ?1 AND hour = ?2 AND mk = ?3 AND ci = ?4 AND "
+                  "metric = ?5 AND dir = ?6 AND lvl = ?7",
+    [ST_FG_PUT] = "INSERT OR REPLACE INTO fail_hour(site_id, hour, mk, ci, metric, dir, lvl, cls, "
+                  "count, worst, severity, first_ns, last_ns, dscp, dscp_seen) VALUES "
+                  "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)",
+    [ST_Q_SH] = "SELECT mk, intervals, passed, failed, warned, weight, weight_passed, "
+                "marks_rewritten FROM site_hour WHERE site_id = ?1 AND hour >= ?2 AND hour < ?3",
+    [ST_Q_FG] = "SELECT mk, ci, metric, dir, lvl, cls, count, worst, severity, first_ns, last_ns, "
+                "dscp, dscp_seen FROM fail_hour WHERE site_id = ?1 AND hour >= ?2 AND hour < ?3 "
+                "ORDER BY hour",
+    [ST_Q_SH_ALL] = "SELECT mk, intervals, passed, failed, warned, weight, weight_passed, "
+                    "marks_rewritten, site_id FROM site_hour WHERE hour >= ?1 AND hour < ?2",
+    [ST_Q_FG_ALL] = "SELECT mk, ci, metric, dir, lvl, cls, count, worst, severity, first_ns, "
+                    "last_ns, dscp, dscp_seen, site_id FROM fail_hour WHERE hour >= ?1 AND "
+                    "hour < ?2 ORDER BY hour",
+    [ST_Q_PATHS] = "SELECT p.id, p.cls, p.target, p.link, p.dscp, h.intervals, h.passed, "
+                   "h.failed, h.warned, h.weight, h.weight_passed, h.n, h.loss_fwd_sum, "
+                   "h.loss_rev_sum, h.rtt_sum, h.jitter_fwd_sum, h.jitter_rev_sum, h.mos_sum, "
+                   "h.mos_n, h.dscp_fwd, h.dscp_rev FROM paths p JOIN path_hour h ON h.path_id = "
+                   "p.id WHERE p.site_id = ?1 AND h.hour >= ?2 AND h.hour < ?3 ORDER BY p.id",
+    [ST_Q_FAILING] = "SELECT r.start_ns, p.cls, p.target, r.raw FROM records r JOIN paths p ON "
+                     "p.id = r.path_id WHERE r.site_id = ?1 AND r.start_ns >= ?2 AND "
+                     "r.start_ns <= ?3 AND r.verdict = 2 AND r.type = 0 ORDER BY r.start_ns "
+                     "DESC LIMIT 100",
+    [ST_Q_SERIES] = "SELECT r.path_id, p.cls, p.target, r.start_ns, r.rtt_ms_mean, r.rtt_ms_p95, "
+                    "r.jitter_fwd_ms, r.jitter_rev_ms, r.loss_fwd_pct, r.loss_rev_pct, r.mos, "
+                    "r.verdict FROM records r JOIN paths p ON p.id = r.path_id WHERE r.site_id = "
+                    "?1 AND r.start_ns >= ?2 AND r.type = 0 AND (?3 IS NULL OR p.cls = ?3) "
+                    "ORDER BY r.start_ns DESC",
+    [ST_Q_OLDEST] = "SELECT min(start_ns) FROM records WHERE site_id = ?1",
+    [ST_Q_SERIES_ROLL] = "SELECT p.id, p.cls, p.target, h.hour, h.n, h.rtt_sum, h.jitter_fwd_sum, "
+                         "h.jitter_rev_sum, h.loss_fwd_sum, h.loss_rev_sum, h.mos_sum, h.mos_n, "
+                         "h.failed, h.warned FROM paths p JOIN path_hour h ON h.path_id = p.id "
+                         "WHERE p.site_id = ?1 AND h.hour >= ?2 AND h.hour < ?3 AND (?4 IS NULL "
+                         "OR p.cls = ?4) ORDER BY h.hour DESC",
+    [ST_PRUNE_REC] = "DELETE FROM records WHERE site_id = ?1 AND start_ns < ?2",
+    [ST_PRUNE_PH] = "DELETE FROM path_hour WHERE path_id IN (SELECT id FROM paths WHERE site_id "
+                    "= ?1) AND hour < ?2",
+    [ST_PRUNE_SH] = "DELETE FROM site_hour WHERE site_id = ?1 AND hour < ?2",
+    [ST_PRUNE_FG] = "DELETE FROM fail_hour WHERE site_id = ?1 AND hour < ?2",
+    [ST_PRUNE_RUNS] = "DELETE FROM runs WHERE updated_ns < ?1",
+};
+
+/* Migrations: index i brings the schema from version i to i + 1, inside one transaction. */
+static const char *const migrations[] = {
+    /* 1: everything. No foreign keys on `records`: three parent lookups per row would cost the
+     * hot path, and its parents are only ever inserted by the same ingest transaction. */
+    "CREATE TABLE tokens(id INTEGER PRIMARY KEY, site TEXT NOT NULL, hash BLOB NOT NULL UNIQUE,"
+    " created_ns INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE sites(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+    " first_seen_ns INTEGER NOT NULL, last_seen_ns INTEGER NOT NULL);"
+    "CREATE TABLE agents(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+    " site_id INTEGER NOT NULL REFERENCES sites(id));"
+    "CREATE INDEX agents_site ON agents(site_id);"
+    "CREATE TABLE paths(id INTEGER PRIMARY KEY, site_id INTEGER NOT NULL REFERENCES sites(id),"
+    " cls TEXT NOT NULL, target TEXT NOT NULL, link TEXT NOT NULL, dscp INTEGER NOT NULL,"
+    " UNIQUE(site_id, cls, target));"
+    "CREATE TABLE runs(agent_id INTEGER NOT NULL REFERENCES agents(id), prefix TEXT NOT NULL,"
+    " cls TEXT NOT NULL, hwm INTEGER NOT NULL, updated_ns INTEGER NOT NULL,"
+    " PRIMARY KEY(agent_id, prefix, cls)) WITHOUT ROWID;"
+    "CREATE TABLE records(id INTEGER PRIMARY KEY, site_id INTEGER NOT NULL,"
+    " agent_id INTEGER NOT NULL, path_id INTEGER NOT NULL, type INTEGER NOT NULL,"
+    " rid TEXT NOT NULL, start_ns INTEGER NOT NULL, duration_s REAL, calls INTEGER,"
+    " verdict INTEGER NOT NULL, sent INTEGER, loss_fwd_pct REAL, loss_rev_pct REAL,"
+    " loss_pct REAL, rtt_ms_mean REAL, rtt_ms_p95 REAL, jitter_fwd_ms REAL, jitter_rev_ms REAL,"
+    " mos REAL, raw TEXT NOT NULL);"
+    "CREATE INDEX records_site_time ON records(site_id, start_ns);"
+    "CREATE INDEX records_site_fail ON records(site_id, start_ns) WHERE verdict = 2 AND type = 0;"
+    "CREATE TABLE path_hour(path_id INTEGER NOT NULL REFERENCES paths(id), hour INTEGER NOT NULL,"
+    " intervals INTEGER NOT NULL, passed INTEGER NOT NULL, failed INTEGER NOT NULL,"
+    " warned INTEGER NOT NULL, weight REAL NOT NULL, weight_passed REAL NOT NULL,"
+    " n INTEGER NOT NULL, loss_fwd_sum REAL, loss_rev_sum REAL, rtt_sum REAL,"
+    " jitter_fwd_sum REAL, jitter_rev_sum REAL, mos_sum REAL, mos_n INTEGER,"
+    " dscp_fwd TEXT, dscp_rev TEXT, PRIMARY KEY(path_id, hour)) WITHOUT ROWID;"
+    "CREATE TABLE site_hour(site_id INTEGER NOT NULL REFERENCES sites(id), hour INTEGER NOT NULL,"
+    " mk INTEGER NOT NULL, intervals INTEGER NOT NULL, passed INTEGER NOT NULL,"
+    " failed INTEGER NOT NULL, warned INTEGER NOT NULL, weight REAL NOT NULL,"
+    " weight_passed REAL NOT NULL, marks_rewritten INTEGER NOT NULL,"
+    " PRIMARY KEY(site_id, hour, mk)) WITHOUT ROWID;"
+    "CREATE TABLE fail_hour(site_id INTEGER NOT NULL REFERENCES sites(id), hour INTEGER NOT NULL,"
+    " mk INTEGER NOT NULL, ci INTEGER NOT NULL, metric INTEGER NOT NULL, dir INTEGER NOT NULL,"
+    " lvl INTEGER NOT NULL, cls TEXT NOT NULL, count INTEGER NOT NULL, worst REAL NOT NULL,"
+    " severity REAL NOT NULL, first_ns INTEGER NOT NULL, last_ns INTEGER NOT NULL,"
+    " dscp INTEGER NOT NULL, dscp_seen INTEGER NOT NULL,"
+    " PRIMARY KEY(site_id, hour, mk, ci, metric, dir, lvl)) WITHOUT ROWID;"
+    /* the site list reads one window of all sites: covering indexes in hour order make it one
+     * contiguous range instead of two lookups per site */
+    "CREATE INDEX site_hour_window ON site_hour(hour, site_id, mk, intervals, passed, failed,"
+    " warned, weight, weight_passed, marks_rewritten);"
+    "CREATE INDEX fail_hour_window ON fail_hour(hour, site_id, mk, ci, metric, dir, lvl, cls,"
+    " count, worst, severity, first_ns, last_ns, dscp, dscp_seen);",
+};
+#define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
+
+/* ---- batch accumulators ---------------------------------------------------------------------- */
+
+struct ph_acc { /* path_hour */
+    int64_t path_id, hour;
+    int64_t intervals, passed, failed, warned, n, mos_n;
+    double weight, weight_passed, loss_fwd, loss_rev, rtt, jitter_fwd, jitter_rev, mos;
+    uint64_t dscp_fwd[64], dscp_rev[64];
+};
+
+struct sh_acc { /* site_hour */
+    int64_t site_id, hour, mk;
+    int64_t intervals, passed, failed, warned;
+    double weight, weight_passed;
+    bool marks_rewritten;
+};
+
+struct fg_acc { /* fail_hour */
+    int64_t site_id, hour, mk, ci, metric, dir, lvl;
+    char cls[16];
+    int64_t count;
+    double worst, severity;
+    uint64_t first_ns, last_ns;
+    int dscp, dscp_seen;
+};
+
+struct run_acc {
+    int64_t agent_id, hwm;
+    char prefix[64], cls[16];
+};
+
+struct seen_acc {
+    int64_t site_id;
+    uint64_t last_ns;
+};
+
+struct site_thr {
+    int64_t site_id;
+    struct vr_thresholds t;
+};
+
+struct vec {
+    void *v;
+    size_t n, cap, size;
+};
+
+static void *vec_push(struct vec *v)
+{
+    if (v->n == v->cap) {
+        size_t ncap = v->cap == 0 ? 16 : v->cap * 2;
+        void *nv = realloc(v->v, ncap * v->size);
+        if (nv == NULL)
+            return NULL;
+        v->v = nv;
+        v->cap = ncap;
+    }
+    void *e = (char *)v->v + v->n * v->size;
+    memset(e, 0, v->size);
+    v->n++;
+    return e;
+}
+
+struct vr_store {
+    sqlite3 *db;
+    char path[256];
+    struct vr_store_options opt;
+    struct vr_thresholds thr;
+    sqlite3_stmt *st[ST_COUNT];
+    struct cache ids; /* "s<site>", "a<agent>", "p<site_id>|<cls>|<target>", "r<agent_id>|..." */
+    struct vec ph, sh, fg, runs, seen;
+    struct vec thr_sites; /* site_thr: thresholds by site, filled on first use */
+    size_t thr_last;      /* index of the last used entry: a batch is one agent's, one site */
+};
+
+/* ---- errors and small helpers ---------------------------------------------------------------- */
+
+static int sq_code(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_NOMEM:
+        return VR_ENOMEM;
+    case SQLITE_FULL:
+        return -ENOSPC;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return -EBUSY;
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
+    case SQLITE_READONLY:
+        return -EACCES;
+    default:
+        return -EIO;
+    }
+}
+
+static int db_fail(struct vr_store *s, int rc, struct vr_errbuf *eb, const char *what)
+{
+    return vr_errbuf_set(eb, sq_code(rc), "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+}
+
+static sqlite3_stmt *st(struct vr_store *s, enum stmt k)
+{
+    sqlite3_stmt *x = s->st[k];
+    sqlite3_reset(x);
+    sqlite3_clear_bindings(x);
+    return x;
+}
+
+static int step_done(struct vr_store *s, sqlite3_stmt *x, struct vr_errbuf *eb, const char *what)
+{
+    int rc = sqlite3_step(x);
+    sqlite3_reset(x);
+    if (rc != SQLITE_DONE)
+        return db_fail(s, rc, eb, what);
+    return 0;
+}
+
+static void bind_text(sqlite3_stmt *x, int i, const char *t, size_t max)
+{
+    sqlite3_bind_text(x, i, t, (int)strnlen(t, max), SQLITE_STATIC);
+}
+
+static void bind_real(sqlite3_stmt *x, int i, double v)
+{
+    if (isfinite(v))
+        sqlite3_bind_double(x, i, v);
+    else
+        sqlite3_bind_null(x, i);
+}
+
+static uint64_t col_u64(sqlite3_stmt *x, int i)
+{
+    int64_t v = sqlite3_column_int64(x, i);
+    return v < 0 ? 0 : (uint64_t)v;
+}
+
+static const char *col_text(sqlite3_stmt *x, int i)
+{
+    const unsigned char *t = sqlite3_column_text(x, i);
+    return t == NULL ? "" : (const char *)t;
+}
+
+static json_t *jnum(double v)
+{
+    return isfinite(v) ? json_real(round(v * 1000.0) / 1000.0) : json_null();
+}
+
+static json_t *jtime(uint64_t ns)
+{
+    char buf[40];
+    vr_format_rfc3339(ns, buf, sizeof(buf));
+    return json_string(buf);
+}
+
+static uint64_t wall_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static bool bounded(const char *s, size_t size)
+{
+    return memchr(s, 0, size) != NULL;
+}
+
+/* "46:740,0:8": sparse DSCP counts, small in the rollup rows. */
+static void dscp_encode(const uint64_t c[64], char *buf, size_t len)
+{
+    size_t o = 0;
+    buf[0] = 0;
+    for (int d = 0; d < 64 && o < len; d++) {
+        if (c[d] == 0)
+            continue;
+        int k =
+            snprintf(buf + o, len - o, "%s%d:%llu", o > 0 ? "," : "", d, (unsigned long long)c[d]);
+        if (k < 0 || (size_t)k >= len - o)
+            break;
+        o += (size_t)k;
+    }
+}
+
+static void dscp_decode_add(const char *t, uint64_t c[64])
+{
+    while (t != NULL && *t != 0) {
+        char *end;
+        unsigned long d = strtoul(t, &end, 10);
+        if (*end != ':')
+            return;
+        unsigned long long n = strtoull(end + 1, &end, 10);
+        if (d < 64)
+            c[d] += n;
+        t = *end == ',' ? end + 1 : NULL;
+    }
+}
+
+/* ---- open, migrate, close -------------------------------------------------------------------- */
+
+static int exec(struct vr_store *s, const char *sql, struct vr_errbuf *eb, const char *what)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        int err = vr_errbuf_set(eb, sq_code(rc), "%s: %s: %s", s->path, what,
+                                msg != NULL ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+        return err;
+    }
+    return 0;
+}
+
+static int migrate(struct vr_store *s, struct vr_errbuf *eb)
+{
+    int err = exec(s, "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)", eb,
+                   "creating schema_version");
+    if (err < 0)
+        return err;
+    sqlite3_stmt *q = NULL;
+    int rc = sqlite3_prepare_v2(s->db, "SELECT coalesce(max(version), 0) FROM schema_version", -1,
+                                &q, NULL);
+    if (rc != SQLITE_OK)
+        return db_fail(s, rc, eb, "reading schema_version");
+    rc = sqlite3_step(q);
+    int64_t have = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : -1;
+    sqlite3_finalize(q);
+    if (have < 0)
+        return db_fail(s, rc, eb, "reading schema_version");
+    if (have > (int64_t)N_MIGRATIONS)
+        return vr_errbuf_set(eb, VR_EVERSION,
+                             "%s: schema version %lld is newer than this collector's (%zu): "
+                             "upgrade voiceready-collector or use another --db",
+                             s->path, (long long)have, N_MIGRATIONS);
+    for (size_t v = (size_t)have; v < N_MIGRATIONS; v++) {
+        char sql[96];
+        snprintf(sql, sizeof(sql), "INSERT INTO schema_version(version) VALUES (%zu)", v + 1);
+        if ((err = exec(s, "BEGIN IMMEDIATE", eb, "starting a migration")) < 0)
+            return err;
+        if ((err = exec(s, migrations[v], eb, "migrating the schema")) < 0 ||
+            (err = exec(s, sql, eb, "recording the schema version")) < 0 ||
+            (err = exec(s, "COMMIT", eb, "committing a migration")) < 0) {
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+            return err;
+        }
+    }
+    return 0;
+}
+
+int vr_store_open(const char *path, const struct vr_store_options *opt, struct vr_store **out,
+                  struct vr_errbuf *eb)
+{
+    *out = NULL;
+    if (path == NULL || path[0] == 0 || strlen(path) >= sizeof(((struct vr_store *)0)->path))
+        return vr_errbuf_set(eb, VR_EINVAL, "--db: expected a file path of 1 to 255 bytes");
+    struct vr_store *s = calloc(1, sizeof(*s));
+    if (s == NULL)
+        return vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", path);
+    snprintf(s->path, sizeof(s->path), "%s", path);
+    s->ph.size = sizeof(struct ph_acc);
+    s->sh.size = sizeof(struct sh_acc);
+    s->fg.size = sizeof(struct fg_acc);
+    s->runs.size = sizeof(struct run_acc);
+    s->seen.size = sizeof(struct seen_acc);
+    s->thr_sites.size = sizeof(struct site_thr);
+    if (opt != NULL)
+        s->opt = *opt;
+    if (s->opt.retention_days == 0)
+        s->opt.retention_days = 30;
+    if (s->opt.rollup_days == 0)
+        s->opt.rollup_days = 400;
+    if (s->opt.thresholds != NULL)
+        s->thr = *s->opt.thresholds;
+    else
+        vr_thresholds_by_name("client", &s->thr, NULL);
+    s->opt.thresholds = NULL; /* not kept: we hold a copy */
+
+    int err;
+    int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (rc != SQLITE_OK) {
+        err = vr_errbuf_set(eb, sq_code(rc), "%s: cannot open: %s", path,
+                            s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+        goto fail;
+    }
+    sqlite3_busy_timeout(s->db, 5000);
+    /* 16 KiB pages: a record row with its raw JSON is about 1.4 KB, and 4 KiB pages hold only
+     * two of them (a third of each page wasted). Takes effect only on a new, empty file. */
+    if ((err = exec(s, "PRAGMA page_size=16384", eb, "setting the page size")) < 0)
+        goto fail;
+    sqlite3_stmt *q = NULL;
+    rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode=WAL", -1, &q, NULL);
+    if (rc != SQLITE_OK || sqlite3_step(q) != SQLITE_ROW || strcmp(col_text(q, 0), "wal") != 0) {
+        sqlite3_finalize(q);
+        err = vr_errbuf_set(eb, -EIO, "%s: cannot switch to WAL: %s", path, sqlite3_errmsg(s->db));
+        goto fail;
+    }
+    sqlite3_finalize(q);
+    /* NORMAL: in WAL mode a crash can lose the last commits but never corrupts; the agent keeps
+     * every record spooled until acknowledged, and acknowledges only after our commit returns. */
+    if ((err = exec(s,
+                    "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
+                    "PRAGMA cache_size=-65536",
+                    eb, "setting pragmas")) < 0)
+        goto fail;
+    if ((err = migrate(s, eb)) < 0)
+        goto fail;
+    for (size_t i = 0; i < ST_COUNT; i++) {
+        rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL);
+        if (rc != SQLITE_OK) {
+            err = db_fail(s, rc, eb, "preparing a statement");
+            goto fail;
+        }
+    }
+    *out = s;
+    return 0;
+fail:
+    vr_store_close(s);
+    return err;
+}
+
+void vr_store_close(struct vr_store *s)
+{
+    if (s == NULL)
+        return;
+    for (size_t i = 0; i < ST_COUNT; i++)
+        sqlite3_finalize(s->st[i]);
+    sqlite3_close(s->db);
+    cache_clear(&s->ids);
+    free(s->ph.v);
+    free(s->sh.v);
+    free(s->fg.v);
+    free(s->runs.v);
+    free(s->seen.v);
+    free(s->thr_sites.v);
+    free(s);
+}
+
+/* ---- tokens ---------------------------------------------------------------------------------- */
+
+int vr_store_token_add(struct vr_store *s, const char *site, const uint8_t hash[32],
+                       int64_t *id_out, struct vr_errbuf *eb)
+{
+    size_t len = strlen(site);
+    if (len == 0 || len >= sizeof(((struct vr_token *)0)->site))
+        return vr_errbuf_set(eb, VR_EINVAL, "--site: expected a name of 1 to 63 bytes");
+    sqlite3_stmt *x = st(s, ST_TOKEN_ADD);
+    sqlite3_bind_text(x, 1, site, (int)len, SQLITE_STATIC);
+    sqlite3_bind_blob(x, 2, hash, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(x, 3, (int64_t)wall_now_ns());
+    int err = step_done(s, x, eb, "adding a token");
+    if (err < 0)
+        return err;
+    *id_out = sqlite3_last_insert_rowid(s->db);
+    return 0;
+}
+
+static void token_fill(sqlite3_stmt *x, struct vr_token *t, bool with_revoked)
+{
+    memset(t, 0, sizeof(*t));
+    t->id = sqlite3_column_int64(x, 0);
+    snprintf(t->site, sizeof(t->site), "%s", col_text(x, 1));
+    t->created_wall_ns = col_u64(x, 2);
+    t->revoked = with_revoked && sqlite3_column_int(x, 3) != 0;
+}
+
+int vr_store_token_find(struct vr_store *s, const uint8_t hash[32], struct vr_token *out)
+{
+    sqlite3_stmt *x = st(s, ST_TOKEN_FIND);
+    sqlite3_bind_blob(x, 1, hash, 32, SQLITE_STATIC);
+    int rc = sqlite3_step(x);
+    if (rc == SQLITE_ROW)
+        token_fill(x, out, false);
+    sqlite3_reset(x);
+    if (rc == SQLITE_ROW)
+        return 0;
+    return rc == SQLITE_DONE ? VR_ENOTFOUND : sq_code(rc);
+}
+
+int vr_store_token_revoke(struct vr_store *s, int64_t id, struct vr_errbuf *eb)
+{
+    sqlite3_stmt *x = st(s, ST_TOKEN_REVOKE);
+    sqlite3_bind_int64(x, 1, id);
+    int err = step_done(s, x, eb, "revoking a token");
+    if (err < 0)
+        return err;
+    if (sqlite3_changes(s->db) == 0)
+        return vr_errbuf_set(eb, VR_ENOTFOUND, "token %lld: no such token (see token list)",
+                             (long long)id);
+    return 0;
+}
+
+int vr_store_token_list(struct vr_store *s, void (*cb)(void *arg, const struct vr_token *t),
+                        void *arg, struct vr_errbuf *eb)
+{
+    sqlite3_stmt *x = st(s, ST_TOKEN_LIST);
+    int rc;
+    while ((rc = sqlite3_step(x)) == SQLITE_ROW) {
+        struct vr_token t;
+        token_fill(x, &t, true);
+        cb(arg, &t);
+    }
+    sqlite3_reset(x);
+    return rc == SQLITE_DONE ? 0 : db_fail(s, rc, eb, "listing tokens");
+}
+
+/* ---- ingest: ids ----------------------------------------------------------------------------- */
+
+/* Looks up (q bound by the caller) or inserts (a bound by the caller) and returns the row id. */
+static int get_or_add(struct vr_store *s, sqlite3_stmt *q, sqlite3_stmt *a, int64_t *id,
+                      struct vr_errbuf *eb, const char *what)
+{
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        *id = sqlite3_column_int64(q, 0);
+        sqlite3_reset(q);
+        return 0;
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE)
+        return db_fail(s, rc, eb, what);
+    int err = step_done(s, a, eb, what);
+    if (err < 0)
+        return err;
+    *id = sqlite3_last_insert_rowid(s->db);
+    return 0;
+}
+
+static int site_id_of(struct vr_store *s, const char *site, uint64_t seen_ns, int64_t *id,
+                      struct vr_errbuf *eb)
+{
+    char key[80];
+    snprintf(key, sizeof(key), "s%s", site);
+    if (cache_get(&s->ids, key, id))
+        return 0;
+    sqlite3_stmt *q = st(s, ST_SITE_GET), *a = st(s, ST_SITE_ADD);
+    bind_text(q, 1, site, 64);
+    bind_text(a, 1, site, 64);
+    sqlite3_bind_int64(a, 2, (int64_t)seen_ns);
+    int err = get_or_add(s, q, a, id, eb, "adding a site");
+    if (err == 0)
+        cache_put(&s->ids, key, *id);
+    return err;
+}
+
+static int move_agent(struct vr_store *s, int64_t id, int64_t site_id, struct vr_errbuf *eb)
+{
+    sqlite3_stmt *m = st(s, ST_AGENT_MOVE);
+    sqlite3_bind_int64(m, 1, id);
+    sqlite3_bind_int64(m, 2, site_id);
+    return step_done(s, m, eb, "moving an agent");
+}
+
+/* Cached as "a<name>" -> id and "A<name>" -> its site, so that a move (and a move back) is seen. */
+static int agent_id_of(struct vr_store *s, const char *agent, int64_t site_id, int64_t *id,
+                       struct vr_errbuf *eb)
+{
+    char key[80], skey[80];
+    int64_t cur_site;
+    int err;
+    snprintf(key, sizeof(key), "a%s", agent);
+    snprintf(skey, sizeof(skey), "A%s", agent);
+    if (cache_get(&s->ids, key, id) && cache_get(&s->ids, skey, &cur_site)) {
+        if (cur_site == site_id)
+            return 0;
+        if ((err = move_agent(s, *id, site_id, eb)) < 0)
+            return err;
+        cache_put(&s->ids, skey, site_id);
+        return 0;
+    }
+    sqlite3_stmt *q = st(s, ST_AGENT_GET);
+    bind_text(q, 1, agent, 64);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        *id = sqlite3_column_int64(q, 0);
+        int64_t old_site = sqlite3_column_int64(q, 1);
+        sqlite3_reset(q);
+        if (old_site != site_id && (err = move_agent(s, *id, site_id, eb)) < 0)
+            return err;
+    } else {
+        sqlite3_reset(q);
+        if (rc != SQLITE_DONE)
+            return db_fail(s, rc, eb, "looking up an agent");
+        sqlite3_stmt *a = st(s, ST_AGENT_ADD);
+        bind_text(a, 1, agent, 64);
+        sqlite3_bind_int64(a, 2, site_id);
+        if ((err = step_done(s, a, eb, "adding an agent")) < 0)
+            return err;
+        *id = sqlite3_last_insert_rowid(s->db);
+    }
+    cache_put(&s->ids, key, *id);
+    cache_put(&s->ids, skey, site_id);
+    return 0;
+}
+
+static int path_id_of(struct vr_store *s, int64_t site_id, const struct vr_record *r, int64_t *id,
+                      struct vr_errbuf *eb)
+{
+    char key[192];
+    snprintf(key, sizeof(key), "p%lld|%s|%s", (long long)site_id, r->cls, r->target);
+    if (cache_get(&s->ids, key, id))
+        return 0;
+    sqlite3_stmt *q = st(s, ST_PATH_GET), *a = st(s, ST_PATH_ADD);
+    sqlite3_bind_int64(q, 1, site_id);
+    bind_text(q, 2, r->cls, sizeof(r->cls));
+    bind_text(q, 3, r->target, sizeof(r->target));
+    sqlite3_bind_int64(a, 1, site_id);
+    bind_text(a, 2, r->cls, sizeof(r->cls));
+    bind_text(a, 3, r->target, sizeof(r->target));
+    bind_text(a, 4, r->link, sizeof(r->link));
+    sqlite3_bind_int(a, 5, r->dscp);
+    int err = get_or_add(s, q, a, id, eb, "adding a path");
+    if (err == 0)
+        cache_put(&s->ids, key, *id);
+    return err;
+}
+
+/* "<prefix>-<cls>-<epoch>" with a decimal epoch without leading zeros: the only ids the
+ * high-water mark may vouch for. Anything else goes to the exact lookup. */
+static bool parse_rid(const char *id, char prefix[64], char cls[16], int64_t *epoch)
+{
+    const char *d2 = strrchr(id, '-');
+    if (d2 == NULL || d2 == id || d2[1] == 0 || (d2[1] == '0' && d2[2] != 0))
+        return false;
+    size_t ne = strlen(d2 + 1);
+    if (ne > 12 || strspn(d2 + 1, "0123456789") != ne)
+        return false;
+    const char *d1 = d2 - 1;
+    while (d1 > id && *d1 != '-')
+        d1--;
+    if (d1 == id || (size_t)(d2 - d1 - 1) >= 16 || d2 - d1 - 1 == 0)
+        return false;
+    memcpy(prefix, id, (size_t)(d1 - id));
+    prefix[d1 - id] = 0;
+    memcpy(cls, d1 + 1, (size_t)(d2 - d1 - 1));
+    cls[d2 - d1 - 1] = 0;
+    *epoch = strtoll(d2 + 1, NULL, 10);
+    return true;
+}
+
+static int run_hwm(struct vr_store *s, int64_t agent_id, const char *prefix, const char *cls,
+                   const char *key, int64_t *hwm, struct vr_errbuf *eb)
+{
+    if (cache_get(&s->ids, key, hwm))
+        return 0;
+    sqlite3_stmt *q = st(s, ST_RUN_GET);
+    sqlite3_bind_int64(q, 1, agent_id);
+    bind_text(q, 2, prefix, 64);
+    bind_text(q, 3, cls, 16);
+    int rc = sqlite3_step(q);
+    *hwm = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : -1;
+    sqlite3_reset(q);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_fail(s, rc, eb, "reading a high-water mark");
+    cache_put(&s->ids, key, *hwm);
+    return 0;
+}
+
+/* 1 when (agent, id) is already stored, 0 when not. */
+static int is_dup(struct vr_store *s, const struct vr_record *r, int64_t site_id, int64_t agent_id,
+                  struct vr_errbuf *eb)
+{
+    char prefix[64], cls[16], key[128];
+    int64_t epoch, hwm = -1;
+    bool parsed = parse_rid(r->id, prefix, cls, &epoch);
+    if (parsed) {
+        snprintf(key, sizeof(key), "r%lld|%s|%s", (long long)agent_id, prefix, cls);
+        int err = run_hwm(s, agent_id, prefix, cls, key, &hwm, eb);
+        if (err < 0)
+            return err;
+        if (epoch > hwm) {
+            cache_put(&s->ids, key, epoch);
+            struct run_acc *ra = NULL;
+            for (size_t i = s->runs.n; i-- > 0;) {
+                struct run_acc *x = (struct run_acc *)s->runs.v + i;
+                if (x->agent_id == agent_id && strcmp(x->prefix, prefix) == 0 &&
+                    strcmp(x->cls, cls) == 0) {
+                    ra = x;
+                    break;
+                }
+            }
+            if (ra == NULL && (ra = vec_push(&s->runs)) == NULL)
+                return vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
+            ra->agent_id = agent_id;
+            memcpy(ra->prefix, prefix, sizeof(prefix));
+            memcpy(ra->cls, cls, sizeof(cls));
+            ra->hwm = epoch;
+            return 0;
+        }
+    }
+    sqlite3_stmt *q = st(s, ST_REC_DUP);
+    sqlite3_bind_int64(q, 1, site_id);
+    sqlite3_bind_int64(q, 2, (int64_t)r->start_wall_ns);
+    sqlite3_bind_int64(q, 3, agent_id);
+    bind_text(q, 4, r->id, sizeof(r->id));
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    if (rc == SQLITE_ROW)
+        return 1;
+    if (rc != SQLITE_DONE)
+        return db_fail(s, rc, eb, "looking up a record id");
+    return 0;
+}
+
+/* ---- ingest: rollups ------------------------------------------------------------------------- */
+
+static double severity_of(const struct vr_finding *f)
+{
+    /* as common/score.c: rewritten share against share allowed for DSCP, else value/threshold */
+    if (f->metric == VR_METRIC_DSCP) {
+        double allowed = 100.0 - f->threshold;
+        return (100.0 - f->value) / (allowed > 0.01 ? allowed : 0.01);
+    }
+    return f->threshold > 0.0 ? f->value / f->threshold : f->value;
+}
+
+static void add_sum(double *sum, int64_t *n, double v)
+{
+    if (isfinite(v)) {
+        *sum += v;
+        if (n != NULL)
+            (*n)++;
+    }
+}
+
+/* The rollup side of vr_verdict_acc_add (common/score.c), kept per hour. */
+static int accumulate(struct vr_store *s, const struct vr_record *r, const struct vr_finding *f,
+                      size_t nf, double weight, int64_t site_id, int64_t path_id,
+                      struct vr_errbuf *eb)
+{
+    int64_t hour = (int64_t)(r->start_wall_ns / HOUR_NS);
+    int64_t mk = r->dscp != 0 ? 1 : 0;
+    uint64_t end_ns = r->start_wall_ns;
+    if (isfinite(r->duration_s) && r->duration_s > 0.0)
+        end_ns += (uint64_t)(r->duration_s * 1e9);
+    enum vr_class c;
+    int64_t ci = vr_class_by_name(r->cls, &c) == 0 ? (int64_t)c : VR_CLASS_COUNT;
+
+    enum vr_level worst = r->verdict;
+    bool rewritten = false;
+    bool seen[VR_METRIC_COUNT][N_DIR][N_LVL] = {{{false}}};
+    for (size_t i = 0; i < nf; i++) {
+        const struct vr_finding *x = &f[i];
+        if (x->level == VR_LEVEL_PASS || (unsigned)x->metric >= VR_METRIC_COUNT ||
+            (unsigned)x->dir >= N_DIR)
+            continue;
+        if (x->level > worst)
+            worst = x->level;
+        int64_t li = x->level == VR_LEVEL_FAIL ? 0 : 1;
+        if (seen[x->metric][x->dir][li])
+            continue;
+        seen[x->metric][x->dir][li] = true;
+        if (x->metric == VR_METRIC_DSCP && x->level == VR_LEVEL_FAIL)
+            rewritten = true;
+        struct fg_acc *g = NULL;
+        for (size_t k = s->fg.n; k-- > 0;) {
+            struct fg_acc *y = (struct fg_acc *)s->fg.v + k;
+            if (y->site_id == site_id && y->hour == hour && y->mk == mk && y->ci == ci &&
+                y->metric == (int64_t)x->metric && y->dir == (int64_t)x->dir && y->lvl == li) {
+                g = y;
+                break;
+            }
+        }
+        double sev = severity_of(x);
+        if (g == NULL) {
+            if ((g = vec_push(&s->fg)) == NULL)
+                return vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
+            g->site_id = site_id;
+            g->hour = hour;
+            g->mk = mk;
+            g->ci = ci;
+            g->metric = (int64_t)x->metric;
+            g->dir = (int64_t)x->dir;
+            g->lvl = li;
+            snprintf(g->cls, sizeof(g->cls), "%s", r->cls);
+            g->first_ns = r->start_wall_ns;
+            g->last_ns = end_ns;
+        }
+        if (g->count == 0 || sev > g->severity) {
+            g->severity = sev;
+            g->worst = x->value;
+            g->dscp = r->dscp;
+            g->dscp_seen = x->dscp_seen;
+        }
+        if (r->start_wall_ns < g->first_ns)
+            g->first_ns = r->start_wall_ns;
+        if (end_ns > g->last_ns)
+            g->last_ns = end_ns;
+        g->count++;
+    }
+    bool pass = worst != VR_LEVEL_FAIL;
+
+    struct sh_acc *h = s->sh.n > 0 ? (struct sh_acc *)s->sh.v + s->sh.n - 1 : NULL;
+    if (h == NULL || h->site_id != site_id || h->hour != hour || h->mk != mk) {
+        h = NULL;
+        for (size_t k = 0; k < s->sh.n; k++) {
+            struct sh_acc *y = (struct sh_acc *)s->sh.v + k;
+            if (y->site_id == site_id && y->hour == hour && y->mk == mk) {
+                h = y;
+                break;
+            }
+        }
+        if (h == NULL) {
+            if ((h = vec_push(&s->sh)) == NULL)
+                return vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
+            h->site_id = site_id;
+            h->hour = hour;
+            h->mk = mk;
+        }
+    }
+    h->intervals++;
+    h->weight += weight;
+    h->marks_rewritten |= rewritten;
+    if (pass) {
+        h->passed++;
+        h->weight_passed += weight;
+        if (worst == VR_LEVEL_WARN)
+            h->warned++;
+    } else {
+        h->failed++;
+    }
+
+    struct ph_acc *p = NULL;
+    for (size_t k = s->ph.n; k-- > 0;) {
+        struct ph_acc *y = (struct ph_acc *)s->ph.v + k;
+        if (y->path_id == path_id && y->hour == hour) {
+            p = y;
+            break;
+        }
+    }
+    if (p == NULL) {
+        if ((p = vec_push(&s->ph)) == NULL)
+            return vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
+        p->path_id = path_id;
+        p->hour = hour;
+    }
+    p->intervals++;
+    p->weight += weight;
+    if (pass) {
+        p->passed++;
+        p->weight_passed += weight;
+        if (worst == VR_LEVEL_WARN)
+            p->warned++;
+    } else {
+        p->failed++;
+    }
+    p->n++;
+    add_sum(&p->loss_fwd, NULL, r->loss_fwd_pct);
+    add_sum(&p->loss_rev, NULL, r->loss_rev_pct);
+    add_sum(&p->rtt, NULL, r->rtt_ms.mean);
+    add_sum(&p->jitter_fwd, NULL, r->jitter_fwd_ms);
+    add_sum(&p->jitter_rev, NULL, r->jitter_rev_ms);
+    if (r->mos > 0.0)
+        add_sum(&p->mos, &p->mos_n, r->mos);
+    for (int d = 0; d < 64; d++) {
+        p->dscp_fwd[d] += r->dscp_fwd[d];
+        p->dscp_rev[d] += r->dscp_rev[d];
+    }
+    return 0;
+}
+
+static int flush_rollups(struct vr_store *s, struct vr_errbuf *eb)
+{
+    int err, rc;
+    for (size_t i = 0; i < s->ph.n; i++) {
+        struct ph_acc *p = (struct ph_acc *)s->ph.v + i;
+        sqlite3_stmt *q = st(s, ST_PH_GET);
+        sqlite3_bind_int64(q, 1, p->path_id);
+        sqlite3_bind_int64(q, 2, p->hour);
+        if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+            p->intervals += sqlite3_column_int64(q, 0);
+            p->passed += sqlite3_column_int64(q, 1);
+            p->failed += sqlite3_column_int64(q, 2);
+            p->warned += sqlite3_column_int64(q, 3);
+            p->weight += sqlite3_column_double(q, 4);
+            p->weight_passed += sqlite3_column_double(q, 5);
+            p->n += sqlite3_column_int64(q, 6);
+            p->loss_fwd += sqlite3_column_double(q, 7);
+            p->loss_rev += sqlite3_column_double(q, 8);
+            p->rtt += sqlite3_column_double(q, 9);
+            p->jitter_fwd += sqlite3_column_double(q, 10);
+            p->jitter_rev += sqlite3_column_double(q, 11);
+            p->mos += sqlite3_column_double(q, 12);
+            p->mos_n += sqlite3_column_int64(q, 13);
+            dscp_decode_add(col_text(q, 14), p->dscp_fwd);
+            dscp_decode_add(col_text(q, 15), p->dscp_rev);
+        }
+        sqlite3_reset(q);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            return db_fail(s, rc, eb, "reading an hourly rollup");
+        char df[1400], dr[1400];
+        dscp_encode(p->dscp_fwd, df, sizeof(df));
+        dscp_encode(p->dscp_rev, dr, sizeof(dr));
+        sqlite3_stmt *x = st(s, ST_PH_PUT);
+        int64_t iv[] = {p->path_id, p->hour, p->intervals, p->passed, p->failed, p->warned, 0, 0};
+        for (int k = 0; k < 6; k++)
+            sqlite3_bind_int64(x, k + 1, iv[k]);
+        sqlite3_bind_double(x, 7, p->weight);
+        sqlite3_bind_double(x, 8, p->weight_passed);
+        sqlite3_bind_int64(x, 9, p->n);
+        double dv[] = {p->loss_fwd, p->loss_rev, p->rtt, p->jitter_fwd, p->jitter_rev, p->mos};
+        for (int k = 0; k < 6; k++)
+            sqlite3_bind_double(x, k + 10, dv[k]);
+        sqlite3_bind_int64(x, 16, p->mos_n);
+        sqlite3_bind_text(x, 17, df, -1, SQLITE_STATIC);
+        sqlite3_bind_text(x, 18, dr, -1, SQLITE_STATIC);
+        if ((err = step_done(s, x, eb, "writing an hourly rollup")) < 0)
+            return err;
+    }
+    for (size_t i = 0; i < s->sh.n; i++) {
+        struct sh_acc *h = (struct sh_acc *)s->sh.v + i;
+        sqlite3_stmt *q = st(s, ST_SH_GET);
+        sqlite3_bind_int64(q, 1, h->site_id);
+        sqlite3_bind_int64(q, 2, h->hour);
+        sqlite3_bind_int64(q, 3, h->mk);
+        if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+            h->intervals += sqlite3_column_int64(q, 0);
+            h->passed += sqlite3_column_int64(q, 1);
+            h->failed += sqlite3_column_int64(q, 2);
+            h->warned += sqlite3_column_int64(q, 3);
+            h->weight += sqlite3_column_double(q, 4);
+            h->weight_passed += sqlite3_column_double(q, 5);
+            h->marks_rewritten |= sqlite3_column_int(q, 6) != 0;
+        }
+        sqlite3_reset(q);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            return db_fail(s, rc, eb, "reading a site rollup");
+        sqlite3_stmt *x = st(s, ST_SH_PUT);
+        int64_t iv[] = {h->site_id, h->hour, h->mk, h->intervals, h->passed, h->failed, h->warned};
+        for (int k = 0; k < 7; k++)
+            sqlite3_bind_int64(x, k + 1, iv[k]);
+        sqlite3_bind_double(x, 8, h->weight);
+        sqlite3_bind_double(x, 9, h->weight_passed);
+        sqlite3_bind_int(x, 10, h->marks_rewritten ? 1 : 0);
+        if ((err = step_done(s, x, eb, "writing a site rollup")) < 0)
+            return err;
+    }
+    for (size_t i = 0; i < s->fg.n; i++) {
+        struct fg_acc *g = (struct fg_acc *)s->fg.v + i;
+        int64_t key[] = {g->site_id, g->hour, g->mk, g->ci, g->metric, g->dir, g->lvl};
+        sqlite3_stmt *q = st(s, ST_FG_GET);
+        for (int k = 0; k < 7; k++)
+            sqlite3_bind_int64(q, k + 1, key[k]);
+        if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+            /* the row holds the earlier part of this hour unless this batch came first */
+            uint64_t first = col_u64(q, 4), last = col_u64(q, 5);
+            double sev = sqlite3_column_double(q, 3);
+            if (!(g->severity > sev)) {
+                g->severity = sev;
+                g->worst = sqlite3_column_double(q, 2);
+                g->dscp = sqlite3_column_int(q, 6);
+                g->dscp_seen = sqlite3_column_int(q, 7);
+            }
+            snprintf(g->cls, sizeof(g->cls), "%s", col_text(q, 0));
+            g->count += sqlite3_column_int64(q, 1);
+            if (first < g->first_ns)
+                g->first_ns = first;
+            if (last > g->last_ns)
+                g->last_ns = last;
+        }
+        sqlite3_reset(q);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            return db_fail(s, rc, eb, "reading a failure group");
+        sqlite3_stmt *x = st(s, ST_FG_PUT);
+        for (int k = 0; k < 7; k++)
+            sqlite3_bind_int64(x, k + 1, key[k]);
+        bind_text(x, 8, g->cls, sizeof(g->cls));
+        sqlite3_bind_int64(x, 9, g->count);
+        sqlite3_bind_double(x, 10, g->worst);
+        sqlite3_bind_double(x, 11, g->severity);
+        sqlite3_bind_int64(x, 12, (int64_t)g->first_ns);
+        sqlite3_bind_int64(x, 13, (int64_t)g->last_ns);
+        sqlite3_bind_int(x, 14, g->dscp);
+        sqlite3_bind_int(x, 15, g->dscp_seen);
+        if ((err = step_done(s, x, eb, "writing a failure group")) < 0)
+            return err;
+    }
+    for (size_t i = 0; i < s->runs.n; i++) {
+        struct run_acc *ra = (struct run_acc *)s->runs.v + i;
+        sqlite3_stmt *x = st(s, ST_RUN_PUT);
+        sqlite3_bind_int64(x, 1, ra->agent_id);
+        bind_text(x, 2, ra->prefix, sizeof(ra->prefix));
+        bind_text(x, 3, ra->cls, sizeof(ra->cls));
+        sqlite3_bind_int64(x, 4, ra->hwm);
+        sqlite3_bind_int64(x, 5, (int64_t)wall_now_ns());
+        if ((err = step_done(s, x, eb, "writing a high-water mark")) < 0)
+            return err;
+    }
+    for (size_t i = 0; i < s->seen.n; i++) {
+        struct seen_acc *sa = (struct seen_acc *)s->seen.v + i;
+        sqlite3_stmt *x = st(s, ST_SITE_SEEN);
+        sqlite3_bind_int64(x, 1, sa->site_id);
+        sqlite3_bind_int64(x, 2, (int64_t)sa->last_ns);
+        if ((err = step_done(s, x, eb, "updating a site")) < 0)
+            return err;
+    }
+    return 0;
+}
+
+static int site_seen(struct vr_store *s, int64_t site_id, uint64_t end_ns, struct vr_errbuf *eb)
+{
+    for (size_t k = s->seen.n; k-- > 0;) {
+        struct seen_acc *y = (struct seen_acc *)s->seen.v + k;
+        if (y->site_id == site_id) {
+            if (end_ns > y->last_ns)
+                y->last_ns = end_ns;
+            return 0;
+        }
+    }
+    struct seen_acc *y = vec_push(&s->seen);
+    if (y == NULL)
+        return vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
+    y->site_id = site_id;
+    y->last_ns = end_ns;
+    return 0;
+}
+
+/* ---- ingest ---------------------------------------------------------------------------------- */
+
+static int check_record(const struct vr_record *r, size_t i, struct vr_errbuf *eb)
+{
+    const char *bad = NULL;
+    if (!bounded(r->id, sizeof(r->id)) || r->id[0] == 0)
+        bad = "id";
+    else if (!bounded(r->agent, sizeof(r->agent)) || r->agent[0] == 0)
+        bad = "agent";
+    else if (!bounded(r->site, sizeof(r->site)) || r->site[0] == 0)
+        bad = "site";
+    else if (!bounded(r->target, sizeof(r->target)))
+        bad = "target";
+    else if (!bounded(r->link, sizeof(r->link)))
+        bad = "link";
+    else if (!bounded(r->cls, sizeof(r->cls)) || r->cls[0] == 0)
+        bad = "class";
+    else if (r->type != VR_RECORD_INTERVAL && r->type != VR_RECORD_SUMMARY)
+        bad = "type";
+    else if (r->dscp < 0 || r->dscp > 63)
+        bad = "dscp";
+    else if (r->start_wall_ns > (uint64_t)INT64_MAX)
+        bad = "start";
+    if (bad != NULL)
+        return vr_errbuf_set(eb, VR_EINVAL, "record %zu: field \"%s\" missing or too long", i + 1,
+                             bad);
+    return 0;
+}
+
+/* Borrowed, valid until the next call. Site ids are never reused, so entries never go stale. */
+static const struct vr_thresholds *thresholds_of(struct vr_store *s, int64_t site_id,
+                                                 const char *site, struct vr_errbuf *eb)
+{
+    struct site_thr *v = s->thr_sites.v;
+    if (s->opt.site_thresholds == NULL)
+        return &s->thr;
+    if (s->thr_last < s->thr_sites.n && v[s->thr_last].site_id == site_id)
+        return &v[s->thr_last].t;
+    for (size_t i = 0; i < s->thr_sites.n; i++) {
+        if (v[i].site_id == site_id) {
+            s->thr_last = i;
+            return &v[i].t;
+        }
+    }
+    struct site_thr *e = vec_push(&s->thr_sites);
+    if (e == NULL) {
+        vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
+        return NULL;
+    }
+    e->site_id = site_id;
+    if (s->opt.site_thresholds(s->opt.site_thresholds_arg, site, &e->t) < 0)
+        e->t = s->thr;
+    s->thr_last = s->thr_sites.n - 1;
+    return &e->t;
+}
+
+static int ingest_one(struct vr_store *s, const struct vr_record *rec, const char *raw,
+                      double weight, bool *stored, struct vr_errbuf *eb)
+{
+    int64_t site_id, agent_id, path_id;
+    uint64_t end_ns = rec->start_wall_ns;
+    if (isfinite(rec->duration_s) && rec->duration_s > 0.0 && rec->duration_s < 1e7)
+        end_ns += (uint64_t)(rec->duration_s * 1e9);
+    int err;
+    if ((err = site_id_of(s, rec->site, end_ns, &site_id, eb)) < 0 ||
+        (err = agent_id_of(s, rec->agent, site_id, &agent_id, eb)) < 0 ||
+        (err = path_id_of(s, site_id, rec, &path_id, eb)) < 0)
+        return err;
+    if ((err = is_dup(s, rec, site_id, agent_id, eb)) < 0)
+        return err;
+    *stored = err == 0;
+    if (!*stored)
+        return 0;
+    if ((err = site_seen(s, site_id, end_ns, eb)) < 0)
+        return err;
+
+    /* judged again here so that the rollups hold the findings, not only the verdict */
+    struct vr_record r;
+    memcpy(&r, rec, sizeof(r));
+    struct vr_finding f[VR_SCORE_MAX_FINDINGS];
+    const struct vr_thresholds *thr = thresholds_of(s, site_id, rec->site, eb);
+    if (thr == NULL)
+        return VR_ENOMEM;
+    size_t nf = vr_score_interval(&r, thr, f, VR_SCORE_MAX_FINDINGS);
+
+    char *dumped = NULL;
+    if (raw == NULL) {
+        json_t *j = vr_record_to_json(rec);
+        dumped = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+        json_decref(j);
+        if (dumped == NULL)
+            return vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
+        raw = dumped;
+    }
+    sqlite3_stmt *x = st(s, ST_REC_ADD);
+    sqlite3_bind_int64(x, 1, site_id);
+    sqlite3_bind_int64(x, 2, agent_id);
+    sqlite3_bind_int64(x, 3, path_id);
+    sqlite3_bind_int(x, 4, (int)r.type);
+    bind_text(x, 5, r.id, sizeof(r.id));
+    sqlite3_bind_int64(x, 6, (int64_t)r.start_wall_ns);
+    bind_real(x, 7, r.duration_s);
+    sqlite3_bind_int64(x, 8, r.calls);
+    sqlite3_bind_int(x, 9, (int)r.verdict);
+    sqlite3_bind_int64(x, 10, (int64_t)(r.sent > INT64_MAX ? INT64_MAX : r.sent));
+    bind_real(x, 11, r.loss_fwd_pct);
+    bind_real(x, 12, r.loss_rev_pct);
+    bind_real(x, 13, r.loss_pct);
+    bind_real(x, 14, r.rtt_ms.mean);
+    bind_real(x, 15, r.rtt_ms.p95);
+    bind_real(x, 16, r.jitter_fwd_ms);
+    bind_real(x, 17, r.jitter_rev_ms);
+    bind_real(x, 18, r.mos);
+    sqlite3_bind_text(x, 19, raw, -1, SQLITE_STATIC);
+    err = step_done(s, x, eb, "storing a record");
+    free(dumped);
+    if (err < 0)
+        return err;
+    /* summaries repeat what their intervals already counted; unjudged or weightless
+     * intervals are not counted (as vr_verdict_acc_add) */
+    if (r.type != VR_RECORD_INTERVAL || r.sent == 0 || !(weight > 0.0) || !isfinite(weight))
+        return 0;
+    return accumulate(s, &r, f, nf, weight, site_id, path_id, eb);
+}
+
+int vr_store_ingest(struct vr_store *s, const struct vr_record *recs, const char *const *raw,
+                    const double *weight, size_t n, bool *stored, struct vr_errbuf *eb)
+{
+    int err;
+    for (size_t i = 0; i < n; i++) {
+        stored[i] = false;
+        if ((err = check_record(&recs[i], i, eb)) < 0)
+            return err;
+    }
+    s->ph.n = s->sh.n = s->fg.n = s->runs.n = s->seen.n = 0;
+    sqlite3_stmt *b = st(s, ST_BEGIN);
+    if ((err = step_done(s, b, eb, "starting an ingest transaction")) < 0)
+        return err;
+    for (size_t i = 0; i < n; i++) {
+        if ((err = ingest_one(s, &recs[i], raw != NULL ? raw[i] : NULL,
+                              weight != NULL ? weight[i] : 1.0, &stored[i], eb)) < 0)
+            goto fail;
+    }
+    if ((err = flush_rollups(s, eb)) < 0)
+        goto fail;
+    if ((err = step_done(s, st(s, ST_COMMIT), eb, "committing an ingest")) < 0)
+        goto fail;
+    return 0;
+fail:
+    sqlite3_step(st(s, ST_ROLLBACK));
+    sqlite3_reset(s->st[ST_ROLLBACK]);
+    /* ids and high-water marks of the rolled back rows must not survive in the cache, nor the
+     * thresholds of a rolled back site id (SQLite may hand the id to another site) */
+    cache_clear(&s->ids);
+    s->thr_sites.n = 0;
+    for (size_t i = 0; i < n; i++)
+        stored[i] = false;
+    return err;
+}
+
+/* ---- the verdict from rollups (the result side of common/score.c, over hourly rows) -------- */
+
+struct group {
+    uint64_t count;
+    double worst, severity;
+    uint64_t first_start_ns, last_end_ns;
+    int dscp, dscp_seen;
+    char cls[16];
+};
+
+struct set {
+    uint64_t intervals, passed, failed, warned;
+    double weight, weight_passed;
+    bool marks_rewritten;
+    struct group g[N_CLS][VR_METRIC_COUNT][N_DIR][N_LVL];
+};
+
+struct gref {
+    const struct group *g;
+    size_t m, d;
+};
+
+struct vacc {
+    struct set s[2]; /* [0] marked, [1] besteffort: as SET_MK / SET_BE of score.c */
+    struct gref gs[MAX_GROUPS];
+    struct group *touched[2 * MAX_GROUPS * N_LVL]; /* groups with count > 0, for vacc_reset */
+    size_t n_touched;
+};
+
+/* Clears what vr_store_sites filled for the previous site: far less than the whole struct. */
+static void vacc_reset(struct vacc *acc)
+{
+    for (size_t i = 0; i < acc->n_touched; i++)
+        memset(acc->touched[i], 0, sizeof(struct group));
+    acc->n_touched = 0;
+    for (int k = 0; k < 2; k++) {
+        struct set *x = &acc->s[k];
+        x->intervals = x->passed = x->failed = x->warned = 0;
+        x->weight = x->weight_passed = 0.0;
+        x->marks_rewritten = false;
+    }
+}
+
+/* snprintf for reasons that may be cut at the end of their bounded buffer on purpose. */
+__attribute__((format(printf, 3, 4))) static void bprintf(char *buf, size_t len, const char *fmt,
+                                                          ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, len, fmt, ap);
+    va_end(ap);
+}
+
+/* Wording: identical to common/score.c (fmt_num, mark_name, fmt_finding without share,
+ * fmt_span, fmt_group); tests/collector/test_store.c compares both on the same records. */
+static void fmt_num(double v, char *buf, size_t len)
+{
+    double a = fabs(v);
+    if (a >= 10.0)
+        snprintf(buf, len, "%.1f", v);
+    else if (a >= 1.0)
+        snprintf(buf, len, "%.2f", v);
+    else if (a >= 0.001 || a == 0.0)
+        snprintf(buf, len, "%.3f", v);
+    else
+        snprintf(buf, len, "%.2g", v);
+    if (strchr(buf, '.') != NULL && strchr(buf, 'e') == NULL) {
+        size_t n = strlen(buf);
+        while (n > 0 && buf[n - 1] == '0')
+            buf[--n] = '\0';
+        if (n > 0 && buf[n - 1] == '.')
+            buf[--n] = '\0';
+    }
+}
+
+static const char *mark_name(int dscp, char *buf, size_t len)
+{
+    const char *n = dscp >= 0 ? vr_dscp_name((unsigned)dscp) : NULL;
+    if (n != NULL)
+        return n;
+    snprintf(buf, len, dscp < 0 ? "none" : "%d", dscp);
+    return buf;
+}
+
+static const char *const metric_label[VR_METRIC_COUNT] = {
+    "RTT", "one-way delay", "loss", "burst loss", "jitter", "reorder", "DSCP"};
+static const char *const metric_unit[VR_METRIC_COUNT] = {"ms", "ms", "%", "%", "ms", "%", "%"};
+
+static void fmt_finding(size_t m, size_t d, const struct group *g, char *buf, size_t len)
+{
+    char num[32], m1[12], m2[12];
+    if (m == VR_METRIC_DSCP) {
+        const char *ds = d == VR_DIR_FWD ? "forward" : d == VR_DIR_REV ? "reverse" : "both ways";
+        bprintf(buf, len, "DSCP %s rewritten to %s %s", mark_name(g->dscp, m1, sizeof(m1)),
+                mark_name(g->dscp_seen, m2, sizeof(m2)), ds);
+        return;
+    }
+    const char *sfx = d == VR_DIR_FWD       ? " forward"
+                      : d == VR_DIR_REV     ? " reverse"
+                      : m == VR_METRIC_LOSS ? " total"
+                                            : "";
+    fmt_num(g->worst, num, sizeof(num));
+    bprintf(buf, len, "%s %s %s%s", metric_label[m], num, metric_unit[m], sfx);
+}
+
+static void fmt_span(uint64_t from_ns, uint64_t to_ns, char *buf, size_t len)
+{
+    time_t a = (time_t)(from_ns / 1000000000u), b = (time_t)(to_ns / 1000000000u);
+    struct tm ta, tb;
+    if (gmtime_r(&a, &ta) == NULL || gmtime_r(&b, &tb) == NULL) {
+        snprintf(buf, len, "unknown time");
+        return;
+    }
+    char sa[24], sb[24];
+    const char *f =
+        ta.tm_year == tb.tm_year && ta.tm_yday == tb.tm_yday ? "%H:%M" : "%Y-%m-%d %H:%M";
+    strftime(sa, sizeof(sa), f, &ta);
+    strftime(sb, sizeof(sb), f, &tb);
+    snprintf(buf, len, "%s\xe2\x80\x93%s UTC", sa, sb); /* en dash */
+}
+
+static int gref_cmp(const void *a, const void *b)
+{
+    const struct gref *x = a, *y = b;
+    if (x->g->count != y->g->count)
+        return x->g->count > y->g->count ? -1 : 1;
+    if (x->g->severity != y->g->severity)
+        return x->g->severity > y->g->severity ? -1 : 1;
+    return (int)x->m - (int)y->m;
+}
+
+static size_t sorted_groups(const struct set *s, size_t li, struct gref *out)
+{
+    size_t n = 0;
+    for (size_t c = 0; c < N_CLS; c++)
+        for (size_t m = 0; m < VR_METRIC_COUNT; m++)
+            for (size_t d = 0; d < N_DIR; d++)
+                if (s->g[c][m][d][li].count > 0)
+                    out[n++] = (struct gref){&s->g[c][m][d][li], m, d};
+    qsort(out, n, sizeof(out[0]), gref_cmp);
+    return n;
+}
+
+static void fmt_group(const struct gref *r, uint64_t of, const char *prefix, char *buf, size_t len)
+{
+    char what[VR_RECORD_REASON_LEN], span[64];
+    fmt_finding(r->m, r->d, r->g, what, sizeof(what));
+    fmt_span(r->g->first_start_ns, r->g->last_end_ns, span, sizeof(span));
+    bprintf(buf, len, "%s%s, %s, %s, %llu of %llu intervals", prefix, what, r->g->cls, span,
+            (unsigned long long)r->g->count, (unsigned long long)of);
+}
+
+static void vacc_result(struct vacc *acc, struct vr_verdict *out)
+{
+    memset(out, 0, sizeof(*out));
+    bool be_counted = acc->s[0].intervals == 0;
+    const struct set *s = &acc->s[be_counted ? 1 : 0];
+    const struct set *be = be_counted ? NULL : &acc->s[1];
+    out->intervals = s->intervals;
+    out->passed = s->passed;
+    out->failed = s->failed;
+    out->warned = s->warned;
+    out->marks_rewritten = s->marks_rewritten;
+    out->score_pct = s->weight > 0.0 ? s->weight_passed / s->weight * 100.0 : 100.0;
+    const double eps = 1e-9;
+    if (out->score_pct >= 99.0 - eps && !out->marks_rewritten)
+        out->verdict = VR_VERDICT_READY;
+    else if (out->score_pct >= 95.0 - eps)
+        out->verdict = VR_VERDICT_AT_RISK;
+    else
+        out->verdict = VR_VERDICT_NOT_READY;
+
+    struct gref *gl = acc->gs;
+    bool be_note = be != NULL && be->failed > 0;
+    size_t room = VR_VERDICT_MAX_REASONS - (be_note ? 1 : 0);
+    size_t n = sorted_groups(s, 0, gl);
+    for (size_t i = 0; i < n && out->n_reasons < room; i++)
+        fmt_group(&gl[i], s->intervals, "", out->reasons[out->n_reasons++],
+                  sizeof(out->reasons[0]));
+    if (n == 0 && sorted_groups(s, 1, gl) > 0)
+        fmt_group(&gl[0], s->intervals, "near threshold: ", out->reasons[out->n_reasons++],
+                  sizeof(out->reasons[0]));
+    if (be_note) {
+        char what[VR_RECORD_REASON_LEN] = "";
+        size_t nb = sorted_groups(be, 0, gl);
+        if (nb > 0)
+            fmt_finding(gl[0].m, gl[0].d, gl[0].g, what, sizeof(what));
+        bprintf(out->reasons[out->n_reasons++], sizeof(out->reasons[0]),
+                "besteffort (unmarked control) failed %llu of %llu intervals%s%s "
+                "\xe2\x80\x94 what voice would see without QoS",
+                (unsigned long long)be->failed, (unsigned long long)be->intervals,
+                nb > 0 ? ": " : "", what);
+    }
+}
+
+/* The window in hour buckets: hours that start in [now - window, now). */
+static void window_hours(uint64_t now_ns, uint64_t window_ns, int64_t *from, int64_t *to)
+{
+    uint64_t start = window_ns < now_ns ? now_ns - window_ns : 0;
+    *from = (int64_t)((start + HOUR_NS - 1) / HOUR_NS);
+    *to = (int64_t)((now_ns + HOUR_NS - 1) / HOUR_NS);
+}
+
+/* One failure-group row of fail_hour, as ST_Q_FG and ST_Q_FG_ALL return it. */
+struct fgrow {
+    int64_t mk, ci, m, d, li;
+    char cls[16];
+    uint64_t count, first, last;
+    double worst, sev;
+    int dscp, dscp_seen;
+    int64_t site_id; /* ST_Q_FG_ALL only */
+    int32_t next;    /* per-site list in vr_store_sites */
+};
+
+static void sh_apply(struct vacc *acc, sqlite3_stmt *q)
+{
+    struct set *x = &acc->s[sqlite3_column_int(q, 0) != 0 ? 0 : 1];
+    x->intervals += col_u64(q, 1);
+    x->passed += col_u64(q, 2);
+    x->failed += col_u64(q, 3);
+    x->warned += col_u64(q, 4);
+    x->weight += sqlite3_column_double(q, 5);
+    x->weight_passed += sqlite3_column_double(q, 6);
+    x->marks_rewritten |= sqlite3_column_int(q, 7) != 0;
+}
+
+static bool fg_read(sqlite3_stmt *q, struct fgrow *r)
+{
+    r->mk = sqlite3_column_int64(q, 0);
+    r->ci = sqlite3_column_int64(q, 1);
+    r->m = sqlite3_column_int64(q, 2);
+    r->d = sqlite3_column_int64(q, 3);
+    r->li = sqlite3_column_int64(q, 4);
+    const char *cls = col_text(q, 5);
+    size_t cl = strnlen(cls, sizeof(r->cls) - 1);
+    memcpy(r->cls, cls, cl);
+    r->cls[cl] = 0;
+    r->count = col_u64(q, 6);
+    r->worst = sqlite3_column_double(q, 7);
+    r->sev = sqlite3_column_double(q, 8);
+    r->first = col_u64(q, 9);
+    r->last = col_u64(q, 10);
+    r->dscp = sqlite3_column_int(q, 11);
+    r->dscp_seen = sqlite3_column_int(q, 12);
+    r->site_id = sqlite3_column_count(q) > 13 ? sqlite3_column_int64(q, 13) : 0;
+    r->next = -1;
+    return r->ci >= 0 && r->ci < N_CLS && r->m >= 0 && r->m < VR_METRIC_COUNT && r->d >= 0 &&
+           r->d < N_DIR && r->li >= 0 && r->li < N_LVL;
+}
+
+/* Rows in hour order: the first row of a group gives its class name, the most severe its worst
+ * value (ties keep the earlier), as vr_verdict_acc_add does interval by interval. */
+static void fg_apply(struct vacc *acc, const struct fgrow *r)
+{
+    struct group *g = &acc->s[r->mk != 0 ? 0 : 1].g[r->ci][r->m][r->d][r->li];
+    if (g->count == 0) {
+        if (acc->n_touched < sizeof(acc->touched) / sizeof(acc->touched[0]))
+            acc->touched[acc->n_touched++] = g;
+        memcpy(g->cls, r->cls, sizeof(g->cls));
+        g->first_start_ns = r->first;
+        g->last_end_ns = r->last;
+    }
+    if (g->count == 0 || r->sev > g->severity) {
+        g->severity = r->sev;
+        g->worst = r->worst;
+        g->dscp = r->dscp;
+        g->dscp_seen = r->dscp_seen;
+    }
+    if (r->first < g->first_start_ns)
+        g->first_start_ns = r->first;
+    if (r->last > g->last_end_ns)
+        g->last_end_ns = r->last;
+    g->count += r->count;
+}
+
+static int verdict_of(struct vr_store *s, int64_t site_id, uint64_t now_ns, uint64_t window_ns,
+                      struct vacc *acc, struct vr_verdict *out, struct vr_errbuf *eb)
+{
+    int64_t from, to;
+    window_hours(now_ns, window_ns, &from, &to);
+    memset(acc, 0, sizeof(*acc));
+    sqlite3_stmt *q = st(s, ST_Q_SH);
+    sqlite3_bind_int64(q, 1, site_id);
+    sqlite3_bind_int64(q, 2, from);
+    sqlite3_bind_int64(q, 3, to);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        sh_apply(acc, q);
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE)
+        return db_fail(s, rc, eb, "reading site rollups");
+    q = st(s, ST_Q_FG);
+    sqlite3_bind_int64(q, 1, site_id);
+    sqlite3_bind_int64(q, 2, from);
+    sqlite3_bind_int64(q, 3, to);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        struct fgrow r;
+        if (fg_read(q, &r))
+            fg_apply(acc, &r);
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE)
+        return db_fail(s, rc, eb, "reading failure groups");
+    vacc_result(acc, out);
+    return 0;
+}
+
+static int site_row(struct vr_store *s, const char *site, int64_t *id, uint64_t *last_seen,
+                    int64_t *agents, struct vr_errbuf *eb)
+{
+    if (!bounded(site, 64))
+        return vr_errbuf_set(eb, VR_ENOTFOUND, "site: name longer than 63 bytes");
+    sqlite3_stmt *q = st(s, ST_SITE_ROW);
+    bind_text(q, 1, site, 64);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        *id = sqlite3_column_int64(q, 0);
+        *last_seen = col_u64(q, 1);
+        *agents = sqlite3_column_int64(q, 2);
+    }
+    sqlite3_reset(q);
+    if (rc == SQLITE_ROW)
+        return 0;
+    if (rc == SQLITE_DONE)
+        return vr_errbuf_set(eb, VR_ENOTFOUND,
+                             "site \"%s\": no records from it (see /api/v1/sites)", site);
+    return db_fail(s, rc, eb, "looking up a site");
+}
+
+int vr_store_site_verdict(struct vr_store *s, const char *site, uint64_t now_wall_ns,
+                          uint64_t window_ns, struct vr_verdict *out, struct vr_errbuf *eb)
+{
+    int64_t id, agents;
+    uint64_t last;
+    int err = site_row(s, site, &id, &last, &agents, eb);
+    if (err < 0)
+        return err;
+    struct vacc *acc = malloc(sizeof(*acc));
+    if (acc == NULL)
+        return vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
+    err = verdict_of(s, id, now_wall_ns, window_ns, acc, out, eb);
+    free(acc);
+    return err;
+}
+
+/* ---- queries --------------------------------------------------------------------------------- */
+
+static const char *verdict_name(const struct vr_verdict *v)
+{
+    return v->intervals == 0 ? "no_data" : vr_site_verdict_name(v->verdict);
+}
+
+static int verdict_rank(const char *name)
+{
+    return strcmp(name, "not_ready") == 0 ? 0
+           : strcmp(name, "at_risk") == 0 ? 1
+           : strcmp(name, "ready") == 0   ? 2
+                                          : 3;
+}
+
+struct rank {
+    int rank;
+    size_t pos;
+};
+
+static int rank_cmp(const void *a, const void *b)
+{
+    const struct rank *x = a, *y = b;
+    if (x->rank != y->rank)
+        return x->rank - y->rank;
+    return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+static json_t *verdict_fields(json_t *o, const struct vr_verdict *v)
+{
+    json_object_set_new(o, "verdict", json_string(verdict_name(v)));
+    json_object_set_new(o, "score_pct", v->intervals == 0 ? json_null() : jnum(v->score_pct));
+    json_object_set_new(o, "intervals", json_integer((json_int_t)v->intervals));
+    json_object_set_new(o, "passed", json_integer((json_int_t)v->passed));
+    json_object_set_new(o, "marks_rewritten", json_boolean(v->marks_rewritten));
+    return o;
+}
+
+struct srow {
+    int64_t id, agents;
+    uint64_t last;
+    char name[64];
+    struct tot {
+        uint64_t intervals, passed, failed, warned;
+        double weight, weight_passed;
+        bool marks_rewritten;
+    } tot[2];           /* totals of the window, marked and besteffort */
+    int32_t head, tail; /* its failure-group rows, in hour order */
+};
+
+struct sidx {
+    int64_t id;
+    size_t pos;
+};
+
+static int sidx_cmp(const void *a, const void *b)
+{
+    const struct sidx *x = a, *y = b;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static struct srow *srow_of(struct srow *rows, const struct sidx *ix, size_t n, int64_t id)
+{
+    struct sidx key = {id, 0};
+    const struct sidx *f = bsearch(&key, ix, n, sizeof(*ix), sidx_cmp);
+    return f != NULL ? &rows[f->pos] : NULL;
+}
+
+/* One pass over the window of every site (covering indexes, hour order) instead of two
+ * queries per site: the list of 1,000 sites over 24 h reads about 50,000 index rows. */
+static int sites_load(struct vr_store *s, int64_t from, int64_t to, struct srow **rows_out,
+                      size_t *n_out, struct fgrow **fg_out, struct vr_errbuf *eb)
+{
+    struct srow *rows = NULL;
+    struct sidx *ix = NULL;
+    struct vec fg = {NULL, 0, 0, sizeof(struct fgrow)};
+    size_t n = 0, cap = 0;
+    int rc, err = 0;
+    sqlite3_stmt *q = st(s, ST_SITE_LIST);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap == 0 ? 64 : cap * 2;
+            void *nr = realloc(rows, cap * sizeof(*rows));
+            if (nr == NULL) {
+                err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
+                break;
+            }
+            rows = nr;
+        }
+        struct srow *r = &rows[n++];
+        memset(r, 0, sizeof(*r));
+        r->id = sqlite3_column_int64(q, 0);
+        snprintf(r->name, sizeof(r->name), "%s", col_text(q, 1));
+        r->last = col_u64(q, 2);
+        r->agents = sqlite3_column_int64(q, 3);
+        r->head = r->tail = -1;
+    }
+    sqlite3_reset(q);
+    if (err == 0 && rc != SQLITE_DONE)
+        err = db_fail(s, rc, eb, "listing sites");
+    if (err == 0 && n > 0 && (ix = malloc(n * sizeof(*ix))) == NULL)
+        err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
+    if (err < 0)
+        goto fail;
+    for (size_t i = 0; i < n; i++)
+        ix[i] = (struct sidx){rows[i].id, i};
+    if (n > 0)
+        qsort(ix, n, sizeof(*ix), sidx_cmp);
+
+    q = st(s, ST_Q_SH_ALL);
+    sqlite3_bind_int64(q, 1, from);
+    sqlite3_bind_int64(q, 2, to);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        struct srow *r = srow_of(rows, ix, n, sqlite3_column_int64(q, 8));
+        if (r == NULL)
+            continue;
+        struct tot *x = &r->tot[sqlite3_column_int(q, 0) != 0 ? 0 : 1];
+        x->intervals += col_u64(q, 1);
+        x->passed += col_u64(q, 2);
+        x->failed += col_u64(q, 3);
+        x->warned += col_u64(q, 4);
+        x->weight += sqlite3_column_double(q, 5);
+        x->weight_passed += sqlite3_column_double(q, 6);
+        x->marks_rewritten |= sqlite3_column_int(q, 7) != 0;
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) {
+        err = db_fail(s, rc, eb, "reading site rollups");
+        goto fail;
+    }
+    q = st(s, ST_Q_FG_ALL);
+    sqlite3_bind_int64(q, 1, from);
+    sqlite3_bind_int64(q, 2, to);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        struct fgrow g;
+        struct srow *r;
+        if (!fg_read(q, &g) || (r = srow_of(rows, ix, n, g.site_id)) == NULL)
+            continue;
+        if (fg.n >= INT32_MAX)
+            continue;
+        struct fgrow *dst = vec_push(&fg);
+        if (dst == NULL) {
+            sqlite3_reset(q);
+            err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
+            goto fail;
+        }
+        *dst = g;
+        int32_t k = (int32_t)(fg.n - 1);
+        if (r->tail >= 0)
+            ((struct fgrow *)fg.v)[r->tail].next = k;
+        else
+            r->head = k;
+        r->tail = k;
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) {
+        err = db_fail(s, rc, eb, "reading failure groups");
+        goto fail;
+    }
+    free(ix);
+    *rows_out = rows;
+    *n_out = n;
+    *fg_out = fg.v;
+    return 0;
+fail:
+    free(ix);
+    free(rows);
+    free(fg.v);
+    return err;
+}
+
+int vr_store_sites(struct vr_store *s, uint64_t now_wall_ns, uint64_t window_ns, json_t **out,
+                   struct vr_errbuf *eb)
+{
+    *out = NULL;
+    int64_t from, to;
+    window_hours(now_wall_ns, window_ns, &from, &to);
+    struct srow *rows = NULL;
+    struct fgrow *fg = NULL;
+    size_t n = 0;
+    int err = sites_load(s, from, to, &rows, &n, &fg, eb);
+    if (err < 0)
+        return err;
+    json_t *list = json_array();
+    struct vacc *acc = calloc(1, sizeof(*acc));
+    json_t **items = n > 0 ? calloc(n, sizeof(*items)) : NULL;
+    struct rank *rk = n > 0 ? calloc(n, sizeof(*rk)) : NULL;
+    if (list == NULL || acc == NULL || (n > 0 && (items == NULL || rk == NULL))) {
+        err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct vr_verdict v;
+        vacc_reset(acc);
+        for (int k = 0; k < 2; k++) {
+            const struct tot *t = &rows[i].tot[k];
+            struct set *x = &acc->s[k];
+            x->intervals = t->intervals;
+            x->passed = t->passed;
+            x->failed = t->failed;
+            x->warned = t->warned;
+            x->weight = t->weight;
+            x->weight_passed = t->weight_passed;
+            x->marks_rewritten = t->marks_rewritten;
+        }
+        for (int32_t k = rows[i].head; k >= 0; k = fg[k].next)
+            fg_apply(acc, &fg[k]);
+        vacc_result(acc, &v);
+        json_t *o = json_object();
+        if (o == NULL) {
+            err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
+            goto done;
+        }
+        items[i] = o;
+        rk[i] = (struct rank){verdict_rank(verdict_name(&v)), i};
+        json_object_set_new(o, "site", json_string(rows[i].name));
+        verdict_fields(o, &v);
+        json_object_set_new(o, "worst_reason",
+                            v.n_reasons > 0 ? json_string(v.reasons[0]) : json_null());
+        json_object_set_new(o, "last_seen", jtime(rows[i].last));
+        json_object_set_new(o, "agents", json_integer(rows[i].agents));
+    }
+    /* rows come by name: (verdict rank, row) is (verdict rank, name) */
+    if (n > 0)
+        qsort(rk, n, sizeof(*rk), rank_cmp);
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(list, items[rk[i].pos]);
+        items[rk[i].pos] = NULL;
+    }
+    *out = json_object();
+    if (*out == NULL) {
+        err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
+        goto done;
+    }
+    json_object_set_new(*out, "generated", jtime(now_wall_ns));
+    json_object_set_new(*out, "window_s", json_integer((json_int_t)(window_ns / 1000000000u)));
+    json_object_set(*out, "sites", list);
+done:
+    for (size_t i = 0; items != NULL && i < n; i++)
+        json_decref(items[i]);
+    free(items);
+    free(rk);
+    json_decref(list);
+    free(acc);
+    free(rows);
+    free(fg);
+    return err;
+}
+
+struct path_sum {
+    int64_t id;
+    int dscp;
+    char cls[16], target[128], link[16];
+    int64_t intervals, passed, n, mos_n;
+    double loss_fwd, loss_rev, rtt, jitter_fwd, jitter_rev, mos;
+    uint64_t dscp_fwd[64], dscp_rev[64];
+};
+
+static json_t *dscp_seen_json(const uint64_t c[64])
+{
+    json_t *o = json_object();
+    for (int d = 0; o != NULL && d < 64; d++) {
+        if (c[d] > 0) {
+            char k[8];
+            snprintf(k, sizeof(k), "%d", d);
+            json_object_set_new(o, k, json_integer((json_int_t)c[d]));
+        }
+    }
+    return o;
+}
+
+static json_t *path_json(const struct path_sum *p)
+{
+    json_t *o = json_object();
+    if (o == NULL)
+        return NULL;
+    double n = p->n > 0 ? (double)p->n : NAN;
+    double pf = vr_record_dscp_preserved_pct(p->dscp_fwd, p->dscp);
+    double pr = vr_record_dscp_preserved_pct(p->dscp_rev, p->dscp);
+    json_object_set_new(o, "class", json_string(p->cls));
+    json_object_set_new(o, "target", json_string(p->target));
+    json_object_set_new(o, "link", json_string(p->link));
+    json_object_set_new(o, "intervals", json_integer(p->intervals));
+    json_object_set_new(o, "passed", json_integer(p->passed));
+    json_object_set_new(o, "loss_fwd_pct", jnum(p->loss_fwd / n));
+    json_object_set_new(o, "loss_rev_pct", jnum(p->loss_rev / n));
+    json_object_set_new(o, "rtt_ms_mean", jnum(p->rtt / n));
+    json_object_set_new(o, "jitter_fwd_ms", jnum(p->jitter_fwd / n));
+    json_object_set_new(o, "jitter_rev_ms", jnum(p->jitter_rev / n));
+    json_object_set_new(o, "mos", jnum(p->mos_n > 0 ? p->mos / (double)p->mos_n : NAN));
+    json_object_set_new(o, "dscp_fwd_preserved_pct", pf < 0 ? json_null() : jnum(pf));
+    json_object_set_new(o, "dscp_rev_preserved_pct", pr < 0 ? json_null() : jnum(pr));
+    json_object_set_new(o, "dscp_fwd_seen", dscp_seen_json(p->dscp_fwd));
+    json_object_set_new(o, "dscp_rev_seen", dscp_seen_json(p->dscp_rev));
+    return o;
+}
+
+static int site_classes(struct vr_store *s, int64_t site_id, int64_t from, int64_t to, json_t *arr,
+                        struct vr_errbuf *eb)
+{
+    struct path_sum *p = calloc(1, sizeof(*p));
+    if (p == NULL)
+        return vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
+    p->id = -1;
+    sqlite3_stmt *q = st(s, ST_Q_PATHS);
+    sqlite3_bind_int64(q, 1, site_id);
+    sqlite3_bind_int64(q, 2, from);
+    sqlite3_bind_int64(q, 3, to);
+    int rc, err = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(q, 0);
+        if (id != p->id) {
+            if (p->id >= 0)
+                json_array_append_new(arr, path_json(p));
+            memset(p, 0, sizeof(*p));
+            p->id = id;
+            snprintf(p->cls, sizeof(p->cls), "%s", col_text(q, 1));
+            snprintf(p->target, sizeof(p->target), "%s", col_text(q, 2));
+            snprintf(p->link, sizeof(p->link), "%s", col_text(q, 3));
+            p->dscp = sqlite3_column_int(q, 4);
+        }
+        p->intervals += sqlite3_column_int64(q, 5);
+        p->passed += sqlite3_column_int64(q, 6);
+        p->n += sqlite3_column_int64(q, 11);
+        p->loss_fwd += sqlite3_column_double(q, 12);
+        p->loss_rev += sqlite3_column_double(q, 13);
+        p->rtt += sqlite3_column_double(q, 14);
+        p->jitter_fwd += sqlite3_column_double(q, 15);
+        p->jitter_rev += sqlite3_column_double(q, 16);
+        p->mos += sqlite3_column_double(q, 17);
+        p->mos_n += sqlite3_column_int64(q, 18);
+        dscp_decode_add(col_text(q, 19), p->dscp_fwd);
+        dscp_decode_add(col_text(q, 20), p->dscp_rev);
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE)
+        err = db_fail(s, rc, eb, "reading path rollups");
+    else if (p->id >= 0)
+        json_array_append_new(arr, path_json(p));
+    free(p);
+    return err;
+}
+
+static int site_failing(struct vr_store *s, int64_t site_id, uint64_t from_ns, uint64_t to_ns,
+                        json_t *arr, struct vr_errbuf *eb)
+{
+    sqlite3_stmt *q = st(s, ST_Q_FAILING);
+    sqlite3_bind_int64(q, 1, site_id);
+    sqlite3_bind_int64(q, 2, (int64_t)from_ns);
+    sqlite3_bind_int64(q, 3, to_ns > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)to_ns);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        json_t *o = json_object();
+        if (o == NULL)
+            continue;
+        json_object_set_new(o, "start", jtime(col_u64(q, 0)));
+        json_object_set_new(o, "class", json_string(col_text(q, 1)));
+        json_object_set_new(o, "target", json_string(col_text(q, 2)));
+        json_object_set_new(o, "verdict", json_string("fail"));
+        json_t *raw = json_loads(col_text(q, 3), 0, NULL);
+        json_t *reasons = raw != NULL ? json_object_get(raw, "reasons") : NULL;
+        json_object_set(o, "reasons", json_is_array(reasons) ? reasons : json_array());
+        if (!json_is_array(reasons))
+            json_decref(json_object_get(o, "reasons"));
+        json_decref(raw);
+        json_array_append_new(arr, o);
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? 0 : db_fail(s, rc, eb, "reading failing intervals");
+}
+
+int vr_store_site(struct vr_store *s, const char *site, uint64_t now_wall_ns, uint64_t window_ns,
+                  json_t **out, struct vr_errbuf *eb)
+{
+    *out = NULL;
+    int64_t id, agents;
+    uint64_t last;
+    int err = site_row(s, site, &id, &last, &agents, eb);
+    if (err < 0)
+        return err;
+    struct vacc *acc = malloc(sizeof(*acc));
+    json_t *o = json_object(), *reasons = json_array(), *classes = json_array(),
+           *failing = json_array();
+    if (acc == NULL || o == NULL || reasons == NULL || classes == NULL || failing == NULL) {
+        err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
+        goto done;
+    }
+    struct vr_verdict v;
+    int64_t from, to;
+    window_hours(now_wall_ns, window_ns, &from, &to);
+    uint64_t from_ns = window_ns < now_wall_ns ? now_wall_ns - window_ns : 0;
+    if ((err = verdict_of(s, id, now_wall_ns, window_ns, acc, &v, eb)) < 0 ||
+        (err = site_classes(s, id, from, to, classes, eb)) < 0 ||
+        (err = site_failing(s, id, from_ns, now_wall_ns, failing, eb)) < 0)
+        goto done;
+    for (size_t i = 0; i < v.n_reasons; i++)
+        json_array_append_new(reasons, json_string(v.reasons[i]));
+    json_object_set_new(o, "site", json_string(site));
+    verdict_fields(o, &v);
+    json_object_set(o, "reasons", reasons);
+    json_object_set_new(o, "last_seen", jtime(last));
+    json_object_set_new(o, "agents", json_integer(agents));
+    json_object_set_new(o, "window_s", json_integer((json_int_t)(window_ns / 1000000000u)));
+    json_object_set(o, "classes", classes);
+    json_object_set(o, "failing", failing);
+    *out = o;
+    o = NULL;
+done:
+    json_decref(o);
+    json_decref(reasons);
+    json_decref(classes);
+    json_decref(failing);
+    free(acc);
+    return err;
+}
+
+struct series {
+    int64_t path_id;
+    json_t *obj, *points; /* points newest first until the end */
+    size_t n;
+};
+
+static struct series *series_of(struct series *sr, size_t *n, sqlite3_stmt *q, json_t *arr)
+{
+    int64_t pid = sqlite3_column_int64(q, 0);
+    for (size_t i = 0; i < *n; i++)
+        if (sr[i].path_id == pid)
+            return &sr[i];
+    if (*n >= SITE_MAX_SERIES)
+        return NULL;
+    struct series *x = &sr[(*n)++];
+    x->path_id = pid;
+    x->obj = json_object();
+    x->points = json_array();
+    x->n = 0;
+    json_object_set_new(x->obj, "class", json_string(col_text(q, 1)));
+    json_object_set_new(x->obj, "target", json_string(col_text(q, 2)));
+    json_array_append_new(arr, x->obj);
+    return x;
+}
+
+int vr_store_intervals(struct vr_store *s, const char *site, uint64_t since_wall_ns,
+                       const char *cls, json_t **out, struct vr_errbuf *eb)
+{
+    *out = NULL;
+    int64_t id, agents;
+    uint64_t last;
+    int err = site_row(s, site, &id, &last, &agents, eb);
+    if (err < 0)
+        return err;
+    if (cls != NULL && !bounded(cls, 16))
+        return vr_errbuf_set(eb, VR_EINVAL, "class: expected audio, video, sharing or besteffort");
+    struct series *sr = calloc(SITE_MAX_SERIES, sizeof(*sr));
+    json_t *o = json_object(), *arr = json_array();
+    size_t ns = 0;
+    int rc;
+    if (sr == NULL || o == NULL || arr == NULL) {
+        err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
+        goto done;
+    }
+    int64_t since = since_wall_ns > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)since_wall_ns;
+    sqlite3_stmt *q = st(s, ST_Q_SERIES);
+    sqlite3_bind_int64(q, 1, id);
+    sqlite3_bind_int64(q, 2, since);
+    if (cls != NULL)
+        bind_text(q, 3, cls, 16);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        struct series *x = series_of(sr, &ns, q, arr);
+        if (x == NULL || x->n >= SERIES_MAX_POINTS)
+            continue;
+        json_t *p = json_object();
+        json_object_set_new(p, "t", jtime(col_u64(q, 3)));
+        const char *keys[] = {
+            "rtt_ms",       "rtt_p95_ms", "jitter_fwd_ms", "jitter_rev_ms", "loss_fwd_pct",
+            "loss_rev_pct", "mos"};
+        for (int k = 0; k < 7; k++)
+            json_object_set_new(p, keys[k],
+                                sqlite3_column_type(q, 4 + k) == SQLITE_NULL
+                                    ? json_null()
+                                    : jnum(sqlite3_column_double(q, 4 + k)));
+        int lv = sqlite3_column_int(q, 11);
+        json_object_set_new(p, "verdict",
+                            json_string(vr_level_name(lv == 2   ? VR_LEVEL_FAIL
+                                                      : lv == 1 ? VR_LEVEL_WARN
+                                                                : VR_LEVEL_PASS)));
+        json_array_append_new(x->points, p);
+        x->n++;
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) {
+        err = db_fail(s, rc, eb, "reading intervals");
+        goto done;
+    }
+    /* before the oldest raw record (pruned by retention): hourly rollup points */
+    q = st(s, ST_Q_OLDEST);
+    sqlite3_bind_int64(q, 1, id);
+    rc = sqlite3_step(q);
+    int64_t oldest = rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL
+                         ? sqlite3_column_int64(q, 0)
+                         : INT64_MAX;
+    sqlite3_reset(q);
+    int64_t h_from = (since + (int64_t)HOUR_NS - 1) / (int64_t)HOUR_NS;
+    int64_t h_to = oldest / (int64_t)HOUR_NS;
+    if (h_from < h_to) {
+        q = st(s, ST_Q_SERIES_ROLL);
+        sqlite3_bind_int64(q, 1, id);
+        sqlite3_bind_int64(q, 2, h_from);
+        sqlite3_bind_int64(q, 3, h_to);
+        if (cls != NULL)
+            bind_text(q, 4, cls, 16);
+        while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+            struct series *x = series_of(sr, &ns, q, arr);
+            if (x == NULL || x->n >= SERIES_MAX_POINTS)
+                continue;
+            double n = (double)sqlite3_column_int64(q, 4);
+            double mos_n = (double)sqlite3_column_int64(q, 11);
+            json_t *p = json_object();
+            json_object_set_new(p, "t", jtime(col_u64(q, 3) * HOUR_NS));
+            json_object_set_new(p, "rtt_ms", jnum(sqlite3_column_double(q, 5) / n));
+            json_object_set_new(p, "rtt_p95_ms", json_null());
+            json_object_set_new(p, "jitter_fwd_ms", jnum(sqlite3_column_double(q, 6) / n));
+            json_object_set_new(p, "jitter_rev_ms", jnum(sqlite3_column_double(q, 7) / n));
+            json_object_set_new(p, "loss_fwd_pct", jnum(sqlite3_column_double(q, 8) / n));
+            json_object_set_new(p, "loss_rev_pct", jnum(sqlite3_column_double(q, 9) / n));
+            json_object_set_new(p, "mos", jnum(sqlite3_column_double(q, 10) / mos_n));
+            json_object_set_new(p, "verdict",
+                                json_string(sqlite3_column_int64(q, 12) > 0   ? "fail"
+                                            : sqlite3_column_int64(q, 13) > 0 ? "warn"
+                                                                              : "pass"));
+            json_object_set_new(p, "hourly", json_true());
+            json_array_append_new(x->points, p);
+            x->n++;
+        }
+        sqlite3_reset(q);
+        if (rc != SQLITE_DONE) {
+            err = db_fail(s, rc, eb, "reading hourly intervals");
+            goto done;
+        }
+    }
+    for (size_t i = 0; i < ns; i++) { /* oldest first */
+        json_t *asc = json_array();
+        size_t np = json_array_size(sr[i].points);
+        for (size_t k = np; k-- > 0;)
+            json_array_append(asc, json_array_get(sr[i].points, k));
+        json_object_set_new(sr[i].obj, "points", asc);
+    }
+    json_object_set_new(o, "site", json_string(site));
+    json_object_set(o, "series", arr);
+    *out = o;
+    o = NULL;
+done:
+    for (size_t i = 0; sr != NULL && i < ns; i++)
+        json_decref(sr[i].points);
+    free(sr);
+    json_decref(arr);
+    json_decref(o);
+    return err;
+}
+
+/* ---- retention ------------------------------------------------------------------------------- */
+
+int vr_store_prune(struct vr_store *s, uint64_t now_wall_ns, struct vr_errbuf *eb)
+{
+    uint64_t raw_keep = (uint64_t)s->opt.retention_days * DAY_NS;
+    uint64_t roll_keep = (uint64_t)s->opt.rollup_days * DAY_NS;
+    int64_t raw_cut = now_wall_ns > raw_keep ? (int64_t)(now_wall_ns - raw_keep) : 0;
+    int64_t roll_hour =
+        now_wall_ns > roll_keep ? (int64_t)((now_wall_ns - roll_keep) / HOUR_NS) : 0;
+    int err, rc;
+    /* site by site so that each delete walks the (site_id, start_ns) index */
+    int64_t *ids = NULL;
+    size_t n = 0, cap = 0;
+    sqlite3_stmt *q = st(s, ST_SITE_LIST);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap == 0 ? 64 : cap * 2;
+            int64_t *ni = realloc(ids, cap * sizeof(*ids));
+            if (ni == NULL) {
+                sqlite3_reset(q);
+                free(ids);
+                return vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
+            }
+            ids = ni;
+        }
+        ids[n++] = sqlite3_column_int64(q, 0);
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) {
+        free(ids);
+        return db_fail(s, rc, eb, "listing sites");
+    }
+    /* one transaction per site: a day of 1,000 sites is gigabytes of rows, and one transaction
+     * for all would grow the WAL by as much; ingest waits only for one site's share */
+    for (size_t i = 0; i < n; i++) {
+        static const struct {
+            enum stmt k;
+            const char *what;
+        } del[] = {{ST_PRUNE_REC, "pruning records"},
+                   {ST_PRUNE_SH, "pruning site rollups"},
+                   {ST_PRUNE_FG, "pruning failure groups"},
+                   {ST_PRUNE_PH, "pruning path rollups"}};
+        if ((err = step_done(s, st(s, ST_BEGIN), eb, "starting a prune")) < 0) {
+            free(ids);
+            return err;
+        }
+        for (size_t k = 0; k < sizeof(del) / sizeof(del[0]); k++) {
+            sqlite3_stmt *x = st(s, del[k].k);
+            sqlite3_bind_int64(x, 1, ids[i]);
+            sqlite3_bind_int64(x, 2, del[k].k == ST_PRUNE_REC ? raw_cut : roll_hour);
+            if ((err = step_done(s, x, eb, del[k].what)) < 0)
+                goto fail;
+        }
+        if ((err = step_done(s, st(s, ST_COMMIT), eb, "committing a prune")) < 0)
+            goto fail;
+    }
+    /* a run whose records are all past retention needs no high-water mark any more */
+    sqlite3_stmt *x = st(s, ST_PRUNE_RUNS);
+    sqlite3_bind_int64(x, 1, raw_cut);
+    if ((err = step_done(s, x, eb, "pruning high-water marks")) < 0) {
+        free(ids);
+        cache_clear(&s->ids);
+        return err;
+    }
+    free(ids);
+    cache_clear(&s->ids);
+    return 0;
+fail:
+    sqlite3_step(st(s, ST_ROLLBACK));
+    sqlite3_reset(s->st[ST_ROLLBACK]);
+    cache_clear(&s->ids);
+    free(ids);
+    return err;
+}

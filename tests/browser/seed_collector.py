@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""Starts a real `voiceready-collector serve` (loopback, temporary database) holding the browser
+test's seeded data set, for dashboard.test.mjs. The sites and verdicts match stub_server.py:
+  hq            Ready      every interval passes
+  branch-lyon   At risk    3 % of intervals fail on jitter forward (spread over the day)
+  branch-oslo   Not ready  20 % fail on loss forward; EF rewritten to 0 forward on audio
+  depot-quiet   No data    its only intervals are 3 days old, outside the 24 h window
+Records are DESIGN §5 interval records (60 s intervals, audio and video, last 24 h), POSTed with
+one token per site like an agent would.
+
+Usage: seed_collector.py COLLECTOR_BINARY
+Prints "listening http://127.0.0.1:PORT/" once seeded, then serves until SIGTERM.
+"""
+import copy
+import datetime as dt
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+STEP_S = 60
+DAY_S = 86400
+TARGET = "reflector-1.example:5004"
+CLASSES = [("audio", 46, "teams-audio"), ("video", 34, "teams-video")]
+BATCH = 1000  # records per POST, well under the 4 MiB body limit
+
+# One real interval record of `voiceready-agent test --json`, values replaced per interval.
+TEMPLATE = json.loads("""{"type":"interval","schema":1,"id":"","agent":"","site":"",
+"target":"","link":"wired","interface":"eth0","class":"audio","dscp":46,"profile":"teams-audio",
+"start":"","duration_s":60.0,"calls":1,"sent":3000,"received":3000,"reflector_received":3000,
+"loss_fwd_pct":0.0,"loss_rev_pct":0.0,"loss_pct":0.0,"burst_loss_max_pct":0.0,"duplicates":0,
+"reorder_pct":0.0,"rtt_ms":{"min":0,"mean":0,"p50":0,"p95":0,"p99":0,"max":0},
+"owd_fwd_ms":null,"owd_rev_ms":null,"clock_synced":false,"jitter_fwd_ms":0,"jitter_rev_ms":0,
+"ipdv_fwd_ms":{"min":0.0,"mean":0.5,"p50":0.4,"p95":1.5,"p99":2.0,"max":3.0},
+"ipdv_rev_ms":{"min":0.0,"mean":0.5,"p50":0.4,"p95":1.5,"p99":2.0,"max":3.0},
+"dscp_fwd":{"preserved_pct":100.0,"received":{}},"dscp_rev":{"preserved_pct":100.0,"received":{}},
+"ecn_fwd":{"not_ect":3000,"ect1":0,"ect0":0,"ce":0},"ecn_rev":{"not_ect":3000,"ect1":0,"ect0":0,"ce":0},
+"mos":4.3,"late":0,"send_overruns":0,"verdict":"pass","reasons":[]}""")
+
+SITES = {"hq": "ready", "branch-lyon": "at_risk", "branch-oslo": "not_ready",
+         "depot-quiet": "no_data"}
+
+
+def iso(t):
+    return dt.datetime.fromtimestamp(t, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def record(site, kind, cls, dscp, profile, t, n, rnd):
+    r = copy.deepcopy(TEMPLATE)
+    r.update(id=f"{site}-agent-{cls}-{n}", agent=f"{site}-agent", site=site, target=TARGET,
+             start=iso(t), **{"class": cls}, dscp=dscp, profile=profile)
+    rtt = 20 + rnd.random() * 4
+    jf, jr = 2 + rnd.random(), 1.5 + rnd.random()
+    loss_f = 0.0
+    verdict, reasons = "pass", []
+    # Failures are spread evenly over the day so that peak weighting cannot change the verdict.
+    if kind == "at_risk" and n % 33 == 0:
+        jf = 38.0
+        verdict, reasons = "fail", [f"jitter {jf:.1f} ms forward, {cls}"]
+    if kind == "not_ready" and n % 5 == 0:
+        loss_f = 2.5
+        verdict, reasons = "fail", [f"loss {loss_f:.1f} % forward, {cls}"]
+    lost = round(3000 * loss_f / 100)
+    r.update(loss_fwd_pct=loss_f, loss_pct=loss_f / 2, received=3000 - lost,
+             reflector_received=3000 - lost, jitter_fwd_ms=round(jf, 3),
+             jitter_rev_ms=round(jr, 3), mos=round(4.35 - 0.3 * loss_f, 2))
+    r["burst_loss_max_pct"] = 5.0 if loss_f else 0.0
+    r["rtt_ms"] = {"min": round(rtt - 2, 3), "mean": round(rtt, 3), "p50": round(rtt, 3),
+                   "p95": round(rtt + 3, 3), "p99": round(rtt + 4, 3), "max": round(rtt + 6, 3)}
+    got = 3000 - lost
+    if kind == "not_ready" and cls == "audio":
+        # A hop re-marks EF to best effort on the way out (forward only).
+        r["dscp_fwd"] = {"preserved_pct": 0.0, "received": {"0": got}}
+        verdict = "fail"
+        reasons = reasons + [f"DSCP {dscp} rewritten forward, {cls}"]
+    else:
+        r["dscp_fwd"] = {"preserved_pct": 100.0, "received": {str(dscp): got}}
+    r["dscp_rev"] = {"preserved_pct": 100.0, "received": {str(dscp): got}}
+    r.update(verdict=verdict, reasons=reasons)
+    return r
+
+
+def _pick_port(kind):
+    """A free port below the kernel's ephemeral range (32768+): tests that open thousands of
+    client connections take ephemeral ports, and a "free" port from there can be gone by the
+    time the server binds it."""
+    import random
+    for _ in range(200):
+        port = random.randint(20000, 32000)
+        try:
+            with socket.socket(socket.AF_INET, kind) as s:
+                s.bind(("0.0.0.0", port))
+            return port
+        except OSError:
+            continue
+    raise RuntimeError("no free port in 20000-32000")
+
+
+def free_port():
+    return _pick_port(socket.SOCK_STREAM)
+
+
+def post(url, token, lines):
+    req = urllib.request.Request(url + "api/v1/records", data="\n".join(lines).encode() + b"\n",
+                                 headers={"Authorization": "Bearer " + token,
+                                          "Content-Type": "application/x-ndjson"})
+    with urllib.request.urlopen(req, timeout=60) as res:
+        body = json.load(res)
+    if len(body.get("stored", [])) + len(body.get("duplicates", [])) != len(lines):
+        raise SystemExit(f"seed: collector stored {body} of {len(lines)} records")
+
+
+def main():
+    if len(sys.argv) != 2:
+        raise SystemExit(__doc__)
+    binary = os.path.abspath(sys.argv[1])
+    tmp = tempfile.mkdtemp(prefix="vr-browser-")
+    db = os.path.join(tmp, "collector.db")
+    tokens = {}
+    try:
+        for site in SITES:
+            out = subprocess.run([binary, "token", "add", "--site", site, "--db", db],
+                                 capture_output=True, text=True, check=True).stdout.split()
+            tokens[site] = out[-1]  # the token is printed once, last on stdout
+    except (OSError, subprocess.CalledProcessError) as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise SystemExit(f"seed: {binary} token add failed: {e}")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    log = open(os.path.join(tmp, "collector.log"), "wb")
+    srv = subprocess.Popen([binary, "serve", "--listen", f"127.0.0.1:{port}", "--db", db],
+                           stdout=log, stderr=log)
+    # SIGTERM from the test unwinds through the finally below, wherever main is blocked.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        seed(binary, url, srv, tokens, tmp)
+        print(f"listening {url}", flush=True)
+        srv.wait()
+    finally:
+        if srv.poll() is None:
+            srv.terminate()
+            try:
+                srv.wait(10)
+            except subprocess.TimeoutExpired:
+                srv.kill()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def seed(binary, url, srv, tokens, tmp):
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(url + "healthz", timeout=1).read()
+            break
+        except OSError:
+            if srv.poll() is not None:
+                raise SystemExit(f"seed: {binary} serve exited {srv.returncode}")
+            time.sleep(0.1)
+
+    now = int(time.time()) // STEP_S * STEP_S
+    for site, kind in SITES.items():
+        rnd = random.Random(site)
+        end = now - 3 * DAY_S if kind == "no_data" else now
+        count = 60 if kind == "no_data" else DAY_S // STEP_S
+        lines = []
+        for cls, dscp, profile in CLASSES:
+            for n in range(count):
+                t = end - (count - n) * STEP_S
+                lines.append(json.dumps(record(site, kind, cls, dscp, profile, t, n, rnd)))
+        for i in range(0, len(lines), BATCH):
+            post(url, tokens[site], lines[i:i + BATCH])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,728 @@
+#!/usr/bin/env python3
+"""Integration tests of voiceready-collector: real processes on loopback.
+
+usage: api_test.py CASE COLLECTOR AGENT
+
+Records come from the real agent (`voiceready-agent test ... --json`) run against a real
+`voiceready-agent reflect`, then are POSTed to a real `voiceready-collector serve`; every check
+compares what the collector answers with the records that were sent. Exit 0 pass, 1 fail,
+77 skip. Python standard library only.
+"""
+import copy
+import http.client
+import json
+import os
+import re
+import resource
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+COLLECTOR = AGENT = None
+TMP = None
+PROCS = []
+
+
+class Fail(Exception):
+    pass
+
+
+def check(cond, what):
+    if not cond:
+        raise Fail(what)
+    print("ok   " + what)
+
+
+def _pick_port(kind):
+    """A free port below the kernel's ephemeral range (32768+): tests that open thousands of
+    client connections take ephemeral ports, and a "free" port from there can be gone by the
+    time the server binds it."""
+    import random
+    for _ in range(200):
+        port = random.randint(20000, 32000)
+        try:
+            with socket.socket(socket.AF_INET, kind) as s:
+                s.bind(("0.0.0.0", port))
+            return port
+        except OSError:
+            continue
+    raise RuntimeError("no free port in 20000-32000")
+
+
+def free_port():
+    return _pick_port(socket.SOCK_STREAM)
+
+
+def free_udp_port():
+    return _pick_port(socket.SOCK_DGRAM)
+
+
+def spawn(args):
+    """stderr goes to a file: a full pipe would block the server's logging thread."""
+    log = open(os.path.join(TMP, "stderr-%d.log" % len(PROCS)), "w+b")
+    p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=log)
+    p.log = log
+    PROCS.append(p)
+    return p
+
+
+def stderr_of(p):
+    p.log.flush()
+    p.log.seek(0)
+    return p.log.read().decode(errors="replace")
+
+
+def stop(p, sig=signal.SIGTERM, timeout=10):
+    if p.poll() is None:
+        p.send_signal(sig)
+        try:
+            p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+            raise Fail("process %s did not stop within %ss of signal %d"
+                       % (p.args[:2], timeout, sig))
+    return p.returncode
+
+
+def cli(*args, check_rc=None):
+    r = subprocess.run([COLLECTOR, *args], capture_output=True, text=True, timeout=30)
+    if check_rc is not None and r.returncode != check_rc:
+        raise Fail("%s exited %d, expected %d: %s" % (" ".join(args), r.returncode, check_rc,
+                                                         r.stderr.strip()))
+    return r
+
+
+class Collector:
+    def __init__(self, *extra, db=None, ssl_ctx=None):
+        self.ssl_ctx = ssl_ctx
+        self.port = free_port()
+        self.db = db or os.path.join(TMP, "c%d.db" % self.port)
+        self.proc = spawn([COLLECTOR, "serve", "--listen", "127.0.0.1:%d" % self.port,
+                           "--db", self.db, *extra])
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise Fail("collector exited %d: %s" % (self.proc.returncode,
+                                                         stderr_of(self.proc)))
+            try:
+                if self.get("/healthz")[0] == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise Fail("collector did not answer /healthz within 10 s")
+
+    def request(self, method, path, body=None, headers=None, source="127.0.0.1", timeout=10):
+        if self.ssl_ctx is not None:
+            c = http.client.HTTPSConnection("127.0.0.1", self.port, timeout=timeout,
+                                            source_address=(source, 0), context=self.ssl_ctx)
+        else:
+            c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout,
+                                           source_address=(source, 0))
+        try:
+            c.request(method, path, body=body, headers=headers or {})
+            r = c.getresponse()
+            data = r.read()
+            return r.status, r.getheader("Content-Type") or "", data
+        finally:
+            c.close()
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def get_json(self, path, expect=200):
+        st, _, data = self.get(path)
+        if st != expect:
+            raise Fail("GET %s: status %d, expected %d: %s" % (path, st, expect, data[:300]))
+        return json.loads(data)
+
+    def post(self, lines, token, ctype="application/x-ndjson"):
+        body = lines if isinstance(lines, bytes) else (
+            "\n".join(l if isinstance(l, str) else json.dumps(l) for l in lines) + "\n").encode()
+        h = {"Content-Type": ctype}
+        if token is not None:
+            h["Authorization"] = "Bearer " + token
+        st, _, data = self.request("POST", "/api/v1/records", body=body, headers=h)
+        try:
+            return st, json.loads(data)
+        except ValueError:
+            raise Fail("POST answered %d with non-JSON: %r" % (st, data[:200]))
+
+    def token(self, site):
+        r = cli("token", "add", "--site", site, "--db", self.db, check_rc=0)
+        tok = r.stdout.strip()
+        m = re.search(r"token (\d+)", r.stderr)
+        if not re.fullmatch(r"[A-Za-z0-9_-]{43}", tok) or m is None:
+            raise Fail("token add printed %r / %r" % (r.stdout, r.stderr))
+        return tok, int(m.group(1))
+
+    def stop(self):
+        rc = stop(self.proc)
+        check(rc == 0, "collector stops cleanly on SIGTERM (exit %d)" % rc)
+
+
+def agent_records(site, agent, classes="all"):
+    """Runs the real reflector and agent on loopback; returns the agent's JSON lines."""
+    rp = free_udp_port()
+    refl = spawn([AGENT, "reflect", "--listen", "127.0.0.1:%d" % rp])
+    time.sleep(0.3)
+    try:
+        r = subprocess.run([AGENT, "test", "127.0.0.1:%d" % rp, "--duration", "4s", "--interval",
+                            "2s", "--class", classes, "--json", "--site", site, "--agent", agent],
+                           capture_output=True, text=True, timeout=60)
+    finally:
+        stop(refl, signal.SIGINT)
+    if r.returncode not in (0, 1):
+        raise Fail("agent test exited %d: %s" % (r.returncode, r.stderr))
+    recs = [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
+    if not any(x["type"] == "interval" for x in recs):
+        raise Fail("agent produced no interval records")
+    return recs
+
+
+def intervals_of(recs):
+    return [r for r in recs if r["type"] == "interval"]
+
+
+def counted(recs):
+    """Intervals that count in a site's score: besteffort is the unmarked control (score.h)."""
+    iv = intervals_of(recs)
+    marked = [r for r in iv if r["dscp"] != 0]
+    return marked if marked else iv
+
+
+def series_points(c, site, query=""):
+    j = c.get_json("/api/v1/sites/%s/intervals?since=24h%s" % (site, query))
+    return sum(len(s["points"]) for s in j["series"]), j
+
+
+def metrics(c):
+    st, ctype, data = c.get("/metrics")
+    check(st == 200 and ctype.startswith("text/plain"), "/metrics answers text/plain")
+    out = {}
+    for line in data.decode().splitlines():
+        if not line or line.startswith("#"):
+            continue
+        name, value = line.rsplit(" ", 1)
+        out[name] = float(value)
+    return out
+
+
+def close(a, b, tol=1e-6):
+    return abs(a - b) <= tol * max(1.0, abs(a), abs(b))
+
+
+# ---------------------------------------------------------------- cases
+
+
+def case_api():
+    c = Collector()
+    good = agent_records("hq", "a1")
+    tok_hq, _ = c.token("hq")
+    # a second site from the same measurement with loss injected into every audio interval
+    bad = []
+    for r in good:
+        r = copy.deepcopy(r)
+        r["site"], r["agent"] = "branch", "a2"
+        if "id" in r:
+            r["id"] = "b-" + r["id"]
+        if r["type"] == "interval" and r["class"] == "audio":
+            r["loss_fwd_pct"] = r["loss_pct"] = 5.0
+        bad.append(r)
+    tok_br, _ = c.token("branch")
+
+    st, j = c.post(good, tok_hq)
+    n_store = len([r for r in good if r["type"] in ("interval", "summary")])
+    check(st == 200, "POST agent batch: 200 (%s)" % j)
+    check(sorted(j["stored"]) == sorted(r["id"] for r in good if r["type"] in
+                                        ("interval", "summary")),
+          "stored lists every interval and summary id (%d)" % n_store)
+    check(j["duplicates"] == [] and j["ignored"] == len(good) - n_store,
+          "no duplicates; the verdict record is ignored")
+    st, j = c.post(bad, tok_br)
+    check(st == 200 and len(j["stored"]) == n_store, "POST second site: 200")
+
+    sites = c.get_json("/api/v1/sites")
+    by = {s["site"]: s for s in sites["sites"]}
+    check(set(by) == {"hq", "branch"}, "site list has both sites")
+    check(sites["window_s"] == 86400 and "generated" in sites, "site list: window_s and generated")
+    hq, br = by["hq"], by["branch"]
+    n_hq = len(counted(good))
+    check(hq["verdict"] == "ready" and close(hq["score_pct"], 100.0),
+          "hq: ready, 100 %% (%s, %s)" % (hq["verdict"], hq["score_pct"]))
+    check(hq["intervals"] == n_hq and hq["passed"] == n_hq,
+          "hq: %d counted intervals, all passed (%s/%s)" % (n_hq, hq["passed"], hq["intervals"]))
+    cb = counted(bad)
+    passed = len([r for r in cb if r["class"] != "audio"])
+    want = 100.0 * passed / len(cb)
+    check(br["verdict"] == "not_ready" and close(br["score_pct"], want, 1e-3),
+          "branch: not_ready, score %.2f %% (%s, %s)" % (want, br["verdict"], br["score_pct"]))
+    check(br["intervals"] == len(cb) and br["passed"] == passed,
+          "branch: %d of %d intervals passed" % (passed, len(cb)))
+    check(br["worst_reason"] is not None and "loss" in br["worst_reason"]
+          and "audio" in br["worst_reason"],
+          "branch: worst reason names loss and audio (%s)" % br["worst_reason"])
+    check([s["site"] for s in sites["sites"]] == ["branch", "hq"], "sorted worst first")
+    last = max(r["start"] for r in intervals_of(good))
+    check(hq["last_seen"] is not None and hq["last_seen"] >= last[:19],
+          "hq: last_seen %s >= latest interval %s" % (hq["last_seen"], last))
+
+    d = c.get_json("/api/v1/sites/branch")
+    check(d["site"] == "branch" and d["verdict"] == "not_ready", "site detail: verdict")
+    classes = {x["class"]: x for x in d["classes"]}
+    check(set(classes) == {r["class"] for r in intervals_of(bad)}, "site detail: every class")
+    check(close(classes["audio"]["loss_fwd_pct"], 5.0, 1e-3),
+          "site detail: audio forward loss 5 %% (%s)" % classes["audio"]["loss_fwd_pct"])
+    check(close(classes["video"]["loss_fwd_pct"], 0.0), "site detail: video loss 0")
+    n_fail_audio = len([r for r in intervals_of(bad) if r["class"] == "audio"])
+    check(len(d["failing"]) == n_fail_audio and all(f["class"] == "audio" for f in d["failing"]),
+          "site detail: %d failing audio intervals" % n_fail_audio)
+    check(any("loss" in x for x in d["reasons"]), "site detail: reasons name loss")
+    check(c.get("/api/v1/sites/nowhere")[0] == 404, "unknown site: 404")
+
+    n, j = series_points(c, "hq")
+    check(n == len(intervals_of(good)), "intervals: %d points for hq" % n)
+    n, j = series_points(c, "hq", "&class=audio")
+    audio = sorted(intervals_of(good), key=lambda r: r["start"])
+    audio = [r for r in audio if r["class"] == "audio"]
+    pts = [p for s in j["series"] for p in s["points"]]
+    check(n == len(audio) and all(s["class"] == "audio" for s in j["series"]),
+          "intervals?class=audio: only audio (%d)" % n)
+    check(all(close(p["rtt_ms"], r["rtt_ms"]["mean"], 1e-3) for p, r in
+              zip(sorted(pts, key=lambda p: p["t"]), audio)),
+          "intervals: rtt_ms equals the records' mean RTT")
+    check(c.get("/api/v1/sites/hq/intervals?class=voice")[0] == 400, "bad class: 400")
+    check(c.get("/api/v1/sites?window=10x")[0] == 400, "bad window: 400")
+
+    m = metrics(c)
+    check(m.get('voiceready_site_verdict{site="hq"}') == 0, "metrics: hq verdict 0")
+    check(m.get('voiceready_site_verdict{site="branch"}') == 2, "metrics: branch verdict 2")
+    check(close(m.get('voiceready_site_score_pct{site="branch"}', -1), want, 1e-3),
+          "metrics: branch score")
+    for r in intervals_of(good):
+        latest = max((x for x in intervals_of(good) if x["class"] == r["class"]),
+                     key=lambda x: x["start"])
+        lab = 'site="hq",class="%s",target="%s"' % (latest["class"], latest["target"])
+        check(close(m.get('voiceready_rtt_ms{%s,quantile="0.99"}' % lab, -1),
+                    latest["rtt_ms"]["p99"]), "metrics: %s rtt p99 of latest interval" % r["class"])
+        check(close(m.get('voiceready_jitter_ms{%s,direction="fwd"}' % lab, -1),
+                    latest["jitter_fwd_ms"]), "metrics: %s jitter fwd" % r["class"])
+        check(close(m.get('voiceready_dscp_preserved_pct{%s,direction="rev",dscp="%d"}' %
+                          (lab, latest["dscp"]), -1), latest["dscp_rev"]["preserved_pct"]),
+              "metrics: %s dscp preserved rev" % r["class"])
+    lab = 'site="branch",class="audio",target="%s"' % bad[0]["target"]
+    check(m.get('voiceready_loss_pct{%s,direction="fwd"}' % lab) == 5.0, "metrics: branch loss 5")
+    check(m["voiceready_collector_records_ingested_total"] == 2 * n_store,
+          "metrics: records ingested %d" % (2 * n_store))
+    check(m["voiceready_collector_request_duration_seconds_count"] > 0, "metrics: latency")
+
+    # report reads the same database while the server runs (SQLite WAL)
+    r = cli("report", "--db", c.db)
+    check(r.returncode == 1 and "branch" in r.stdout and "Not ready" in r.stdout
+          and "Ready" in r.stdout, "report text: both sites, exit 1 (one not ready)")
+    r = cli("report", "--db", c.db, "--site", "hq", "--format", "json")
+    if not r.stdout.startswith("{"):
+        raise Fail("report json printed %r, stderr %r" % (r.stdout[:200], r.stderr))
+    j = json.loads(r.stdout)
+    check(r.returncode == 0 and [s["site"] for s in j["sites"]] == ["hq"]
+          and j["sites"][0]["verdict"] == "ready", "report --site hq json: ready, exit 0")
+    r = cli("report", "--db", c.db, "--format", "csv", "--since", "1h")
+    rows = r.stdout.strip().splitlines()
+    check(r.returncode == 1 and rows[0].startswith("site,verdict,score_pct")
+          and len(rows) == 3 and rows[1].startswith("branch,not_ready,"),
+          "report csv: header and one row per site")
+    r = cli("report", "--db", c.db, "--site", "nowhere")
+    check(r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1,
+          "report unknown site: one line, exit 2")
+    st, ctype, body = c.get("/")
+    check(st == 200 and ctype.startswith("text/html"), "GET /: the dashboard page")
+    c.stop()
+
+
+def case_duplicates():
+    c = Collector()
+    recs = agent_records("dup", "a1", "audio")
+    tok, _ = c.token("dup")
+    st, j1 = c.post(recs, tok)
+    check(st == 200 and j1["duplicates"] == [], "first POST stores")
+    n1, _ = series_points(c, "dup")
+    st, j2 = c.post(recs, tok)
+    check(st == 200 and j2["stored"] == [] and sorted(j2["duplicates"]) == sorted(j1["stored"]),
+          "second POST of the same batch: every id acknowledged as duplicate")
+    n2, _ = series_points(c, "dup")
+    check(n1 == n2 == len(intervals_of(recs)), "intervals stored once (%d, %d)" % (n1, n2))
+    # a collector restart keeps the de-duplication
+    c.stop()
+    c = Collector(db=c.db)
+    st, j3 = c.post(recs, tok)
+    check(st == 200 and j3["stored"] == [], "after restart: still duplicates")
+    m = metrics(c)
+    check(m["voiceready_collector_duplicates_total"] == len(j1["stored"]), "metrics: duplicates")
+    c.stop()
+
+
+def case_auth():
+    c = Collector()
+    recs = [r for r in agent_records("auth", "a1", "audio") if r["type"] != "verdict"]
+    tok, tid = c.token("auth")
+    other, _ = c.token("elsewhere")
+
+    st, j = c.post(recs, None)
+    check(st == 401 and "token" in j["error"], "no token: 401")
+    st, j = c.post(recs, "x" * 43)
+    check(st == 401, "wrong token: 401")
+    st, j = c.post(recs, other)
+    check(st == 403 and j.get("field") == "site", "token of another site: 403 (%s)" % j)
+    check(c.get("/api/v1/sites/auth")[0] == 404, "403: nothing stored")
+    st, j = c.post(recs, tok, ctype="text/plain")
+    check(st == 415, "wrong content type: 415")
+
+    bad = [json.dumps(recs[0]), json.dumps(recs[1]), '{"type":"interval",', json.dumps(recs[2])]
+    st, j = c.post(bad, tok)
+    check(st == 400 and j.get("line") == 3 and "line 3" in j["error"],
+          "malformed JSON on line 3: 400 naming line 3 (%s)" % j)
+    check(c.get("/api/v1/sites/auth")[0] == 404, "malformed batch: nothing stored")
+    r = copy.deepcopy(recs[1])
+    r["loss_fwd_pct"] = 150
+    st, j = c.post([recs[0], r], tok)
+    check(st == 400 and j.get("line") == 2 and j.get("field") == "loss_fwd_pct",
+          "loss_fwd_pct 150: 400 with line 2 and field (%s)" % j)
+    r = copy.deepcopy(recs[0])
+    del r["rtt_ms"]
+    st, j = c.post([r], tok)
+    check(st == 400 and j.get("field") == "rtt_ms", "missing field: 400 naming it (%s)" % j)
+    check(c.get("/api/v1/sites/auth")[0] == 404, "rejected batches: nothing stored")
+
+    r = copy.deepcopy(recs[0])
+    r["future_field"] = {"x": [1, 2]}
+    st, j = c.post([r], tok)
+    check(st == 200 and j["stored"] == [r["id"]], "unknown fields: accepted")
+    check(series_points(c, "auth")[0] == 1, "unknown fields: record stored")
+
+    r = cli("token", "list", "--db", c.db, check_rc=0)
+    check(re.search(r"^%d\s+auth\s+\S+\s+active$" % tid, r.stdout, re.M) is not None,
+          "token list shows the token active")
+    cli("token", "revoke", str(tid), "--db", c.db, check_rc=0)
+    r = cli("token", "list", "--db", c.db, check_rc=0)
+    check(re.search(r"^%d\s+auth\s+\S+\s+revoked$" % tid, r.stdout, re.M) is not None,
+          "token list shows it revoked")
+    st, j = c.post(recs[1:], tok)
+    check(st == 401, "revoked token: 401")
+    check(series_points(c, "auth")[0] == 1, "revoked: nothing more stored")
+    r = cli("token", "revoke", "99999", "--db", c.db)
+    check(r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1,
+          "revoke unknown id: one line, exit 2")
+    m = metrics(c)
+    check(m['voiceready_collector_requests_rejected_total{status="401"}'] == 3,
+          "metrics: three 401s")
+    check(m['voiceready_collector_requests_rejected_total{status="400"}'] == 3,
+          "metrics: three 400s")
+    c.stop()
+
+
+def case_oversize():
+    limit = 65536
+    c = Collector("--max-body", str(limit))
+    tok, _ = c.token("big")
+    rec = intervals_of(agent_records("big", "a1", "audio"))[0]
+    # announced too big: refused from the headers, before the body is sent
+    s = socket.create_connection(("127.0.0.1", c.port), timeout=10)
+    s.sendall(("POST /api/v1/records HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+               "Content-Type: application/x-ndjson\r\nContent-Length: %d\r\n\r\n"
+               % (tok, 10 * limit)).encode())
+    data = s.recv(65536)
+    s.close()
+    check(data.startswith(b"HTTP/1.1 413"), "Content-Length over max_body: 413 at once")
+    # chunked, no length: cut off while accumulating
+    lines = []
+    i = 0
+    while sum(len(l) + 1 for l in lines) <= limit:
+        r = dict(rec, id="big-%d" % i)
+        lines.append(json.dumps(r))
+        i += 1
+    body = ("\n".join(lines) + "\n").encode()
+    conn = http.client.HTTPConnection("127.0.0.1", c.port, timeout=10)
+    conn.putrequest("POST", "/api/v1/records")
+    conn.putheader("Authorization", "Bearer " + tok)
+    conn.putheader("Content-Type", "application/x-ndjson")
+    conn.putheader("Transfer-Encoding", "chunked")
+    conn.endheaders()
+    for k in range(0, len(body), 8192):
+        part = body[k:k + 8192]
+        conn.send(b"%x\r\n%s\r\n" % (len(part), part))
+    conn.send(b"0\r\n\r\n")
+    resp = conn.getresponse()
+    j = json.loads(resp.read())
+    conn.close()
+    check(resp.status == 413 and "bytes" in j["error"],
+          "chunked body over max_body: 413 (%d %s)" % (resp.status, j))
+    check(c.get("/api/v1/sites/big")[0] == 404, "413: nothing stored")
+    # just under the limit is fine
+    st, j = c.post(lines[:-1], tok)
+    check(st == 200 and len(j["stored"]) == len(lines) - 1, "body under max_body: 200")
+    c.stop()
+
+
+def raise_nofile(n):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = min(hard, max(soft, n))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+    return want
+
+
+def fd_count(pid):
+    return len(os.listdir("/proc/%d/fd" % pid))
+
+
+def case_idle_connections():
+    n = 2000
+    if raise_nofile(n + 200) < n + 100:
+        print("skip: RLIMIT_NOFILE too low for %d sockets" % n)
+        sys.exit(77)
+    max_conn, per_ip = 256, 32
+    c = Collector("--max-connections", str(max_conn), "--max-per-ip", str(per_ip),
+                  "--timeout", "30s")
+    base = fd_count(c.proc.pid)
+    socks = []
+    t0 = time.time()
+    for i in range(n):
+        s = socket.socket()
+        s.setblocking(False)
+        s.connect_ex(("127.0.0.1", c.port))
+        socks.append(s)
+    time.sleep(1.0)
+    check(c.proc.poll() is None, "%d idle connections: collector still running" % n)
+    fds = fd_count(c.proc.pid)
+    check(fds <= base + per_ip + 8,
+          "collector holds at most the per-IP limit of connections (%d fds, base %d)" % (fds, base))
+    # another client (another loopback address) is served meanwhile, promptly
+    t = time.time()
+    st, _, body = c.get("/healthz", source="127.0.0.2", timeout=5)
+    dt = time.time() - t
+    check(st == 200 and dt < 2.0, "normal request served during the flood (%.3f s)" % dt)
+    st, _, _ = c.get("/api/v1/sites", source="127.0.0.3", timeout=5)
+    check(st == 200, "site list served during the flood")
+    for s in socks:
+        s.close()
+    time.sleep(0.5)
+    st, _, _ = c.get("/healthz", timeout=5)
+    check(st == 200, "after the flood: 127.0.0.1 served again")
+    c.stop()
+
+
+def case_connection_limit():
+    """Idle connections from many addresses: the collector holds at most --max-connections."""
+    n_ips, per = 64, 30
+    if raise_nofile(n_ips * per + 200) < n_ips * per + 100:
+        print("skip: RLIMIT_NOFILE too low")
+        sys.exit(77)
+    max_conn = 256
+    c = Collector("--max-connections", str(max_conn), "--max-per-ip", "64", "--timeout", "30s")
+    base = fd_count(c.proc.pid)
+    socks = []
+    for ip in range(n_ips):
+        for k in range(per):
+            s = socket.socket()
+            s.bind(("127.0.1.%d" % (ip + 1), 0))
+            s.setblocking(False)
+            s.connect_ex(("127.0.0.1", c.port))
+            socks.append(s)
+    time.sleep(1.0)
+    check(c.proc.poll() is None, "%d idle connections from %d addresses: still running"
+          % (len(socks), n_ips))
+    fds = fd_count(c.proc.pid)
+    check(fds <= base + max_conn + 8,
+          "collector holds at most --max-connections %d (%d fds, base %d)" % (max_conn, fds, base))
+    for s in socks:
+        s.close()
+    t = time.time()
+    st, _, _ = c.get("/healthz", timeout=10)
+    check(st == 200 and time.time() - t < 5, "served again once the idle clients leave (%.2f s)"
+          % (time.time() - t))
+    c.stop()
+
+
+def case_tls():
+    if shutil.which("openssl") is None:
+        print("skip: no openssl command to make a test certificate")
+        sys.exit(77)
+    cert, key = os.path.join(TMP, "cert.pem"), os.path.join(TMP, "key.pem")
+    r = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                        "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1",
+                        "-addext", "subjectAltName=IP:127.0.0.1"], capture_output=True)
+    if r.returncode != 0:
+        print("skip: openssl req failed: %s" % r.stderr.decode())
+        sys.exit(77)
+    ctx = ssl.create_default_context(cafile=cert)
+    c = Collector("--tls-cert", cert, "--tls-key", key, ssl_ctx=ctx)
+    check(True, "HTTPS /healthz answers with the given certificate")
+    tok, _ = c.token("tls")
+    recs = [r for r in agent_records("tls", "a1", "audio") if r["type"] != "verdict"]
+    st, j = c.post(recs, tok)
+    check(st == 200 and len(j["stored"]) == len(recs), "POST over HTTPS: stored")
+    plain = socket.create_connection(("127.0.0.1", c.port), timeout=5)
+    plain.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    try:
+        data = plain.recv(100)
+    except OSError:
+        data = b""
+    plain.close()
+    check(not data.startswith(b"HTTP/1.1 200"), "plain HTTP to the HTTPS port: not served")
+    c.stop()
+    check("without TLS" not in stderr_of(c.proc), "no clear-text warning with TLS")
+    r = cli("serve", "--listen", "127.0.0.1:%d" % free_port(), "--db", c.db, "--tls-cert", cert)
+    check(r.returncode == 2 and "--tls-key" in r.stderr, "--tls-cert without --tls-key: exit 2")
+    r = cli("serve", "--listen", "127.0.0.1:%d" % free_port(), "--db", c.db, "--tls-cert", cert,
+            "--tls-key", os.path.join(TMP, "missing.pem"))
+    check(r.returncode == 2 and "missing.pem" in r.stderr, "missing key file: exit 2, named")
+
+
+def case_slow_client():
+    timeout, request_timeout = 2, 4
+    c = Collector("--timeout", "%ds" % timeout, "--request-timeout", "%ds" % request_timeout)
+    s = socket.create_connection(("127.0.0.1", c.port), timeout=10,
+                                 source_address=("127.0.0.3", 0))
+    head = b"GET /healthz HTTP/1.1\r\nHost: slow.example\r\nX-Slow: "
+    worst = 0.0
+    for i, b in enumerate(head):
+        s.send(bytes([b]))
+        time.sleep(0.05)
+        if i % 10 == 0:
+            t = time.time()
+            st, _, _ = c.get("/healthz", source="127.0.0.2", timeout=5)
+            worst = max(worst, time.time() - t)
+            if st != 200:
+                raise Fail("other client got %d while the slow client trickles" % st)
+    check(worst < 1.0, "others served while a client sends headers byte by byte (worst %.3f s)"
+          % worst)
+    # the slow client stalls mid-header: the server closes it after the timeout
+    t = time.time()
+    s.settimeout(timeout + 8)
+    try:
+        data = s.recv(4096)
+    except ConnectionResetError:
+        data = b""
+    waited = time.time() - t
+    s.close()
+    check(not data.startswith(b"HTTP/1.1 200") and waited < timeout + 6,
+          "stalled client closed by the server after %.1f s (timeout %d s)" % (waited, timeout))
+    # a slowloris that never pauses long enough for the inactivity timeout: the request
+    # deadline cuts it
+    s = socket.create_connection(("127.0.0.1", c.port), timeout=10,
+                                 source_address=("127.0.0.3", 0))
+    s.sendall(b"GET /healthz HTTP/1.1\r\nHost: drip.example\r\n")
+    t = time.time()
+    closed = None
+    for i in range(200):
+        try:
+            s.send(b"X-Drip: yes\r\n"[i % 13:i % 13 + 1])
+        except OSError:
+            closed = time.time() - t
+            break
+        s.settimeout(0.3)
+        try:
+            if s.recv(4096) == b"":
+                closed = time.time() - t
+                break
+        except socket.timeout:
+            pass
+        except OSError:
+            closed = time.time() - t
+            break
+    s.close()
+    check(closed is not None and request_timeout - 0.5 < closed < request_timeout + 3,
+          "client trickling headers without pause closed by the request deadline (%s s, "
+          "deadline %d s)" % (closed and "%.1f" % closed, request_timeout))
+    st, _, _ = c.get("/healthz", timeout=5)
+    check(st == 200, "server still serves after the slow clients")
+    c.stop()
+
+
+def case_cli():
+    r = cli("--help")
+    check(r.returncode == 0 and "serve" in r.stdout and "report" in r.stdout, "--help")
+    for sub in (["serve"], ["token"], ["report"]):
+        r = cli(*sub, "--help")
+        check(r.returncode == 0 and "usage" in r.stdout, "%s --help" % sub[0])
+    for args in (["serve", "--bogus"], ["frobnicate"], ["report", "--format", "xml"],
+                 ["token", "add"], ["serve", "--listen", "nohost:x"],
+                 ["report", "--since", "10x"]):
+        r = cli(*args)
+        check(r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1,
+              "%s: one line on stderr, exit 2 (%s)" % (" ".join(args), r.stderr.strip()))
+    # a port in use
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        r = cli("serve", "--listen", "127.0.0.1:%d" % port, "--db", os.path.join(TMP, "p.db"))
+        check(r.returncode == 2 and "in use" in r.stderr, "port in use: exit 2, says so")
+    # a config with a typo
+    conf = os.path.join(TMP, "collector.conf")
+    with open(conf, "w") as f:
+        f.write("[server]\nlisten = 127.0.0.1:1\n\n[site hq]\nthresolds = edge\n")
+    r = cli("serve", "--config", conf, "--db", os.path.join(TMP, "p.db"))
+    check(r.returncode == 2 and
+          '%s:5: unknown key "thresolds" (did you mean "thresholds"?)' % conf in r.stderr,
+          "config typo: FILE:LINE and a suggestion (%s)" % r.stderr.strip())
+    # a valid config: edge thresholds apply to the site; warning off loopback without TLS
+    port = free_port()
+    with open(conf, "w") as f:
+        f.write("[server]\nlisten = 0.0.0.0:%d\nmax_body = 100000\n\n[site hq]\n"
+                "thresholds = edge\nplanned_peak_calls = 20\n" % port)
+    p = spawn([COLLECTOR, "serve", "--config", conf, "--db", os.path.join(TMP, "p.db")])
+    time.sleep(1.0)
+    check(p.poll() is None, "serve --config runs")
+    rc = stop(p, signal.SIGINT)
+    err = stderr_of(p)
+    check(rc == 0 and "without TLS" in err, "non-loopback without TLS: warning; SIGINT: exit 0")
+
+
+CASES = {
+    "api": case_api,
+    "duplicates": case_duplicates,
+    "auth": case_auth,
+    "oversize": case_oversize,
+    "idle_connections": case_idle_connections,
+    "connection_limit": case_connection_limit,
+    "tls": case_tls,
+    "slow_client": case_slow_client,
+    "cli": case_cli,
+}
+
+
+def main():
+    global COLLECTOR, AGENT, TMP
+    if len(sys.argv) != 4 or sys.argv[1] not in CASES:
+        print(__doc__, file=sys.stderr)
+        return 2
+    COLLECTOR, AGENT = sys.argv[2], sys.argv[3]
+    TMP = tempfile.mkdtemp(prefix="vr-collector-it-")
+    try:
+        CASES[sys.argv[1]]()
+        print("PASS " + sys.argv[1])
+        return 0
+    except Fail as e:
+        print("FAIL " + str(e))
+        return 1
+    finally:
+        for p in PROCS:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+            err = stderr_of(p)
+            if err.strip():
+                print("--- stderr of %s:\n%s" % (" ".join(p.args[:2]), err.strip()))
+        shutil.rmtree(TMP, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

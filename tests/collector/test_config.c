@@ -1,0 +1,164 @@
+/* Tests of collector/config.h: the collector's INI file. Temp files under /tmp, removed after. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+#include <cmocka.h>
+
+static char path[64];
+
+static int write_conf(void **state)
+{
+    (void)state;
+    snprintf(path, sizeof(path), "/tmp/vr-test-config-XXXXXX");
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return -1;
+    close(fd);
+    return 0;
+}
+
+static int remove_conf(void **state)
+{
+    (void)state;
+    unlink(path);
+    return 0;
+}
+
+static void put(const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void test_config_init_defaults(void **state)
+{
+    (void)state;
+    struct vr_config cfg;
+    vr_config_init(&cfg);
+    assert_string_equal(cfg.listen, "127.0.0.1:8080");
+    assert_string_equal(cfg.db, "./voiceready.db");
+    assert_int_equal(cfg.max_body, 4u << 20);
+    assert_int_equal(cfg.n_sites, 0);
+    struct vr_thresholds t;
+    vr_config_thresholds(&cfg, "any", &t);
+    assert_string_equal(t.name, "client");
+    vr_config_free(&cfg);
+}
+
+static void test_config_load_reads_server_and_sites(void **state)
+{
+    (void)state;
+    put("[server]\nlisten = [::]:9000\ndb = /var/lib/vr.db\nmax_body = 65536\n"
+        "tls_cert = c.pem\ntls_key = k.pem\nretention_days = 7\n\n"
+        "[site hq]\nthresholds = edge\nplanned_peak_calls = 40\n\n[site branch]\n"
+        "planned_peak_calls = 5\n");
+    struct vr_config cfg;
+    struct vr_errbuf eb = {{0}};
+    vr_config_init(&cfg);
+    assert_int_equal(vr_config_load(&cfg, path, &eb), 0);
+    assert_string_equal(cfg.listen, "[::]:9000");
+    assert_string_equal(cfg.db, "/var/lib/vr.db");
+    assert_int_equal(cfg.max_body, 65536);
+    assert_string_equal(cfg.tls_cert, "c.pem");
+    assert_string_equal(cfg.tls_key, "k.pem");
+    assert_int_equal(cfg.retention_days, 7);
+    assert_int_equal(cfg.n_sites, 2);
+    const struct vr_config_site *hq = vr_config_site(&cfg, "hq");
+    assert_non_null(hq);
+    assert_string_equal(hq->thresholds.name, "edge");
+    assert_int_equal(hq->planned_peak_calls, 40);
+    struct vr_thresholds t;
+    vr_config_thresholds(&cfg, "branch", &t);
+    assert_string_equal(t.name, "client");
+    assert_null(vr_config_site(&cfg, "nowhere"));
+    vr_config_free(&cfg);
+}
+
+static void test_config_load_rejects_unknown_key_with_suggestion(void **state)
+{
+    (void)state;
+    put("[server]\nlisten = 127.0.0.1:1\n\n[site hq]\nthresolds = edge\n");
+    struct vr_config cfg;
+    struct vr_errbuf eb = {{0}};
+    char want[160];
+    vr_config_init(&cfg);
+    assert_int_equal(vr_config_load(&cfg, path, &eb), VR_EINVAL);
+    snprintf(want, sizeof(want), "%s:5: unknown key \"thresolds\" (did you mean \"thresholds\"?)",
+             path);
+    assert_string_equal(eb.msg, want);
+    vr_config_free(&cfg);
+}
+
+static void test_config_load_reports_first_error_line(void **state)
+{
+    (void)state;
+    put("[server]\nmax_bdy = 1\nlisen = x\n");
+    struct vr_config cfg;
+    struct vr_errbuf eb = {{0}};
+    char want[160];
+    vr_config_init(&cfg);
+    assert_int_equal(vr_config_load(&cfg, path, &eb), VR_EINVAL);
+    snprintf(want, sizeof(want), "%s:2: unknown key \"max_bdy\" (did you mean \"max_body\"?)",
+             path);
+    assert_string_equal(eb.msg, want);
+    vr_config_free(&cfg);
+}
+
+static void test_config_load_rejects_bad_values(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "[site hq]\nthresholds = strict\n",
+        "[server]\nmax_body = 12\n",
+        "[site hq]\nplanned_peak_calls = -3\n",
+        "[clients]\nx = 1\n",
+        "no section line\n",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        put(bad[i]);
+        struct vr_config cfg;
+        struct vr_errbuf eb = {{0}};
+        vr_config_init(&cfg);
+        assert_int_equal(vr_config_load(&cfg, path, &eb), VR_EINVAL);
+        assert_non_null(strstr(eb.msg, path));
+        vr_config_free(&cfg);
+    }
+}
+
+static void test_config_load_missing_file_names_it(void **state)
+{
+    (void)state;
+    struct vr_config cfg;
+    struct vr_errbuf eb = {{0}};
+    vr_config_init(&cfg);
+    assert_true(vr_config_load(&cfg, "/nonexistent/collector.conf", &eb) < 0);
+    assert_non_null(strstr(eb.msg, "/nonexistent/collector.conf"));
+    vr_config_free(&cfg);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_config_init_defaults),
+        cmocka_unit_test_setup_teardown(test_config_load_reads_server_and_sites, write_conf,
+                                        remove_conf),
+        cmocka_unit_test_setup_teardown(test_config_load_rejects_unknown_key_with_suggestion,
+                                        write_conf, remove_conf),
+        cmocka_unit_test_setup_teardown(test_config_load_reports_first_error_line, write_conf,
+                                        remove_conf),
+        cmocka_unit_test_setup_teardown(test_config_load_rejects_bad_values, write_conf,
+                                        remove_conf),
+        cmocka_unit_test(test_config_load_missing_file_names_it),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,613 @@
+/* Tests of collector/store.h on the SQLite backend: temp DB files under /tmp, removed after. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "profile.h"
+#include "record.h"
+#include "score.h"
+#include "store.h"
+
+#include <cmocka.h>
+
+#define MIN_NS  60000000000ull
+#define HOUR_NS 3600000000000ull
+
+struct fx {
+    char path[64];
+    struct vr_store *s;
+    uint64_t t0; /* 2026-11-27T14:00:00Z */
+};
+
+static void rm_db(const char *path)
+{
+    char p[96];
+    unlink(path);
+    snprintf(p, sizeof(p), "%s-wal", path);
+    unlink(p);
+    snprintf(p, sizeof(p), "%s-shm", path);
+    unlink(p);
+}
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    if (f == NULL)
+        return -1;
+    snprintf(f->path, sizeof(f->path), "/tmp/vr-test-store-%d.db", (int)getpid());
+    rm_db(f->path);
+    struct vr_errbuf eb = {{0}};
+    if (vr_store_open(f->path, NULL, &f->s, &eb) != 0) {
+        fprintf(stderr, "%s\n", eb.msg);
+        free(f);
+        return -1;
+    }
+    if (vr_parse_rfc3339("2026-11-27T14:00:00Z", &f->t0) != 0)
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    vr_store_close(f->s);
+    rm_db(f->path);
+    free(f);
+    return 0;
+}
+
+static int64_t count_rows(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *q = NULL;
+    int64_t n = -1;
+    if (sqlite3_open(path, &db) == SQLITE_OK && sqlite3_prepare_v2(db, sql, -1, &q, NULL) == 0 &&
+        sqlite3_step(q) == SQLITE_ROW)
+        n = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return n;
+}
+
+/* A passing interval of cls from agent at start; the caller spoils what it needs. */
+static void mk(struct vr_record *r, const char *site, const char *agent, const char *cls,
+               unsigned epoch, uint64_t start_ns)
+{
+    memset(r, 0, sizeof(*r));
+    enum vr_class c = VR_CLASS_AUDIO;
+    assert_int_equal(vr_class_by_name(cls, &c), 0);
+    r->type = VR_RECORD_INTERVAL;
+    snprintf(r->agent, sizeof(r->agent), "%s", agent);
+    snprintf(r->site, sizeof(r->site), "%s", site);
+    snprintf(r->id, sizeof(r->id), "%s-1764252000000-%s-%u", agent, cls, epoch);
+    snprintf(r->target, sizeof(r->target), "hq.example:5004");
+    snprintf(r->link, sizeof(r->link), "wired");
+    snprintf(r->cls, sizeof(r->cls), "%s", cls);
+    r->dscp = vr_class_get(c)->dscp;
+    r->start_wall_ns = start_ns;
+    r->duration_s = 15.0;
+    r->calls = 1;
+    r->sent = r->received = r->fwd_received = 750;
+    r->rtt_ms = (struct vr_quantiles){10, 20, 20, 25, 28, 30};
+    r->jitter_fwd_ms = r->jitter_rev_ms = 2.0;
+    r->dscp_fwd[r->dscp] = 750;
+    r->dscp_rev[r->dscp] = 750;
+    r->mos = 4.3;
+}
+
+static void score(struct vr_record *r)
+{
+    struct vr_thresholds t;
+    assert_int_equal(vr_thresholds_by_name("client", &t, NULL), 0);
+    vr_score_interval(r, &t, NULL, 0);
+}
+
+static void ingest(struct fx *f, struct vr_record *r, size_t n, bool *stored)
+{
+    struct vr_errbuf eb = {{0}};
+    bool tmp[512];
+    assert_true(n <= 512);
+    for (size_t i = 0; i < n; i++)
+        score(&r[i]);
+    int err = vr_store_ingest(f->s, r, NULL, NULL, n, stored != NULL ? stored : tmp, &eb);
+    if (err != 0)
+        fail_msg("ingest: %s", eb.msg);
+}
+
+static void test_store_open_migrates_and_reopens(void **state)
+{
+    struct fx *f = *state;
+    struct vr_errbuf eb = {{0}};
+    assert_int_equal(count_rows(f->path, "SELECT max(version) FROM schema_version"), 1);
+    vr_store_close(f->s);
+    f->s = NULL;
+    assert_int_equal(vr_store_open(f->path, NULL, &f->s, &eb), 0);
+    assert_int_equal(count_rows(f->path, "SELECT count(*) FROM schema_version"), 1);
+    assert_int_equal(count_rows(f->path, "PRAGMA journal_mode"), 0); /* "wal" is text: 0 */
+
+    struct vr_store *bad = NULL;
+    assert_int_not_equal(vr_store_open("/nonexistent-dir/x.db", NULL, &bad, &eb), 0);
+    assert_null(bad);
+    assert_non_null(strstr(eb.msg, "/nonexistent-dir/x.db"));
+}
+
+static void token_cb(void *arg, const struct vr_token *t)
+{
+    int *n = arg;
+    (*n)++;
+    if (*n == 1)
+        assert_true(t->revoked);
+    else
+        assert_false(t->revoked);
+}
+
+static void test_store_tokens_add_find_revoke_list(void **state)
+{
+    struct fx *f = *state;
+    struct vr_errbuf eb = {{0}};
+    uint8_t h1[32], h2[32], h3[32];
+    memset(h1, 1, 32);
+    memset(h2, 2, 32);
+    memset(h3, 3, 32);
+    int64_t id1, id2;
+    assert_int_equal(vr_store_token_add(f->s, "hq", h1, &id1, &eb), 0);
+    assert_int_equal(vr_store_token_add(f->s, "branch-7", h2, &id2, &eb), 0);
+    assert_true(id2 > id1);
+    struct vr_token t;
+    assert_int_equal(vr_store_token_find(f->s, h2, &t), 0);
+    assert_string_equal(t.site, "branch-7");
+    assert_int_equal(t.id, id2);
+    assert_int_equal(vr_store_token_find(f->s, h3, &t), VR_ENOTFOUND);
+    assert_int_equal(vr_store_token_revoke(f->s, id1, &eb), 0);
+    assert_int_equal(vr_store_token_find(f->s, h1, &t), VR_ENOTFOUND);
+    assert_int_equal(vr_store_token_revoke(f->s, 9999, &eb), VR_ENOTFOUND);
+    int n = 0;
+    assert_int_equal(vr_store_token_list(f->s, token_cb, &n, &eb), 0);
+    assert_int_equal(n, 2);
+    char longsite[80];
+    memset(longsite, 'x', sizeof(longsite) - 1);
+    longsite[79] = 0;
+    assert_int_equal(vr_store_token_add(f->s, longsite, h3, &id1, &eb), VR_EINVAL);
+}
+
+static void test_store_ingest_duplicates_acknowledged_not_stored(void **state)
+{
+    struct fx *f = *state;
+    struct vr_record r[6];
+    bool st[6];
+    for (unsigned i = 0; i < 3; i++)
+        mk(&r[i], "hq", "a1", "audio", i, f->t0 + i * 15000000000ull);
+    ingest(f, r, 3, st);
+    assert_true(st[0] && st[1] && st[2]);
+    /* the same three again, one new, a summary twice, and a duplicate inside the batch */
+    mk(&r[3], "hq", "a1", "audio", 3, f->t0 + 3 * 15000000000ull);
+    mk(&r[4], "hq", "a1", "audio", 0, f->t0);
+    r[4].type = VR_RECORD_SUMMARY;
+    snprintf(r[4].id, sizeof(r[4].id), "a1-1764252000000-audio-summary");
+    r[5] = r[3];
+    ingest(f, r, 6, st);
+    assert_false(st[0] || st[1] || st[2]);
+    assert_true(st[3]);
+    assert_true(st[4]);
+    assert_false(st[5]);
+    ingest(f, &r[4], 1, st);
+    assert_false(st[0]);
+    assert_int_equal(count_rows(f->path, "SELECT count(*) FROM records"), 5);
+
+    /* the high-water mark survives a reopen: an old epoch is still a duplicate */
+    struct vr_errbuf eb = {{0}};
+    vr_store_close(f->s);
+    assert_int_equal(vr_store_open(f->path, NULL, &f->s, &eb), 0);
+    ingest(f, &r[1], 1, st);
+    assert_false(st[0]);
+    /* an id of another shape is checked exactly */
+    mk(&r[0], "hq", "a1", "audio", 9, f->t0 + 9 * 15000000000ull);
+    snprintf(r[0].id, sizeof(r[0].id), "free-form id");
+    ingest(f, r, 1, st);
+    assert_true(st[0]);
+    ingest(f, r, 1, st);
+    assert_false(st[0]);
+    assert_int_equal(count_rows(f->path, "SELECT count(*) FROM records"), 6);
+    /* summaries do not count in the rollups */
+    assert_int_equal(count_rows(f->path, "SELECT sum(intervals) FROM site_hour"), 5);
+
+    /* a bad record rejects the whole batch */
+    mk(&r[0], "hq", "a1", "audio", 20, f->t0);
+    mk(&r[1], "hq", "a1", "audio", 21, f->t0);
+    r[1].site[0] = 0;
+    assert_int_equal(vr_store_ingest(f->s, r, NULL, NULL, 2, st, &eb), VR_EINVAL);
+    assert_non_null(strstr(eb.msg, "record 2"));
+    assert_int_equal(count_rows(f->path, "SELECT count(*) FROM records"), 6);
+}
+
+/* n audio intervals from 14:00, every 15 s; those in [bad_from, bad_from + nbad) lose
+ * loss_fwd % forward. Also fed to acc (when not NULL), as vr_verdict_acc sees them. */
+static void seed(struct fx *f, const char *site, const char *cls, unsigned n, unsigned bad_from,
+                 unsigned nbad, double loss_fwd, struct vr_verdict_acc *acc)
+{
+    struct vr_record *r = calloc(n, sizeof(*r));
+    assert_non_null(r);
+    char agent[32];
+    snprintf(agent, sizeof(agent), "%s-%s", site, cls);
+    struct vr_thresholds t;
+    vr_thresholds_by_name("client", &t, NULL);
+    for (unsigned i = 0; i < n; i++) {
+        mk(&r[i], site, agent, cls, i, f->t0 + i * 15000000000ull);
+        if (i >= bad_from && i < bad_from + nbad)
+            r[i].loss_fwd_pct = r[i].loss_pct = loss_fwd;
+        if (acc != NULL) {
+            struct vr_finding fd[VR_SCORE_MAX_FINDINGS];
+            size_t nf = vr_score_interval(&r[i], &t, fd, VR_SCORE_MAX_FINDINGS);
+            vr_verdict_acc_add(acc, &r[i], fd, nf, 1.0);
+        }
+    }
+    ingest(f, r, n, NULL);
+    free(r);
+}
+
+static void assert_same_verdict(const struct vr_verdict *a, const struct vr_verdict *b)
+{
+    assert_int_equal(a->verdict, b->verdict);
+    assert_int_equal(a->intervals, b->intervals);
+    assert_int_equal(a->passed, b->passed);
+    assert_int_equal(a->failed, b->failed);
+    assert_int_equal(a->warned, b->warned);
+    assert_true(a->score_pct > b->score_pct - 1e-9 && a->score_pct < b->score_pct + 1e-9);
+    assert_int_equal(a->marks_rewritten, b->marks_rewritten);
+    assert_int_equal(a->n_reasons, b->n_reasons);
+    for (size_t i = 0; i < a->n_reasons; i++)
+        assert_string_equal(a->reasons[i], b->reasons[i]);
+}
+
+static const json_t *site_in(const json_t *list, const char *name)
+{
+    size_t i;
+    const json_t *o;
+    json_array_foreach(json_object_get(list, "sites"), i, o)
+    {
+        if (strcmp(json_string_value(json_object_get(o, "site")), name) == 0)
+            return o;
+    }
+    fail_msg("site %s not in the list", name);
+    return NULL;
+}
+
+static void test_store_sites_verdicts(void **state)
+{
+    struct fx *f = *state;
+    struct vr_errbuf eb = {{0}};
+    struct vr_verdict_acc *acc[4];
+    for (int i = 0; i < 4; i++)
+        acc[i] = vr_verdict_acc_new();
+    seed(f, "good", "audio", 240, 0, 0, 0, acc[0]);
+    /* 20 of 240 intervals from 14:05: 3.1 % forward -> at risk (91.7 %)? no: 12 -> 95 % */
+    seed(f, "risky", "audio", 240, 20, 12, 3.1, acc[1]);
+    seed(f, "bad", "audio", 240, 20, 60, 2.4, acc[2]);
+    /* marked classes fine, the unmarked control fails: ready, besteffort not counted */
+    seed(f, "qos", "audio", 240, 0, 0, 0, acc[3]);
+    seed(f, "qos", "besteffort", 240, 0, 120, 5.0, acc[3]);
+
+    uint64_t now = f->t0 + 2 * HOUR_NS;
+    json_t *list = NULL;
+    assert_int_equal(vr_store_sites(f->s, now, 24 * HOUR_NS, &list, &eb), 0);
+    assert_int_equal(json_array_size(json_object_get(list, "sites")), 4);
+    /* worst first */
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(list, "sites"), 0), "site")),
+                        "bad");
+    const json_t *g = site_in(list, "good"), *r = site_in(list, "risky"), *b = site_in(list, "bad"),
+                 *q = site_in(list, "qos");
+    assert_string_equal(json_string_value(json_object_get(g, "verdict")), "ready");
+    assert_true(json_is_null(json_object_get(g, "worst_reason")));
+    assert_int_equal(json_integer_value(json_object_get(g, "intervals")), 240);
+    assert_string_equal(json_string_value(json_object_get(r, "verdict")), "at_risk");
+    assert_string_equal(json_string_value(json_object_get(r, "worst_reason")),
+                        "loss 3.1 % forward, audio, 14:05\xe2\x80\x93"
+                        "14:08 UTC, 12 of 240 intervals");
+    assert_string_equal(json_string_value(json_object_get(b, "verdict")), "not_ready");
+    assert_string_equal(json_string_value(json_object_get(b, "worst_reason")),
+                        "loss 2.4 % forward, audio, 14:05\xe2\x80\x93"
+                        "14:20 UTC, 60 of 240 intervals");
+    assert_string_equal(json_string_value(json_object_get(q, "verdict")), "ready");
+    assert_int_equal(json_integer_value(json_object_get(q, "intervals")), 240);
+    assert_int_equal(json_integer_value(json_object_get(q, "agents")), 2);
+    json_decref(list);
+
+    /* the same verdict, reasons included, as the shared code over the raw records */
+    const char *names[4] = {"good", "risky", "bad", "qos"};
+    for (int i = 0; i < 4; i++) {
+        struct vr_verdict want, got;
+        vr_verdict_acc_result(acc[i], &want);
+        assert_int_equal(vr_store_site_verdict(f->s, names[i], now, 24 * HOUR_NS, &got, &eb), 0);
+        assert_same_verdict(&got, &want);
+        vr_verdict_acc_free(acc[i]);
+    }
+    struct vr_verdict v;
+    assert_int_equal(vr_store_site_verdict(f->s, "qos", now, 24 * HOUR_NS, &v, &eb), 0);
+    assert_non_null(strstr(v.reasons[v.n_reasons - 1], "besteffort (unmarked control) failed 120"));
+    assert_int_equal(vr_store_site_verdict(f->s, "nowhere", now, 24 * HOUR_NS, &v, &eb),
+                     VR_ENOTFOUND);
+    /* outside the window: no data */
+    assert_int_equal(vr_store_sites(f->s, now + 48 * HOUR_NS, 24 * HOUR_NS, &list, &eb), 0);
+    assert_string_equal(json_string_value(json_object_get(site_in(list, "good"), "verdict")),
+                        "no_data");
+    json_decref(list);
+
+    /* an agent moved to another site and back counts where it reports now */
+    struct vr_record mv;
+    mk(&mv, "good", "qos-audio", "audio", 5000, f->t0);
+    ingest(f, &mv, 1, NULL);
+    assert_int_equal(vr_store_sites(f->s, now, 24 * HOUR_NS, &list, &eb), 0);
+    assert_int_equal(json_integer_value(json_object_get(site_in(list, "qos"), "agents")), 1);
+    assert_int_equal(json_integer_value(json_object_get(site_in(list, "good"), "agents")), 2);
+    json_decref(list);
+    mk(&mv, "qos", "qos-audio", "audio", 5001, f->t0);
+    ingest(f, &mv, 1, NULL);
+    assert_int_equal(vr_store_sites(f->s, now, 24 * HOUR_NS, &list, &eb), 0);
+    assert_int_equal(json_integer_value(json_object_get(site_in(list, "qos"), "agents")), 2);
+    assert_int_equal(json_integer_value(json_object_get(site_in(list, "good"), "agents")), 1);
+    json_decref(list);
+}
+
+static void test_store_site_verdict_across_batches_and_hours(void **state)
+{
+    struct fx *f = *state;
+    struct vr_errbuf eb = {{0}};
+    struct vr_thresholds t;
+    vr_thresholds_by_name("client", &t, NULL);
+    struct vr_verdict_acc *acc = vr_verdict_acc_new();
+    /* 3 h of audio and video in batches of 7, failures of several kinds, DSCP rewritten once */
+    struct vr_record r[7];
+    size_t n = 0;
+    for (unsigned i = 0; i < 720; i++) {
+        for (int c = 0; c < 2; c++) {
+            struct vr_record *x = &r[n++];
+            mk(x, "mix", "m1", c == 0 ? "audio" : "video", i, f->t0 + i * 15000000000ull);
+            if (i % 17 == 0)
+                x->loss_rev_pct = x->loss_pct = 1.0 + (double)(i % 5);
+            if (i % 29 == 0)
+                x->jitter_fwd_ms = 25.0 + (double)(i % 11);
+            if (i == 400 && c == 1) {
+                x->dscp_rev[x->dscp] = 0;
+                x->dscp_rev[0] = 750;
+            }
+            struct vr_finding fd[VR_SCORE_MAX_FINDINGS];
+            size_t nf = vr_score_interval(x, &t, fd, VR_SCORE_MAX_FINDINGS);
+            vr_verdict_acc_add(acc, x, fd, nf, 1.0);
+            if (n == 7) {
+                ingest(f, r, n, NULL);
+                n = 0;
+            }
+        }
+    }
+    ingest(f, r, n, NULL);
+    struct vr_verdict want, got;
+    vr_verdict_acc_result(acc, &want);
+    vr_verdict_acc_free(acc);
+    assert_int_equal(
+        vr_store_site_verdict(f->s, "mix", f->t0 + 3 * HOUR_NS, 24 * HOUR_NS, &got, &eb), 0);
+    assert_same_verdict(&got, &want);
+    assert_true(got.marks_rewritten);
+    /* the site list (one pass over all sites) agrees with the per-site path */
+    json_t *list = NULL;
+    assert_int_equal(vr_store_sites(f->s, f->t0 + 3 * HOUR_NS, 24 * HOUR_NS, &list, &eb), 0);
+    const json_t *m = site_in(list, "mix");
+    assert_string_equal(json_string_value(json_object_get(m, "worst_reason")), want.reasons[0]);
+    assert_int_equal(json_integer_value(json_object_get(m, "intervals")), want.intervals);
+    assert_int_equal(json_integer_value(json_object_get(m, "passed")), want.passed);
+    assert_true(json_is_true(json_object_get(m, "marks_rewritten")));
+    assert_string_equal(json_string_value(json_object_get(m, "verdict")), "not_ready");
+    json_decref(list);
+    assert_int_equal(got.verdict, VR_VERDICT_NOT_READY);
+}
+
+static void test_store_weight_counts_peak_load(void **state)
+{
+    struct fx *f = *state;
+    struct vr_errbuf eb = {{0}};
+    struct vr_thresholds t;
+    vr_thresholds_by_name("client", &t, NULL);
+    struct vr_verdict_acc *acc = vr_verdict_acc_new();
+    /* 100 quiet passing intervals and 5 failing ones under a 10-call load test */
+    struct vr_record r[105];
+    double w[105];
+    bool st[105];
+    for (unsigned i = 0; i < 105; i++) {
+        mk(&r[i], "peak", "p1", "audio", i, f->t0 + i * 15000000000ull);
+        w[i] = 1.0;
+        if (i >= 100) {
+            r[i].calls = 10;
+            r[i].loss_fwd_pct = r[i].loss_pct = 2.0;
+            w[i] = 10.0;
+        }
+        struct vr_finding fd[VR_SCORE_MAX_FINDINGS];
+        size_t nf = vr_score_interval(&r[i], &t, fd, VR_SCORE_MAX_FINDINGS);
+        vr_verdict_acc_add(acc, &r[i], fd, nf, w[i]);
+    }
+    assert_int_equal(vr_store_ingest(f->s, r, NULL, w, 105, st, &eb), 0);
+    struct vr_verdict want, got;
+    vr_verdict_acc_result(acc, &want);
+    vr_verdict_acc_free(acc);
+    assert_int_equal(vr_store_site_verdict(f->s, "peak", f->t0 + HOUR_NS, 24 * HOUR_NS, &got, &eb),
+                     0);
+    assert_same_verdict(&got, &want);
+    assert_int_equal(got.intervals, 105);
+    assert_true(got.score_pct > 66.6 && got.score_pct < 66.7); /* 100 of 150 weighted */
+    assert_int_equal(got.verdict, VR_VERDICT_NOT_READY);
+}
+
+static int edge_for_edgy(void *arg, const char *site, struct vr_thresholds *out)
+{
+    (*(int *)arg)++;
+    if (strcmp(site, "edgy") != 0)
+        return -1;
+    return vr_thresholds_by_name("edge", out, NULL);
+}
+
+static void test_store_site_thresholds(void **state)
+{
+    struct fx *f = *state;
+    struct vr_errbuf eb = {{0}};
+    int calls = 0;
+    struct vr_store_options opt = {0, 0, NULL, edge_for_edgy, &calls};
+    vr_store_close(f->s);
+    assert_int_equal(vr_store_open(f->path, &opt, &f->s, &eb), 0);
+    /* RTT 70 ms: fine for a client (100 ms), a fail at the edge (60 ms) */
+    struct vr_record r[40];
+    for (int k = 0; k < 2; k++) {
+        for (unsigned i = 0; i < 20; i++) {
+            mk(&r[i], k == 0 ? "edgy" : "plain", k == 0 ? "e1" : "p1", "audio", i,
+               f->t0 + i * 15000000000ull);
+            r[i].rtt_ms.mean = 70.0;
+        }
+        ingest(f, r, 20, NULL);
+    }
+    assert_int_equal(calls, 2); /* once per site */
+    struct vr_verdict v;
+    assert_int_equal(vr_store_site_verdict(f->s, "edgy", f->t0 + HOUR_NS, 24 * HOUR_NS, &v, &eb),
+                     0);
+    assert_int_equal(v.verdict, VR_VERDICT_NOT_READY);
+    assert_int_equal(v.failed, 20);
+    assert_int_equal(vr_store_site_verdict(f->s, "plain", f->t0 + HOUR_NS, 24 * HOUR_NS, &v, &eb),
+                     0);
+    assert_int_equal(v.verdict, VR_VERDICT_READY);
+    assert_int_equal(v.failed, 0);
+}
+
+static void test_store_site_detail_shape(void **state)
+{
+    struct fx *f = *state;
+    struct vr_errbuf eb = {{0}};
+    seed(f, "hq", "audio", 240, 20, 12, 3.1, NULL);
+    seed(f, "hq", "video", 240, 0, 0, 0, NULL);
+    json_t *o = NULL;
+    assert_int_equal(vr_store_site(f->s, "hq", f->t0 + 2 * HOUR_NS, 24 * HOUR_NS, &o, &eb), 0);
+    assert_string_equal(json_string_value(json_object_get(o, "site")), "hq");
+    assert_string_equal(json_string_value(json_object_get(o, "verdict")), "at_risk");
+    assert_true(json_is_number(json_object_get(o, "score_pct")));
+    assert_true(json_array_size(json_object_get(o, "reasons")) >= 1);
+    assert_true(json_is_string(json_object_get(o, "last_seen")));
+    json_t *classes = json_object_get(o, "classes");
+    assert_int_equal(json_array_size(classes), 2);
+    json_t *a = json_array_get(classes, 0);
+    assert_string_equal(json_string_value(json_object_get(a, "class")), "audio");
+    assert_string_equal(json_string_value(json_object_get(a, "target")), "hq.example:5004");
+    assert_string_equal(json_string_value(json_object_get(a, "link")), "wired");
+    assert_int_equal(json_integer_value(json_object_get(a, "intervals")), 240);
+    assert_int_equal(json_integer_value(json_object_get(a, "passed")), 228);
+    double lf = json_number_value(json_object_get(a, "loss_fwd_pct"));
+    assert_true(lf > 0.15 && lf < 0.16); /* 12 * 3.1 / 240 */
+    assert_true(json_number_value(json_object_get(a, "rtt_ms_mean")) == 20.0);
+    assert_true(json_number_value(json_object_get(a, "dscp_fwd_preserved_pct")) == 100.0);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(a, "dscp_fwd_seen"), "46")),
+                     240 * 750);
+    const char *keys[] = {"loss_rev_pct", "jitter_fwd_ms",          "jitter_rev_ms",
+                          "mos",          "dscp_rev_preserved_pct", "dscp_rev_seen"};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        assert_non_null(json_object_get(a, keys[i]));
+    json_t *failing = json_object_get(o, "failing");
+    assert_int_equal(json_array_size(failing), 12);
+    json_t *f0 = json_array_get(failing, 0);
+    assert_string_equal(json_string_value(json_object_get(f0, "verdict")), "fail");
+    assert_string_equal(json_string_value(json_object_get(f0, "class")), "audio");
+    assert_true(json_array_size(json_object_get(f0, "reasons")) >= 1);
+    assert_string_equal(json_string_value(json_object_get(f0, "start")),
+                        "2026-11-27T14:07:45.000Z");
+    json_decref(o);
+    assert_int_equal(vr_store_site(f->s, "nowhere", f->t0, 24 * HOUR_NS, &o, &eb), VR_ENOTFOUND);
+    assert_null(o);
+}
+
+static void test_store_intervals_series_with_class_filter(void **state)
+{
+    struct fx *f = *state;
+    struct vr_errbuf eb = {{0}};
+    seed(f, "hq", "audio", 100, 10, 1, 3.0, NULL);
+    seed(f, "hq", "video", 50, 0, 0, 0, NULL);
+    json_t *o = NULL;
+    assert_int_equal(vr_store_intervals(f->s, "hq", f->t0, NULL, &o, &eb), 0);
+    assert_string_equal(json_string_value(json_object_get(o, "site")), "hq");
+    assert_int_equal(json_array_size(json_object_get(o, "series")), 2);
+    json_decref(o);
+    assert_int_equal(vr_store_intervals(f->s, "hq", f->t0 + 15000000000ull * 5, "audio", &o, &eb),
+                     0);
+    json_t *series = json_object_get(o, "series");
+    assert_int_equal(json_array_size(series), 1);
+    json_t *s0 = json_array_get(series, 0);
+    assert_string_equal(json_string_value(json_object_get(s0, "class")), "audio");
+    json_t *pts = json_object_get(s0, "points");
+    assert_int_equal(json_array_size(pts), 95);
+    json_t *p0 = json_array_get(pts, 0);
+    assert_string_equal(json_string_value(json_object_get(p0, "t")), "2026-11-27T14:01:15.000Z");
+    assert_true(json_number_value(json_object_get(p0, "rtt_ms")) == 20.0);
+    assert_string_equal(json_string_value(json_object_get(p0, "verdict")), "pass");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(pts, 5), "verdict")),
+                        "fail");
+    const char *keys[] = {"rtt_p95_ms",   "jitter_fwd_ms", "jitter_rev_ms",
+                          "loss_fwd_pct", "loss_rev_pct",  "mos"};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        assert_non_null(json_object_get(p0, keys[i]));
+    json_decref(o);
+    assert_int_equal(vr_store_intervals(f->s, "hq", f->t0, "sharing", &o, &eb), 0);
+    assert_int_equal(json_array_size(json_object_get(o, "series")), 0);
+    json_decref(o);
+}
+
+static void test_store_prune(void **state)
+{
+    struct fx *f = *state;
+    struct vr_errbuf eb = {{0}};
+    /* 2 h of audio: the first hour 31 days before "now", the second 1 day before */
+    uint64_t now = f->t0 + 31 * 24 * HOUR_NS + 30 * MIN_NS;
+    seed(f, "hq", "audio", 480, 0, 0, 0, NULL);
+    struct vr_record r[240];
+    for (unsigned i = 0; i < 240; i++)
+        mk(&r[i], "hq", "hq-audio", "audio", 1000 + i, now - 24 * HOUR_NS + i * 15000000000ull);
+    ingest(f, r, 240, NULL);
+    assert_int_equal(count_rows(f->path, "SELECT count(*) FROM records"), 720);
+    assert_int_equal(vr_store_prune(f->s, now, &eb), 0);
+    /* retention 30 days: the old hours go; rollups (400 days) stay */
+    assert_int_equal(count_rows(f->path, "SELECT count(*) FROM records"), 240);
+    assert_int_equal(count_rows(f->path, "SELECT sum(intervals) FROM site_hour"), 720);
+    json_t *o = NULL;
+    assert_int_equal(vr_store_intervals(f->s, "hq", f->t0, "audio", &o, &eb), 0);
+    json_t *pts = json_object_get(json_array_get(json_object_get(o, "series"), 0), "points");
+    assert_int_equal(json_array_size(pts), 2 + 240); /* two hourly points, then raw ones */
+    assert_true(json_is_true(json_object_get(json_array_get(pts, 0), "hourly")));
+    json_decref(o);
+    /* a year later the rollups go too */
+    assert_int_equal(vr_store_prune(f->s, now + 400 * 24 * HOUR_NS, &eb), 0);
+    assert_int_equal(count_rows(f->path, "SELECT count(*) FROM records"), 0);
+    assert_int_equal(count_rows(f->path, "SELECT count(*) FROM site_hour"), 0);
+    assert_int_equal(count_rows(f->path, "SELECT count(*) FROM path_hour"), 0);
+    assert_int_equal(count_rows(f->path, "SELECT count(*) FROM fail_hour"), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_store_open_migrates_and_reopens, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_tokens_add_find_revoke_list, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_ingest_duplicates_acknowledged_not_stored, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_store_sites_verdicts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_site_verdict_across_batches_and_hours, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_store_weight_counts_peak_load, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_site_thresholds, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_site_detail_shape, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_intervals_series_with_class_filter, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_store_prune, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
