@@ -33,7 +33,6 @@
 #define N_CLS             (VR_CLASS_COUNT + 1)
 #define N_DIR             3
 #define N_LVL             2
-#define MAX_GROUPS        (N_CLS * VR_METRIC_COUNT * N_DIR)
 
 /* ---- a bounded string -> int64 cache (open addressing, FNV-1a) --------------------------- */
 
@@ -912,16 +911,6 @@ static int is_dup(struct vr_store *s, const struct vr_record *r, int64_t site_id
 
 /* ---- ingest: rollups ------------------------------------------------------------------------- */
 
-static double severity_of(const struct vr_finding *f)
-{
-    /* as common/score.c: rewritten share against share allowed for DSCP, else value/threshold */
-    if (f->metric == VR_METRIC_DSCP) {
-        double allowed = 100.0 - f->threshold;
-        return (100.0 - f->value) / (allowed > 0.01 ? allowed : 0.01);
-    }
-    return f->threshold > 0.0 ? f->value / f->threshold : f->value;
-}
-
 static void add_sum(double *sum, int64_t *n, double v)
 {
     if (isfinite(v)) {
@@ -969,7 +958,7 @@ static int accumulate(struct vr_store *s, const struct vr_record *r, const struc
                 break;
             }
         }
-        double sev = severity_of(x);
+        double sev = vr_finding_severity(x);
         if (g == NULL) {
             if ((g = vec_push(&s->fg)) == NULL)
                 return vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
@@ -1383,200 +1372,7 @@ fail:
     return err;
 }
 
-/* ---- the verdict from rollups (the result side of common/score.c, over hourly rows) -------- */
-
-struct group {
-    uint64_t count;
-    double worst, severity;
-    uint64_t first_start_ns, last_end_ns;
-    int dscp, dscp_seen;
-    char cls[16];
-};
-
-struct set {
-    uint64_t intervals, passed, failed, warned;
-    double weight, weight_passed;
-    bool marks_rewritten;
-    struct group g[N_CLS][VR_METRIC_COUNT][N_DIR][N_LVL];
-};
-
-struct gref {
-    const struct group *g;
-    size_t m, d;
-};
-
-struct vacc {
-    struct set s[2]; /* [0] marked, [1] besteffort: as SET_MK / SET_BE of score.c */
-    struct gref gs[MAX_GROUPS];
-    struct group *touched[2 * MAX_GROUPS * N_LVL]; /* groups with count > 0, for vacc_reset */
-    size_t n_touched;
-};
-
-/* Clears what vr_store_sites filled for the previous site: far less than the whole struct. */
-static void vacc_reset(struct vacc *acc)
-{
-    for (size_t i = 0; i < acc->n_touched; i++)
-        memset(acc->touched[i], 0, sizeof(struct group));
-    acc->n_touched = 0;
-    for (int k = 0; k < 2; k++) {
-        struct set *x = &acc->s[k];
-        x->intervals = x->passed = x->failed = x->warned = 0;
-        x->weight = x->weight_passed = 0.0;
-        x->marks_rewritten = false;
-    }
-}
-
-/* snprintf for reasons that may be cut at the end of their bounded buffer on purpose. */
-__attribute__((format(printf, 3, 4))) static void bprintf(char *buf, size_t len, const char *fmt,
-                                                          ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, len, fmt, ap);
-    va_end(ap);
-}
-
-/* Wording: identical to common/score.c (fmt_num, mark_name, fmt_finding without share,
- * fmt_span, fmt_group); tests/collector/test_store.c compares both on the same records. */
-static void fmt_num(double v, char *buf, size_t len)
-{
-    double a = fabs(v);
-    if (a >= 10.0)
-        snprintf(buf, len, "%.1f", v);
-    else if (a >= 1.0)
-        snprintf(buf, len, "%.2f", v);
-    else if (a >= 0.001 || a == 0.0)
-        snprintf(buf, len, "%.3f", v);
-    else
-        snprintf(buf, len, "%.2g", v);
-    if (strchr(buf, '.') != NULL && strchr(buf, 'e') == NULL) {
-        size_t n = strlen(buf);
-        while (n > 0 && buf[n - 1] == '0')
-            buf[--n] = '\0';
-        if (n > 0 && buf[n - 1] == '.')
-            buf[--n] = '\0';
-    }
-}
-
-static const char *mark_name(int dscp, char *buf, size_t len)
-{
-    const char *n = dscp >= 0 ? vr_dscp_name((unsigned)dscp) : NULL;
-    if (n != NULL)
-        return n;
-    snprintf(buf, len, dscp < 0 ? "none" : "%d", dscp);
-    return buf;
-}
-
-static const char *const metric_label[VR_METRIC_COUNT] = {
-    "RTT", "one-way delay", "loss", "burst loss", "jitter", "reorder", "DSCP"};
-static const char *const metric_unit[VR_METRIC_COUNT] = {"ms", "ms", "%", "%", "ms", "%", "%"};
-
-static void fmt_finding(size_t m, size_t d, const struct group *g, char *buf, size_t len)
-{
-    char num[32], m1[12], m2[12];
-    if (m == VR_METRIC_DSCP) {
-        const char *ds = d == VR_DIR_FWD ? "forward" : d == VR_DIR_REV ? "reverse" : "both ways";
-        bprintf(buf, len, "DSCP %s rewritten to %s %s", mark_name(g->dscp, m1, sizeof(m1)),
-                mark_name(g->dscp_seen, m2, sizeof(m2)), ds);
-        return;
-    }
-    const char *sfx = d == VR_DIR_FWD       ? " forward"
-                      : d == VR_DIR_REV     ? " reverse"
-                      : m == VR_METRIC_LOSS ? " total"
-                                            : "";
-    fmt_num(g->worst, num, sizeof(num));
-    bprintf(buf, len, "%s %s %s%s", metric_label[m], num, metric_unit[m], sfx);
-}
-
-static void fmt_span(uint64_t from_ns, uint64_t to_ns, char *buf, size_t len)
-{
-    time_t a = (time_t)(from_ns / 1000000000u), b = (time_t)(to_ns / 1000000000u);
-    struct tm ta, tb;
-    if (gmtime_r(&a, &ta) == NULL || gmtime_r(&b, &tb) == NULL) {
-        snprintf(buf, len, "unknown time");
-        return;
-    }
-    char sa[24], sb[24];
-    const char *f =
-        ta.tm_year == tb.tm_year && ta.tm_yday == tb.tm_yday ? "%H:%M" : "%Y-%m-%d %H:%M";
-    strftime(sa, sizeof(sa), f, &ta);
-    strftime(sb, sizeof(sb), f, &tb);
-    snprintf(buf, len, "%s\xe2\x80\x93%s UTC", sa, sb); /* en dash */
-}
-
-static int gref_cmp(const void *a, const void *b)
-{
-    const struct gref *x = a, *y = b;
-    if (x->g->count != y->g->count)
-        return x->g->count > y->g->count ? -1 : 1;
-    if (x->g->severity != y->g->severity)
-        return x->g->severity > y->g->severity ? -1 : 1;
-    return (int)x->m - (int)y->m;
-}
-
-static size_t sorted_groups(const struct set *s, size_t li, struct gref *out)
-{
-    size_t n = 0;
-    for (size_t c = 0; c < N_CLS; c++)
-        for (size_t m = 0; m < VR_METRIC_COUNT; m++)
-            for (size_t d = 0; d < N_DIR; d++)
-                if (s->g[c][m][d][li].count > 0)
-                    out[n++] = (struct gref){&s->g[c][m][d][li], m, d};
-    qsort(out, n, sizeof(out[0]), gref_cmp);
-    return n;
-}
-
-static void fmt_group(const struct gref *r, uint64_t of, const char *prefix, char *buf, size_t len)
-{
-    char what[VR_RECORD_REASON_LEN], span[64];
-    fmt_finding(r->m, r->d, r->g, what, sizeof(what));
-    fmt_span(r->g->first_start_ns, r->g->last_end_ns, span, sizeof(span));
-    bprintf(buf, len, "%s%s, %s, %s, %llu of %llu intervals", prefix, what, r->g->cls, span,
-            (unsigned long long)r->g->count, (unsigned long long)of);
-}
-
-static void vacc_result(struct vacc *acc, struct vr_verdict *out)
-{
-    memset(out, 0, sizeof(*out));
-    bool be_counted = acc->s[0].intervals == 0;
-    const struct set *s = &acc->s[be_counted ? 1 : 0];
-    const struct set *be = be_counted ? NULL : &acc->s[1];
-    out->intervals = s->intervals;
-    out->passed = s->passed;
-    out->failed = s->failed;
-    out->warned = s->warned;
-    out->marks_rewritten = s->marks_rewritten;
-    out->score_pct = s->weight > 0.0 ? s->weight_passed / s->weight * 100.0 : 100.0;
-    const double eps = 1e-9;
-    if (out->score_pct >= 99.0 - eps && !out->marks_rewritten)
-        out->verdict = VR_VERDICT_READY;
-    else if (out->score_pct >= 95.0 - eps)
-        out->verdict = VR_VERDICT_AT_RISK;
-    else
-        out->verdict = VR_VERDICT_NOT_READY;
-
-    struct gref *gl = acc->gs;
-    bool be_note = be != NULL && be->failed > 0;
-    size_t room = VR_VERDICT_MAX_REASONS - (be_note ? 1 : 0);
-    size_t n = sorted_groups(s, 0, gl);
-    for (size_t i = 0; i < n && out->n_reasons < room; i++)
-        fmt_group(&gl[i], s->intervals, "", out->reasons[out->n_reasons++],
-                  sizeof(out->reasons[0]));
-    if (n == 0 && sorted_groups(s, 1, gl) > 0)
-        fmt_group(&gl[0], s->intervals, "near threshold: ", out->reasons[out->n_reasons++],
-                  sizeof(out->reasons[0]));
-    if (be_note) {
-        char what[VR_RECORD_REASON_LEN] = "";
-        size_t nb = sorted_groups(be, 0, gl);
-        if (nb > 0)
-            fmt_finding(gl[0].m, gl[0].d, gl[0].g, what, sizeof(what));
-        bprintf(out->reasons[out->n_reasons++], sizeof(out->reasons[0]),
-                "besteffort (unmarked control) failed %llu of %llu intervals%s%s "
-                "\xe2\x80\x94 what voice would see without QoS",
-                (unsigned long long)be->failed, (unsigned long long)be->intervals,
-                nb > 0 ? ": " : "", what);
-    }
-}
+/* ---- the verdict from rollups: fed into the shared accumulator (common/score.h) ---------- */
 
 /* The window in hour buckets: hours that start in [now - window, now). */
 static void window_hours(uint64_t now_ns, uint64_t window_ns, int64_t *from, int64_t *to)
@@ -1597,16 +1393,18 @@ struct fgrow {
     int32_t next;    /* per-site list in vr_store_sites */
 };
 
-static void sh_apply(struct vacc *acc, sqlite3_stmt *q)
+static void sh_apply(struct vr_verdict_acc *acc, sqlite3_stmt *q)
 {
-    struct set *x = &acc->s[sqlite3_column_int(q, 0) != 0 ? 0 : 1];
-    x->intervals += col_u64(q, 1);
-    x->passed += col_u64(q, 2);
-    x->failed += col_u64(q, 3);
-    x->warned += col_u64(q, 4);
-    x->weight += sqlite3_column_double(q, 5);
-    x->weight_passed += sqlite3_column_double(q, 6);
-    x->marks_rewritten |= sqlite3_column_int(q, 7) != 0;
+    struct vr_verdict_counts c = {
+        .intervals = col_u64(q, 1),
+        .passed = col_u64(q, 2),
+        .failed = col_u64(q, 3),
+        .warned = col_u64(q, 4),
+        .weight = sqlite3_column_double(q, 5),
+        .weight_passed = sqlite3_column_double(q, 6),
+        .marks_rewritten = sqlite3_column_int(q, 7) != 0,
+    };
+    vr_verdict_acc_add_counts(acc, sqlite3_column_int(q, 0) != 0, &c);
 }
 
 static bool fg_read(sqlite3_stmt *q, struct fgrow *r)
@@ -1633,37 +1431,31 @@ static bool fg_read(sqlite3_stmt *q, struct fgrow *r)
            r->d < N_DIR && r->li >= 0 && r->li < N_LVL;
 }
 
-/* Rows in hour order: the first row of a group gives its class name, the most severe its worst
- * value (ties keep the earlier), as vr_verdict_acc_add does interval by interval. */
-static void fg_apply(struct vacc *acc, const struct fgrow *r)
+/* Rows come in hour order, so the shared code keeps the earlier of equally severe values. */
+static void fg_apply(struct vr_verdict_acc *acc, const struct fgrow *r)
 {
-    struct group *g = &acc->s[r->mk != 0 ? 0 : 1].g[r->ci][r->m][r->d][r->li];
-    if (g->count == 0) {
-        if (acc->n_touched < sizeof(acc->touched) / sizeof(acc->touched[0]))
-            acc->touched[acc->n_touched++] = g;
-        memcpy(g->cls, r->cls, sizeof(g->cls));
-        g->first_start_ns = r->first;
-        g->last_end_ns = r->last;
-    }
-    if (g->count == 0 || r->sev > g->severity) {
-        g->severity = r->sev;
-        g->worst = r->worst;
-        g->dscp = r->dscp;
-        g->dscp_seen = r->dscp_seen;
-    }
-    if (r->first < g->first_start_ns)
-        g->first_start_ns = r->first;
-    if (r->last > g->last_end_ns)
-        g->last_end_ns = r->last;
-    g->count += r->count;
+    struct vr_verdict_group g = {
+        .cls = r->cls,
+        .metric = (enum vr_metric)r->m,
+        .dir = (enum vr_dir)r->d,
+        .level = r->li == 0 ? VR_LEVEL_FAIL : VR_LEVEL_WARN,
+        .count = r->count,
+        .worst = r->worst,
+        .severity = r->sev,
+        .first_start_ns = r->first,
+        .last_end_ns = r->last,
+        .dscp = r->dscp,
+        .dscp_seen = r->dscp_seen,
+    };
+    vr_verdict_acc_add_group(acc, r->mk != 0, &g);
 }
 
 static int verdict_of(struct vr_store *s, int64_t site_id, uint64_t now_ns, uint64_t window_ns,
-                      struct vacc *acc, struct vr_verdict *out, struct vr_errbuf *eb)
+                      struct vr_verdict_acc *acc, struct vr_verdict *out, struct vr_errbuf *eb)
 {
     int64_t from, to;
     window_hours(now_ns, window_ns, &from, &to);
-    memset(acc, 0, sizeof(*acc));
+    vr_verdict_acc_reset(acc);
     sqlite3_stmt *q = st(s, ST_Q_SH);
     sqlite3_bind_int64(q, 1, site_id);
     sqlite3_bind_int64(q, 2, from);
@@ -1686,7 +1478,7 @@ static int verdict_of(struct vr_store *s, int64_t site_id, uint64_t now_ns, uint
     sqlite3_reset(q);
     if (rc != SQLITE_DONE)
         return db_fail(s, rc, eb, "reading failure groups");
-    vacc_result(acc, out);
+    vr_verdict_acc_result(acc, out);
     return 0;
 }
 
@@ -1720,11 +1512,11 @@ int vr_store_site_verdict(struct vr_store *s, const char *site, uint64_t now_wal
     int err = site_row(s, site, &id, &last, &agents, eb);
     if (err < 0)
         return err;
-    struct vacc *acc = malloc(sizeof(*acc));
+    struct vr_verdict_acc *acc = vr_verdict_acc_new();
     if (acc == NULL)
         return vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
     err = verdict_of(s, id, now_wall_ns, window_ns, acc, out, eb);
-    free(acc);
+    vr_verdict_acc_free(acc);
     return err;
 }
 
@@ -1770,12 +1562,8 @@ struct srow {
     int64_t id, agents;
     uint64_t last;
     char name[64];
-    struct tot {
-        uint64_t intervals, passed, failed, warned;
-        double weight, weight_passed;
-        bool marks_rewritten;
-    } tot[2];           /* totals of the window, marked and besteffort */
-    int32_t head, tail; /* its failure-group rows, in hour order */
+    struct vr_verdict_counts tot[2]; /* totals of the window, marked and besteffort */
+    int32_t head, tail;              /* its failure-group rows, in hour order */
 };
 
 struct sidx {
@@ -1844,7 +1632,7 @@ static int sites_load(struct vr_store *s, int64_t from, int64_t to, struct srow 
         struct srow *r = srow_of(rows, ix, n, sqlite3_column_int64(q, 8));
         if (r == NULL)
             continue;
-        struct tot *x = &r->tot[sqlite3_column_int(q, 0) != 0 ? 0 : 1];
+        struct vr_verdict_counts *x = &r->tot[sqlite3_column_int(q, 0) != 0 ? 0 : 1];
         x->intervals += col_u64(q, 1);
         x->passed += col_u64(q, 2);
         x->failed += col_u64(q, 3);
@@ -1912,7 +1700,7 @@ int vr_store_sites(struct vr_store *s, uint64_t now_wall_ns, uint64_t window_ns,
     if (err < 0)
         return err;
     json_t *list = json_array();
-    struct vacc *acc = calloc(1, sizeof(*acc));
+    struct vr_verdict_acc *acc = vr_verdict_acc_new();
     json_t **items = n > 0 ? calloc(n, sizeof(*items)) : NULL;
     struct rank *rk = n > 0 ? calloc(n, sizeof(*rk)) : NULL;
     if (list == NULL || acc == NULL || (n > 0 && (items == NULL || rk == NULL))) {
@@ -1921,21 +1709,13 @@ int vr_store_sites(struct vr_store *s, uint64_t now_wall_ns, uint64_t window_ns,
     }
     for (size_t i = 0; i < n; i++) {
         struct vr_verdict v;
-        vacc_reset(acc);
+        vr_verdict_acc_reset(acc);
         for (int k = 0; k < 2; k++) {
-            const struct tot *t = &rows[i].tot[k];
-            struct set *x = &acc->s[k];
-            x->intervals = t->intervals;
-            x->passed = t->passed;
-            x->failed = t->failed;
-            x->warned = t->warned;
-            x->weight = t->weight;
-            x->weight_passed = t->weight_passed;
-            x->marks_rewritten = t->marks_rewritten;
+            vr_verdict_acc_add_counts(acc, k == 0, &rows[i].tot[k]); /* [0] marked */
         }
         for (int32_t k = rows[i].head; k >= 0; k = fg[k].next)
             fg_apply(acc, &fg[k]);
-        vacc_result(acc, &v);
+        vr_verdict_acc_result(acc, &v);
         json_t *o = json_object();
         if (o == NULL) {
             err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
@@ -1971,7 +1751,7 @@ done:
     free(items);
     free(rk);
     json_decref(list);
-    free(acc);
+    vr_verdict_acc_free(acc);
     free(rows);
     free(fg);
     return err;
@@ -2108,7 +1888,7 @@ int vr_store_site(struct vr_store *s, const char *site, uint64_t now_wall_ns, ui
     int err = site_row(s, site, &id, &last, &agents, eb);
     if (err < 0)
         return err;
-    struct vacc *acc = malloc(sizeof(*acc));
+    struct vr_verdict_acc *acc = vr_verdict_acc_new();
     json_t *o = json_object(), *reasons = json_array(), *classes = json_array(),
            *failing = json_array();
     if (acc == NULL || o == NULL || reasons == NULL || classes == NULL || failing == NULL) {
@@ -2140,7 +1920,7 @@ done:
     json_decref(reasons);
     json_decref(classes);
     json_decref(failing);
-    free(acc);
+    vr_verdict_acc_free(acc);
     return err;
 }
 

@@ -332,7 +332,7 @@ void vr_verdict_acc_free(struct vr_verdict_acc *acc)
     free(acc);
 }
 
-static double severity_of(const struct vr_finding *f)
+double vr_finding_severity(const struct vr_finding *f)
 {
     if (f->metric == VR_METRIC_DSCP) {
         /* share rewritten against share allowed: 100 % rewritten at 99 % is 100 */
@@ -371,7 +371,7 @@ void vr_verdict_acc_add(struct vr_verdict_acc *acc, const struct vr_record *r,
         if (x->metric == VR_METRIC_DSCP && x->level == VR_LEVEL_FAIL)
             s->marks_rewritten = true;
         struct group *g = &s->g[ci][x->metric][x->dir][li];
-        double sev = severity_of(x);
+        double sev = vr_finding_severity(x);
         if (g->count == 0) {
             g->first_start_ns = r->start_wall_ns;
             g->last_end_ns = end_ns;
@@ -401,6 +401,53 @@ void vr_verdict_acc_add(struct vr_verdict_acc *acc, const struct vr_record *r,
         if (worst == VR_LEVEL_WARN)
             s->warned++;
     }
+}
+
+void vr_verdict_acc_reset(struct vr_verdict_acc *acc)
+{
+    memset(acc, 0, sizeof(*acc));
+}
+
+void vr_verdict_acc_add_counts(struct vr_verdict_acc *acc, bool marked,
+                               const struct vr_verdict_counts *c)
+{
+    struct set *s = &acc->s[marked ? SET_MK : SET_BE];
+    s->intervals += c->intervals;
+    s->passed += c->passed;
+    s->failed += c->failed;
+    s->warned += c->warned;
+    s->weight += c->weight;
+    s->weight_passed += c->weight_passed;
+    s->marks_rewritten |= c->marks_rewritten;
+}
+
+void vr_verdict_acc_add_group(struct vr_verdict_acc *acc, bool marked,
+                              const struct vr_verdict_group *x)
+{
+    enum vr_class c;
+
+    if (x->count == 0 || x->level == VR_LEVEL_PASS || (unsigned)x->metric >= VR_METRIC_COUNT ||
+        (unsigned)x->dir >= N_DIR)
+        return;
+    size_t ci = vr_class_by_name(x->cls, &c) == 0 ? (size_t)c : VR_CLASS_COUNT;
+    size_t li = x->level == VR_LEVEL_FAIL ? 0 : 1;
+    struct group *g = &acc->s[marked ? SET_MK : SET_BE].g[ci][x->metric][x->dir][li];
+    if (g->count == 0) {
+        snprintf(g->cls, sizeof(g->cls), "%s", x->cls);
+        g->first_start_ns = x->first_start_ns;
+        g->last_end_ns = x->last_end_ns;
+    }
+    if (g->count == 0 || x->severity > g->severity) {
+        g->severity = x->severity;
+        g->worst = x->worst;
+        g->dscp = x->dscp;
+        g->dscp_seen = x->dscp_seen;
+    }
+    if (x->first_start_ns < g->first_start_ns)
+        g->first_start_ns = x->first_start_ns;
+    if (x->last_end_ns > g->last_end_ns)
+        g->last_end_ns = x->last_end_ns;
+    g->count += x->count;
 }
 
 /* "14:05–14:20 UTC", or with dates when the span crosses midnight. */

@@ -96,6 +96,39 @@ struct vr_verdict {
 };
 
 void vr_verdict_acc_result(const struct vr_verdict_acc *acc, struct vr_verdict *out);
+/* Clears acc for reuse (cheaper than free + new when judging many sites in a row). */
+void vr_verdict_acc_reset(struct vr_verdict_acc *acc);
+
+/* The same verdict rebuilt from stored aggregates (the collector's hourly rollups) instead of
+ * interval by interval, so that the rules and the wording live only here. `marked`: the
+ * intervals are of a marked class (dscp != 0), as vr_verdict_acc_add tells them apart. */
+struct vr_verdict_counts {
+    uint64_t intervals, passed, failed, warned;
+    double weight, weight_passed;
+    bool marks_rewritten;
+};
+void vr_verdict_acc_add_counts(struct vr_verdict_acc *acc, bool marked,
+                               const struct vr_verdict_counts *c);
+
+/* Failing (or warning) intervals of one metric, direction and class over some span. Groups of
+ * the same key are merged: counts add, the span widens, the most severe worst value is kept
+ * (the earlier on ties, so feed them in time order). */
+struct vr_verdict_group {
+    const char *cls; /* record class name */
+    enum vr_metric metric;
+    enum vr_dir dir;
+    enum vr_level level; /* warn or fail */
+    uint64_t count;
+    double worst;    /* as vr_finding.value */
+    double severity; /* vr_finding_severity() of the worst finding */
+    uint64_t first_start_ns, last_end_ns;
+    int dscp, dscp_seen; /* DSCP groups: the mark sent and the one seen instead */
+};
+void vr_verdict_acc_add_group(struct vr_verdict_acc *acc, bool marked,
+                              const struct vr_verdict_group *g);
+
+/* How far past its threshold a finding is, for ordering reasons (1 = at the threshold). */
+double vr_finding_severity(const struct vr_finding *f);
 /* {"type":"verdict","verdict":"ready",...,"score_pct":..,"reasons":[...]}: new reference. */
 json_t *vr_verdict_to_json(const struct vr_verdict *v);
 
