@@ -170,6 +170,9 @@ static int cmd_reflect(int argc, char **argv)
     }
     if (rc < 0) {
         fprintf(stderr, "%s: %s\n", prog, eb.msg);
+        vr_reflector_close(ctx.refl, NULL, NULL);
+        uv_run(ctx.loop, UV_RUN_DEFAULT); /* let the listeners that did open close */
+        uv_loop_close(ctx.loop);
         return EXIT_USAGE;
     }
     uv_signal_init(ctx.loop, &ctx.sigint);

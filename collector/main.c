@@ -2,6 +2,7 @@
  * HTTP server until SIGINT/SIGTERM, manages tokens and prints reports. Exit status: 0 success
  * (report: every selected site Ready), 1 report with a site not Ready, 2 usage or runtime error.
  * The only file that calls exit() or owns process-wide state (the signal mask). */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -20,6 +21,9 @@
 #include "tokens.h"
 
 #define EXIT_USAGE 2
+/* raw records pass out of retention all the time: a collector that runs for months must not keep
+ * them until its next restart */
+#define PRUNE_EVERY_S 3600
 
 static const char *prog = "voiceready-collector";
 
@@ -89,6 +93,36 @@ static int open_store(const char *db, const struct vr_config *cfg, struct vr_sto
 }
 
 /* ---- serve ---- */
+
+struct prune_job {
+    struct vr_store *store;
+    struct vr_errbuf eb;
+};
+
+/* Runs under the server's api lock (vr_server_run): the store is not thread-safe. */
+static int prune_locked(void *arg)
+{
+    struct prune_job *j = arg;
+    return vr_store_prune(j->store, wall_now_ns(), &j->eb);
+}
+
+/* One line per prune; the store does not count what it deleted, so the line names the cut-off. */
+static void prune_while_serving(struct vr_server *srv, struct vr_store *store, unsigned raw_days)
+{
+    struct prune_job job = {.store = store};
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = vr_server_run(srv, prune_locked, &job);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    long long took_ms =
+        (long long)(t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    if (rc < 0)
+        fprintf(stderr, "%s: warning: hourly prune failed after %lld ms: %s\n", prog, took_ms,
+                job.eb.msg);
+    else
+        fprintf(stderr, "%s: pruned raw records older than %u days and old rollups (%lld ms)\n",
+                prog, raw_days ? raw_days : 30, took_ms);
+}
 
 static void usage_serve(FILE *f)
 {
@@ -245,9 +279,15 @@ static int cmd_serve(int argc, char **argv)
                 prog, cfg.listen);
     fprintf(stderr, "%s: listening on %s://%s (port %u), database %s\n", prog,
             tls ? "https" : "http", cfg.listen, (unsigned)vr_server_port(srv), cfg.db);
-    int sig = 0;
-    while (sigwait(&set, &sig) != 0)
-        ;
+    int sig;
+    const struct timespec every = {.tv_sec = PRUNE_EVERY_S, .tv_nsec = 0};
+    for (;;) {
+        sig = sigtimedwait(&set, NULL, &every);
+        if (sig == SIGINT || sig == SIGTERM)
+            break;
+        if (sig < 0 && errno == EAGAIN)
+            prune_while_serving(srv, store, cfg.retention_days);
+    }
     fprintf(stderr, "%s: %s: stopping\n", prog, sig == SIGINT ? "SIGINT" : "SIGTERM");
     ret = 0;
 out:

@@ -44,6 +44,9 @@ struct vr_server {
     pthread_cond_t cond;
     bool stopping;
     struct conn_watch *watches;
+    /* held around every call into api (MHD thread) and around vr_server_run (main thread): the
+     * store is not thread-safe; apart from s->lock so that the watchdog never waits on a prune */
+    pthread_mutex_t api_lock;
     uint64_t request_timeout_ns;
     uint64_t cut_count;
     struct vr_api *api;
@@ -207,7 +210,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         /* refuse what can be refused from the headers alone, before reading any body */
         const char *cl =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (vr_api_precheck(s->api, &req, &resp))
+        pthread_mutex_lock(&s->api_lock);
+        bool refused = vr_api_precheck(s->api, &req, &resp);
+        pthread_mutex_unlock(&s->api_lock);
+        if (refused)
             return send_response(s, conn, rq, &resp);
         if (cl != NULL) {
             char *end = NULL;
@@ -228,7 +234,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     fill_request(conn, url, method, &req);
     req.body = rq->body;
     req.body_len = rq->len;
-    if (vr_api_handle(s->api, &req, wall_ns(), &resp) < 0) {
+    pthread_mutex_lock(&s->api_lock);
+    int hrc = vr_api_handle(s->api, &req, wall_ns(), &resp);
+    pthread_mutex_unlock(&s->api_lock);
+    if (hrc < 0) {
         free(resp.body);
         resp.body = NULL;
     }
@@ -435,6 +444,7 @@ int vr_server_start(const struct vr_server_options *opt, struct vr_api *api,
         (uint64_t)(opt->request_timeout_s ? opt->request_timeout_s : DEFAULT_REQUEST_S) *
         1000000000ull;
     pthread_mutex_init(&s->lock, NULL);
+    pthread_mutex_init(&s->api_lock, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -491,6 +501,7 @@ fail:
     if (fd >= 0)
         close(fd);
     pthread_cond_destroy(&s->cond);
+    pthread_mutex_destroy(&s->api_lock);
     pthread_mutex_destroy(&s->lock);
     free(s->tls_key_pem);
     free(s->tls_cert_pem);
@@ -508,6 +519,14 @@ int vr_server_is_loopback(const struct vr_server *s)
     return s->loopback;
 }
 
+int vr_server_run(struct vr_server *s, vr_server_work_cb fn, void *arg)
+{
+    pthread_mutex_lock(&s->api_lock);
+    int rc = fn(arg);
+    pthread_mutex_unlock(&s->api_lock);
+    return rc;
+}
+
 void vr_server_stop(struct vr_server *s)
 {
     if (s == NULL)
@@ -522,6 +541,7 @@ void vr_server_stop(struct vr_server *s)
     /* MHD_stop_daemon closes the listen socket it was given too */
     MHD_stop_daemon(s->daemon);
     pthread_cond_destroy(&s->cond);
+    pthread_mutex_destroy(&s->api_lock);
     pthread_mutex_destroy(&s->lock);
     free(s->tls_key_pem);
     free(s->tls_cert_pem);

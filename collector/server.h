@@ -4,8 +4,9 @@
  * and hands each complete request to api.c. A watchdog thread shuts down connections whose
  * request takes longer than the request timeout to arrive (MHD's timeout is for inactivity).
  *
- * Threading: one internal polling thread (MHD_USE_POLL_INTERNAL_THREAD), so every call into api
- * (and through it the store, which is not thread-safe) is serialised without locks. TLS:
+ * Threading: one internal polling thread (MHD_USE_POLL_INTERNAL_THREAD) calls into api (and
+ * through it the store, which is not thread-safe) under the server's api lock; vr_server_run runs
+ * other work on the store (the hourly prune) under the same lock, serialised with requests. TLS:
  * MHD_USE_TLS needs libmicrohttpd built with GnuTLS (Debian's is); vr_server_start says so when the
  * library lacks it. The server borrows api; it must outlive the server. */
 #ifndef VR_SERVER_H
@@ -40,6 +41,11 @@ int vr_server_start(const struct vr_server_options *opt, struct vr_api *api,
 uint16_t vr_server_port(const struct vr_server *s);
 /* True when the address is loopback (127/8, ::1). */
 int vr_server_is_loopback(const struct vr_server *s);
+/* Work for vr_server_run: returns what vr_server_run returns. */
+typedef int (*vr_server_work_cb)(void *arg);
+/* Runs fn(arg) on the calling thread under the lock that serialises requests' calls into api, so
+ * fn may use the store that api borrows; requests wait until fn returns. Returns fn's result. */
+int vr_server_run(struct vr_server *s, vr_server_work_cb fn, void *arg);
 /* Stops the thread, closes every connection and frees s. NULL is a no-op. */
 void vr_server_stop(struct vr_server *s);
 
