@@ -24,6 +24,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+from vrports import pick_port  # noqa: E402
 
 STEP_S = 60
 DAY_S = 86400
@@ -87,24 +89,8 @@ def record(site, kind, cls, dscp, profile, t, n, rnd):
     return r
 
 
-def _pick_port(kind):
-    """A free port below the kernel's ephemeral range (32768+): tests that open thousands of
-    client connections take ephemeral ports, and a "free" port from there can be gone by the
-    time the server binds it."""
-    import random
-    for _ in range(200):
-        port = random.randint(20000, 32000)
-        try:
-            with socket.socket(socket.AF_INET, kind) as s:
-                s.bind(("0.0.0.0", port))
-            return port
-        except OSError:
-            continue
-    raise RuntimeError("no free port in 20000-32000")
-
-
 def free_port():
-    return _pick_port(socket.SOCK_STREAM)
+    return pick_port(socket.SOCK_STREAM)
 
 
 def post(url, token, lines):

@@ -24,6 +24,8 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+from vrports import pick_port  # noqa: E402
 
 COLLECTOR = AGENT = None
 TMP = None
@@ -40,28 +42,12 @@ def check(cond, what):
     print("ok   " + what)
 
 
-def _pick_port(kind):
-    """A free port below the kernel's ephemeral range (32768+): tests that open thousands of
-    client connections take ephemeral ports, and a "free" port from there can be gone by the
-    time the server binds it."""
-    import random
-    for _ in range(200):
-        port = random.randint(20000, 32000)
-        try:
-            with socket.socket(socket.AF_INET, kind) as s:
-                s.bind(("0.0.0.0", port))
-            return port
-        except OSError:
-            continue
-    raise RuntimeError("no free port in 20000-32000")
-
-
 def free_port():
-    return _pick_port(socket.SOCK_STREAM)
+    return pick_port(socket.SOCK_STREAM)
 
 
 def free_udp_port():
-    return _pick_port(socket.SOCK_DGRAM)
+    return pick_port(socket.SOCK_DGRAM)
 
 
 def spawn(args):

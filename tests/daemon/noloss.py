@@ -22,29 +22,15 @@ import subprocess
 import sys
 import tempfile
 import time
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+from vrports import pick_port  # noqa: E402
 
 INTERVAL_S = 1
 CLASSES = ["audio", "video"]
 
 
-def _pick_port(kind):
-    """A free port below the kernel's ephemeral range (32768+): tests that open thousands of
-    client connections take ephemeral ports, and a "free" port from there can be gone by the
-    time the server binds it."""
-    import random
-    for _ in range(200):
-        port = random.randint(20000, 32000)
-        try:
-            with socket.socket(socket.AF_INET, kind) as s:
-                s.bind(("0.0.0.0", port))
-            return port
-        except OSError:
-            continue
-    raise RuntimeError("no free port in 20000-32000")
-
-
 def free_port():
-    return _pick_port(socket.SOCK_STREAM)
+    return pick_port(socket.SOCK_STREAM)
 
 
 class Lab:
@@ -52,7 +38,7 @@ class Lab:
         self.agent, self.collector, self.work = agent, collector, work
         self.db = os.path.join(work, "vr.db")
         self.http = free_port()
-        self.refl = _pick_port(socket.SOCK_DGRAM)
+        self.refl = pick_port(socket.SOCK_DGRAM)
         self.procs = []
         self.col = self.ag = None
 
