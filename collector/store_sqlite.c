@@ -327,11 +327,7 @@ struct sh_acc { /* site_hour */
 
 struct fg_acc { /* fail_hour */
     int64_t site_id, hour, mk, ci, metric, dir, lvl;
-    char cls[16];
-    int64_t count;
-    double worst, severity;
-    uint64_t first_ns, last_ns;
-    int dscp, dscp_seen;
+    struct vr_verdict_group g; /* merged with the shared rules of common/score.c */
 };
 
 struct run_acc {
@@ -927,9 +923,6 @@ static int accumulate(struct vr_store *s, const struct vr_record *r, const struc
 {
     int64_t hour = (int64_t)(r->start_wall_ns / HOUR_NS);
     int64_t mk = r->dscp != 0 ? 1 : 0;
-    uint64_t end_ns = r->start_wall_ns;
-    if (isfinite(r->duration_s) && r->duration_s > 0.0)
-        end_ns += (uint64_t)(r->duration_s * 1e9);
     enum vr_class c;
     int64_t ci = vr_class_by_name(r->cls, &c) == 0 ? (int64_t)c : VR_CLASS_COUNT;
 
@@ -958,7 +951,6 @@ static int accumulate(struct vr_store *s, const struct vr_record *r, const struc
                 break;
             }
         }
-        double sev = vr_finding_severity(x);
         if (g == NULL) {
             if ((g = vec_push(&s->fg)) == NULL)
                 return vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
@@ -969,21 +961,10 @@ static int accumulate(struct vr_store *s, const struct vr_record *r, const struc
             g->metric = (int64_t)x->metric;
             g->dir = (int64_t)x->dir;
             g->lvl = li;
-            snprintf(g->cls, sizeof(g->cls), "%s", r->cls);
-            g->first_ns = r->start_wall_ns;
-            g->last_ns = end_ns;
         }
-        if (g->count == 0 || sev > g->severity) {
-            g->severity = sev;
-            g->worst = x->value;
-            g->dscp = r->dscp;
-            g->dscp_seen = x->dscp_seen;
-        }
-        if (r->start_wall_ns < g->first_ns)
-            g->first_ns = r->start_wall_ns;
-        if (end_ns > g->last_ns)
-            g->last_ns = end_ns;
-        g->count++;
+        struct vr_verdict_group one;
+        vr_verdict_group_from_finding(&one, r, x);
+        vr_verdict_group_merge(&g->g, &one);
     }
     bool pass = worst != VR_LEVEL_FAIL;
 
@@ -1138,22 +1119,20 @@ static int flush_rollups(struct vr_store *s, struct vr_errbuf *eb)
         sqlite3_stmt *q = st(s, ST_FG_GET);
         for (int k = 0; k < 7; k++)
             sqlite3_bind_int64(q, k + 1, key[k]);
+        struct vr_verdict_group *m = &g->g;
+        struct vr_verdict_group row = {0};
         if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-            /* the row holds the earlier part of this hour unless this batch came first */
-            uint64_t first = col_u64(q, 4), last = col_u64(q, 5);
-            double sev = sqlite3_column_double(q, 3);
-            if (!(g->severity > sev)) {
-                g->severity = sev;
-                g->worst = sqlite3_column_double(q, 2);
-                g->dscp = sqlite3_column_int(q, 6);
-                g->dscp_seen = sqlite3_column_int(q, 7);
-            }
-            snprintf(g->cls, sizeof(g->cls), "%s", col_text(q, 0));
-            g->count += sqlite3_column_int64(q, 1);
-            if (first < g->first_ns)
-                g->first_ns = first;
-            if (last > g->last_ns)
-                g->last_ns = last;
+            /* the row holds the earlier part of this hour: it goes first (ties keep it) */
+            snprintf(row.cls, sizeof(row.cls), "%s", col_text(q, 0));
+            row.count = col_u64(q, 1);
+            row.worst = sqlite3_column_double(q, 2);
+            row.severity = sqlite3_column_double(q, 3);
+            row.first_start_ns = col_u64(q, 4);
+            row.last_end_ns = col_u64(q, 5);
+            row.dscp = sqlite3_column_int(q, 6);
+            row.dscp_seen = sqlite3_column_int(q, 7);
+            vr_verdict_group_merge(&row, &g->g);
+            m = &row;
         }
         sqlite3_reset(q);
         if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -1161,14 +1140,14 @@ static int flush_rollups(struct vr_store *s, struct vr_errbuf *eb)
         sqlite3_stmt *x = st(s, ST_FG_PUT);
         for (int k = 0; k < 7; k++)
             sqlite3_bind_int64(x, k + 1, key[k]);
-        bind_text(x, 8, g->cls, sizeof(g->cls));
-        sqlite3_bind_int64(x, 9, g->count);
-        sqlite3_bind_double(x, 10, g->worst);
-        sqlite3_bind_double(x, 11, g->severity);
-        sqlite3_bind_int64(x, 12, (int64_t)g->first_ns);
-        sqlite3_bind_int64(x, 13, (int64_t)g->last_ns);
-        sqlite3_bind_int(x, 14, g->dscp);
-        sqlite3_bind_int(x, 15, g->dscp_seen);
+        bind_text(x, 8, m->cls, sizeof(m->cls));
+        sqlite3_bind_int64(x, 9, (int64_t)m->count);
+        sqlite3_bind_double(x, 10, m->worst);
+        sqlite3_bind_double(x, 11, m->severity);
+        sqlite3_bind_int64(x, 12, (int64_t)m->first_start_ns);
+        sqlite3_bind_int64(x, 13, (int64_t)m->last_end_ns);
+        sqlite3_bind_int(x, 14, m->dscp);
+        sqlite3_bind_int(x, 15, m->dscp_seen);
         if ((err = step_done(s, x, eb, "writing a failure group")) < 0)
             return err;
     }
@@ -1435,7 +1414,6 @@ static bool fg_read(sqlite3_stmt *q, struct fgrow *r)
 static void fg_apply(struct vr_verdict_acc *acc, const struct fgrow *r)
 {
     struct vr_verdict_group g = {
-        .cls = r->cls,
         .metric = (enum vr_metric)r->m,
         .dir = (enum vr_dir)r->d,
         .level = r->li == 0 ? VR_LEVEL_FAIL : VR_LEVEL_WARN,
@@ -1447,6 +1425,7 @@ static void fg_apply(struct vr_verdict_acc *acc, const struct fgrow *r)
         .dscp = r->dscp,
         .dscp_seen = r->dscp_seen,
     };
+    memcpy(g.cls, r->cls, sizeof(g.cls)); /* both 16 bytes, NUL-terminated by fg_read */
     vr_verdict_acc_add_group(acc, r->mk != 0, &g);
 }
 

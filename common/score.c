@@ -301,21 +301,11 @@ size_t vr_score_interval(struct vr_record *r, const struct vr_thresholds *t, str
 #define SET_MK 0 /* marked classes (dscp != 0) */
 #define SET_BE 1 /* the unmarked control (dscp 0) */
 
-/* Failing (or warning) intervals of one metric, direction and class. */
-struct group {
-    uint64_t count;
-    double worst;    /* highest value; for DSCP the lowest preserved share */
-    double severity; /* worst relative to its threshold, for ordering */
-    uint64_t first_start_ns, last_end_ns;
-    int dscp, dscp_seen; /* of the worst interval (DSCP groups) */
-    char cls[16];
-};
-
 struct set {
     uint64_t intervals, passed, failed, warned;
     double weight, weight_passed;
     bool marks_rewritten;
-    struct group g[N_CLS][VR_METRIC_COUNT][N_DIR][N_LVL];
+    struct vr_verdict_group g[N_CLS][VR_METRIC_COUNT][N_DIR][N_LVL];
 };
 
 struct vr_verdict_acc {
@@ -351,9 +341,6 @@ void vr_verdict_acc_add(struct vr_verdict_acc *acc, const struct vr_record *r,
     struct set *s = &acc->s[r->dscp != 0 ? SET_MK : SET_BE];
     enum vr_class c;
     size_t ci = vr_class_by_name(r->cls, &c) == 0 ? (size_t)c : VR_CLASS_COUNT;
-    uint64_t end_ns = r->start_wall_ns;
-    if (isfinite(r->duration_s) && r->duration_s > 0.0)
-        end_ns += (uint64_t)(r->duration_s * 1e9);
 
     enum vr_level worst = r->verdict;
     bool seen[VR_METRIC_COUNT][N_DIR][N_LVL] = {{{false}}};
@@ -370,24 +357,9 @@ void vr_verdict_acc_add(struct vr_verdict_acc *acc, const struct vr_record *r,
         seen[x->metric][x->dir][li] = true;
         if (x->metric == VR_METRIC_DSCP && x->level == VR_LEVEL_FAIL)
             s->marks_rewritten = true;
-        struct group *g = &s->g[ci][x->metric][x->dir][li];
-        double sev = vr_finding_severity(x);
-        if (g->count == 0) {
-            g->first_start_ns = r->start_wall_ns;
-            g->last_end_ns = end_ns;
-            snprintf(g->cls, sizeof(g->cls), "%.*s", (int)sizeof(r->cls) - 1, r->cls);
-        }
-        if (g->count == 0 || sev > g->severity) {
-            g->severity = sev;
-            g->worst = x->value;
-            g->dscp = r->dscp;
-            g->dscp_seen = x->dscp_seen;
-        }
-        if (r->start_wall_ns < g->first_start_ns)
-            g->first_start_ns = r->start_wall_ns;
-        if (end_ns > g->last_end_ns)
-            g->last_end_ns = end_ns;
-        g->count++;
+        struct vr_verdict_group one;
+        vr_verdict_group_from_finding(&one, r, x);
+        vr_verdict_group_merge(&s->g[ci][x->metric][x->dir][li], &one);
     }
 
     s->intervals++;
@@ -431,23 +403,47 @@ void vr_verdict_acc_add_group(struct vr_verdict_acc *acc, bool marked,
         return;
     size_t ci = vr_class_by_name(x->cls, &c) == 0 ? (size_t)c : VR_CLASS_COUNT;
     size_t li = x->level == VR_LEVEL_FAIL ? 0 : 1;
-    struct group *g = &acc->s[marked ? SET_MK : SET_BE].g[ci][x->metric][x->dir][li];
-    if (g->count == 0) {
-        snprintf(g->cls, sizeof(g->cls), "%s", x->cls);
-        g->first_start_ns = x->first_start_ns;
-        g->last_end_ns = x->last_end_ns;
+    vr_verdict_group_merge(&acc->s[marked ? SET_MK : SET_BE].g[ci][x->metric][x->dir][li], x);
+}
+
+void vr_verdict_group_from_finding(struct vr_verdict_group *g, const struct vr_record *r,
+                                   const struct vr_finding *f)
+{
+    memset(g, 0, sizeof(*g));
+    snprintf(g->cls, sizeof(g->cls), "%.*s", (int)sizeof(g->cls) - 1, r->cls);
+    g->metric = f->metric;
+    g->dir = f->dir;
+    g->level = f->level;
+    g->count = 1;
+    g->worst = f->value;
+    g->severity = vr_finding_severity(f);
+    g->first_start_ns = r->start_wall_ns;
+    g->last_end_ns = r->start_wall_ns;
+    if (isfinite(r->duration_s) && r->duration_s > 0.0)
+        g->last_end_ns += (uint64_t)(r->duration_s * 1e9);
+    g->dscp = r->dscp;
+    g->dscp_seen = f->dscp_seen;
+}
+
+void vr_verdict_group_merge(struct vr_verdict_group *into, const struct vr_verdict_group *g)
+{
+    if (g->count == 0)
+        return;
+    if (into->count == 0) {
+        *into = *g;
+        return;
     }
-    if (g->count == 0 || x->severity > g->severity) {
-        g->severity = x->severity;
-        g->worst = x->worst;
-        g->dscp = x->dscp;
-        g->dscp_seen = x->dscp_seen;
+    if (g->severity > into->severity) {
+        into->severity = g->severity;
+        into->worst = g->worst;
+        into->dscp = g->dscp;
+        into->dscp_seen = g->dscp_seen;
     }
-    if (x->first_start_ns < g->first_start_ns)
-        g->first_start_ns = x->first_start_ns;
-    if (x->last_end_ns > g->last_end_ns)
-        g->last_end_ns = x->last_end_ns;
-    g->count += x->count;
+    if (g->first_start_ns < into->first_start_ns)
+        into->first_start_ns = g->first_start_ns;
+    if (g->last_end_ns > into->last_end_ns)
+        into->last_end_ns = g->last_end_ns;
+    into->count += g->count;
 }
 
 /* "14:05–14:20 UTC", or with dates when the span crosses midnight. */
@@ -471,7 +467,7 @@ static void fmt_span(uint64_t from_ns, uint64_t to_ns, char *buf, size_t len)
 }
 
 struct gref {
-    const struct group *g;
+    const struct vr_verdict_group *g;
     enum vr_metric m;
     enum vr_dir d;
 };
@@ -493,7 +489,7 @@ static size_t sorted_groups(const struct set *s, size_t li, struct gref *out)
     for (size_t c = 0; c < N_CLS; c++) {
         for (size_t m = 0; m < VR_METRIC_COUNT; m++) {
             for (size_t d = 0; d < N_DIR; d++) {
-                const struct group *g = &s->g[c][m][d][li];
+                const struct vr_verdict_group *g = &s->g[c][m][d][li];
                 if (g->count > 0)
                     out[n++] = (struct gref){g, (enum vr_metric)m, (enum vr_dir)d};
             }

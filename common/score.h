@@ -110,11 +110,10 @@ struct vr_verdict_counts {
 void vr_verdict_acc_add_counts(struct vr_verdict_acc *acc, bool marked,
                                const struct vr_verdict_counts *c);
 
-/* Failing (or warning) intervals of one metric, direction and class over some span. Groups of
- * the same key are merged: counts add, the span widens, the most severe worst value is kept
- * (the earlier on ties, so feed them in time order). */
+/* Failing (or warning) intervals of one metric, direction and class over some span: a plain
+ * value, so that stores can keep and merge groups themselves (the collector's hourly rows). */
 struct vr_verdict_group {
-    const char *cls; /* record class name */
+    char cls[16]; /* record class name */
     enum vr_metric metric;
     enum vr_dir dir;
     enum vr_level level; /* warn or fail */
@@ -124,8 +123,16 @@ struct vr_verdict_group {
     uint64_t first_start_ns, last_end_ns;
     int dscp, dscp_seen; /* DSCP groups: the mark sent and the one seen instead */
 };
+/* Merges g into the accumulator's group of the same key (see vr_verdict_group_merge). */
 void vr_verdict_acc_add_group(struct vr_verdict_acc *acc, bool marked,
                               const struct vr_verdict_group *g);
+/* The group of one: finding f of interval record r. */
+void vr_verdict_group_from_finding(struct vr_verdict_group *g, const struct vr_record *r,
+                                   const struct vr_finding *f);
+/* into += g, both of the same key: counts add, the span widens, the most severe worst value is
+ * kept, the earlier (into's) on ties and for the class name when into is not empty, so merge in
+ * time order. An empty into (count 0) becomes a copy of g. */
+void vr_verdict_group_merge(struct vr_verdict_group *into, const struct vr_verdict_group *g);
 
 /* How far past its threshold a finding is, for ordering reasons (1 = at the threshold). */
 double vr_finding_severity(const struct vr_finding *f);
