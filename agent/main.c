@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <uv.h>
 
+#include "commands.h"
 #include "daemon.h"
 #include "parse.h"
 #include "reflect.h"
@@ -27,16 +28,20 @@ static const char *prog = "voiceready-agent";
 
 static void usage_main(FILE *f)
 {
-    fprintf(f,
-            "usage: %s COMMAND [OPTIONS]\n\n"
-            "Proves that a network path carries Teams voice and video: latency, jitter, loss,\n"
-            "reordering and DSCP marks, per direction, at the load of N concurrent calls.\n\n"
-            "commands:\n"
-            "  reflect     answer probes (run this at the far end: HQ, data centre, cloud edge)\n"
-            "  test HOST   measure the path to a reflector and give a verdict\n"
-            "  run         the unattended daemon: scheduled tests, uploads to the collector\n\n"
-            "Run '%s COMMAND --help' for the options of a command.\n",
-            prog, prog);
+    fprintf(
+        f,
+        "usage: %s COMMAND [OPTIONS]\n\n"
+        "Proves that a network path carries Teams voice and video: latency, jitter, loss,\n"
+        "reordering and DSCP marks, per direction, at the load of N concurrent calls.\n\n"
+        "commands:\n"
+        "  reflect        answer probes (run this at the far end: HQ, data centre, cloud edge)\n"
+        "  test HOST      measure the path to a reflector and give a verdict\n"
+        "  run            the unattended daemon: scheduled tests, uploads to the collector\n"
+        "  capacity HOST  find how many concurrent calls the path carries within thresholds\n"
+        "  trace HOST     find the hop where a DSCP mark is rewritten (needs CAP_NET_RAW)\n"
+        "  capture        judge real RTP/Teams calls from an interface or a pcap file\n\n"
+        "Run '%s COMMAND --help' for the options of a command.\n",
+        prog, prog);
 }
 
 static int fail_usage(const char *msg)
@@ -576,11 +581,12 @@ int main(int argc, char **argv)
         return cmd_test(argc - 1, argv + 1);
     if (strcmp(cmd, "run") == 0)
         return cmd_run(argc - 1, argv + 1);
-    if (strcmp(cmd, "capacity") == 0 || strcmp(cmd, "trace") == 0 || strcmp(cmd, "capture") == 0) {
-        fprintf(stderr, "%s: '%s' is not in this version yet (see the README's roadmap)\n", prog,
-                cmd);
-        return EXIT_USAGE;
-    }
+    if (strcmp(cmd, "capacity") == 0)
+        return vr_cmd_capacity(prog, argc - 1, argv + 1);
+    if (strcmp(cmd, "trace") == 0)
+        return vr_cmd_trace(prog, argc - 1, argv + 1);
+    if (strcmp(cmd, "capture") == 0)
+        return vr_cmd_capture(prog, argc - 1, argv + 1);
     fprintf(stderr, "%s: unknown command \"%s\"; see '%s --help'\n", prog, cmd, prog);
     return EXIT_USAGE;
 }

@@ -6,7 +6,7 @@ set -eu
 PKGS="build-essential cmake pkg-config libuv1-dev libjansson-dev libcmocka-dev libpcap-dev
       libmicrohttpd-dev libsqlite3-dev sqlite3 libcurl4-openssl-dev libinih-dev libssl-dev
       python3 iproute2 nftables iperf3 irtt clang libclang-rt-14-dev clang-format procps
-      chromium"
+      chromium libnl-genl-3-dev tshark tcpdump"
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 

@@ -515,9 +515,20 @@ def case_idle_connections():
     check(st == 200, "site list served during the flood")
     for s in socks:
         s.close()
-    time.sleep(0.5)
-    st, _, _ = c.get("/healthz", timeout=5)
-    check(st == 200, "after the flood: 127.0.0.1 served again")
+    # The server learns of each close when it next polls that connection; until it has, the
+    # old connections still count against 127.0.0.1's per-IP limit and a new one is refused.
+    # On a loaded 2-core runner that takes longer than on an idle one: allow 15 s.
+    t = time.time()
+    st = None
+    while time.time() - t < 15:
+        try:
+            st, _, _ = c.get("/healthz", timeout=5)
+            if st == 200:
+                break
+        except OSError:
+            pass
+        time.sleep(0.2)
+    check(st == 200, "after the flood: 127.0.0.1 served again (%.1f s)" % (time.time() - t))
     c.stop()
 
 
