@@ -118,6 +118,12 @@ static int open_stream(struct vr_session *s, struct vr_stream *st, uint32_t call
     rc = vr_sock_set_dscp(st->fd, st->family, st->dscp);
     if (rc != 0)
         return vr_errbuf_set(eb, rc, "cannot mark DSCP %u: %s", st->dscp, vr_strerror(rc));
+    if (s->cfg.interface[0] != '\0') {
+        rc = vr_sock_bind_interface(st->fd, st->family, s->cfg.interface);
+        if (rc != 0)
+            return vr_errbuf_set(eb, rc, "cannot send through interface %s: %s", s->cfg.interface,
+                                 vr_strerror(rc));
+    }
     if (s->cfg.teams_ports && ci->teams_port_lo != 0) {
         rc = bind_teams_port(st, (uint16_t)(ci->teams_port_lo + call_no), eb);
         if (rc != 0)
@@ -151,7 +157,7 @@ int vr_session_init(uv_loop_t *loop, const struct vr_session_config *cfg,
                     struct vr_errbuf *eb)
 {
     struct vr_session *s = calloc(1, sizeof(*s));
-    size_t n_classes = 0, k = 0;
+    size_t n_streams = 0, k = 0;
     int rc;
 
     *out = s;
@@ -160,13 +166,21 @@ int vr_session_init(uv_loop_t *loop, const struct vr_session_config *cfg,
     s->loop = loop;
     s->cfg = *cfg;
     s->hooks = *hooks;
-    for (int c = 0; c < VR_CLASS_COUNT; c++)
-        n_classes += (cfg->class_mask >> c) & 1u;
-    if (cfg->teams_ports && cfg->calls > 20)
-        return vr_errbuf_set(eb, VR_EINVAL,
-                             "--teams-ports gives each modality 20 source ports (50000-50059), so "
-                             "at most 20 calls; use fewer --calls or drop --teams-ports");
-    s->n_streams = n_classes * cfg->calls;
+    for (int c = 0; c < VR_CLASS_COUNT; c++) {
+        if (!((cfg->class_mask >> c) & 1u))
+            continue;
+        if (s->cfg.class_calls[c] == 0)
+            s->cfg.class_calls[c] = cfg->calls;
+        if (s->cfg.class_calls[c] == 0)
+            return vr_errbuf_set(eb, VR_EINVAL, "class %s has no calls",
+                                 vr_class_get((enum vr_class)c)->name);
+        if (cfg->teams_ports && s->cfg.class_calls[c] > 20)
+            return vr_errbuf_set(eb, VR_EINVAL,
+                                 "--teams-ports gives each modality 20 source ports (50000-50059), "
+                                 "so at most 20 calls; use fewer --calls or drop --teams-ports");
+        n_streams += s->cfg.class_calls[c];
+    }
+    s->n_streams = n_streams;
     vr_sock_raise_nofile(s->n_streams + 64);
     s->streams = calloc(s->n_streams, sizeof(*s->streams));
     s->verdict = vr_verdict_acc_new();
@@ -185,7 +199,7 @@ int vr_session_init(uv_loop_t *loop, const struct vr_session_config *cfg,
             return VR_ENOMEM;
         vr_agg_init(s->summary[c]);
         s->last_rtt_ms[c] = -1;
-        for (uint32_t i = 0; i < cfg->calls; i++) {
+        for (uint32_t i = 0; i < s->cfg.class_calls[c]; i++) {
             struct vr_stream *st = calloc(1, sizeof(*st));
             if (st == NULL)
                 return VR_ENOMEM;
@@ -410,7 +424,7 @@ static void fill_identity(struct vr_session *s, struct vr_record *r, enum vr_cla
     snprintf(r->cls, sizeof(r->cls), "%s", ci->name);
     snprintf(r->profile, sizeof(r->profile), "%s", stream_profile(s, c)->name);
     r->dscp = ci->dscp;
-    r->calls = s->cfg.calls;
+    r->calls = s->cfg.class_calls[c];
 }
 
 static const struct vr_codec *class_codec(const struct vr_session *s, enum vr_class c)

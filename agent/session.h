@@ -25,8 +25,12 @@ struct vr_session_config {
     char target[128]; /* HOST:PORT as the user gave it */
     struct sockaddr_storage dst;
     socklen_t dst_len;
-    unsigned class_mask;              /* 1 << enum vr_class */
-    uint32_t calls;                   /* streams per class */
+    unsigned class_mask; /* 1 << enum vr_class */
+    uint32_t calls;      /* streams per class */
+    /* Streams of one class when non-zero (capacity's call mix: 10 calls of audio=1,video=0.3
+     * are 10 audio and 3 video streams); 0 = calls. A class in class_mask must have >= 1. */
+    uint32_t class_calls[VR_CLASS_COUNT];
+    char interface[32]; /* egress interface to bind (wired port vs Wi-Fi); "" = routing table */
     const struct vr_profile *profile; /* NULL: each class's default profile */
     bool teams_ports;                 /* bind Teams client source ports */
     uint64_t duration_ns, interval_ns, late_ns;

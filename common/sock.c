@@ -227,3 +227,27 @@ uint64_t vr_sock_raise_nofile(uint64_t want)
     }
     return rl.rlim_cur;
 }
+
+int vr_sock_bind_interface(int fd, int family, const char *ifname)
+{
+    unsigned idx = if_nametoindex(ifname);
+    socklen_t len = (socklen_t)strlen(ifname);
+
+    if (idx == 0)
+        return -ENODEV;
+    if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, len) == 0)
+        return 0;
+    if (errno != EPERM)
+        return -errno;
+    /* IP_UNICAST_IF takes the index in network byte order; IPV6_UNICAST_IF in host order */
+    if (family == AF_INET) {
+        uint32_t be = htonl(idx);
+        if (setsockopt(fd, IPPROTO_IP, IP_UNICAST_IF, &be, sizeof(be)) != 0)
+            return -errno;
+    } else {
+        int v = (int)idx;
+        if (setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_IF, &v, sizeof(v)) != 0)
+            return -errno;
+    }
+    return 0;
+}

@@ -57,6 +57,12 @@ void vr_sock_format_addr(const struct sockaddr *sa, char *buf, size_t len);
  * "wifi", "other" for loopback, tunnels and unknown). Leaves "" / "other" when unknown. */
 void vr_sock_egress(int fd, char *ifname, size_t iflen, char *link, size_t linklen);
 
+/* Sends fd's traffic out of interface ifname whatever the routing table prefers (an agent
+ * testing its wired port and its Wi-Fi separately): SO_BINDTODEVICE when allowed (CAP_NET_RAW),
+ * else IP_UNICAST_IF / IPV6_UNICAST_IF, which need no privilege. 0, -ENODEV
+ * when there is no such interface, or -errno. */
+int vr_sock_bind_interface(int fd, int family, const char *ifname);
+
 /* Raises RLIMIT_NOFILE's soft limit to at least want (bounded by the hard limit). Returns the
  * resulting soft limit. */
 uint64_t vr_sock_raise_nofile(uint64_t want);
