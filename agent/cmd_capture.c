@@ -1,12 +1,386 @@
-/* cmd_capture: placeholder until the command lands. */
+/* cmd_capture: `voiceready-agent capture (--interface IF | --read FILE)`: options, and the
+ * output of the passive RTP analysis (the engine is capture.c): a table row per stream as each
+ * stream ends, then an overall line; or with --json one "capture" record per stream (JSON
+ * Lines). Exit status: 0 every stream passed, 1 a stream warned or failed, 2 usage or runtime
+ * error (a file that is not a capture, is cut mid-record, no permission to capture). */
+#include <getopt.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
+#include <uv.h>
+
+#include "capture.h"
 #include "commands.h"
+#include "err.h"
+#include "parse.h"
+#include "profile.h"
+#include "rtpparse.h"
+#include "rtpstream.h"
+
+struct cap_ctx {
+    const char *prog;
+    struct vr_capture_config cfg;
+    bool json;
+    bool header_done;
+    uint64_t streams, packets, lost, expected;
+    uint64_t n_pass, n_warn, n_fail;
+    double worst_loss, worst_jitter;
+    int done_err;
+    char done_msg[256];
+    struct vr_capture *cap;
+    uv_signal_t sigint, sigterm;
+};
+
+static void usage(FILE *f, const char *prog)
+{
+    fprintf(f,
+            "usage: %s capture (--interface IF | --read FILE) [options]\n\n"
+            "Finds RTP streams (real Teams or other VoIP calls) in live traffic or in a\n"
+            "pcap/pcapng file and judges each one against the Teams network targets: packets,\n"
+            "loss, duplicates, reorder, RFC 3550 jitter, largest gap, DSCP marks, MOS.\n"
+            "TURN ChannelData on the relay ports 3478-3481 is unwrapped; STUN is skipped.\n"
+            "Exit status: 0 every stream passed, 1 a stream warned or failed, 2 usage or\n"
+            "runtime error. Live capture needs CAP_NET_RAW (root, or once:\n"
+            "sudo setcap cap_net_raw,cap_net_admin+ep $(command -v voiceready-agent)).\n\n"
+            "  --interface IF     capture live on IF (\"any\" for all interfaces)\n"
+            "  --read FILE        analyse a pcap or pcapng file\n"
+            "  --duration D       stop after D of capture time (default: end of file, or\n"
+            "                     Ctrl-C when live)\n"
+            "  --filter BPF       libpcap filter, e.g. \"udp portrange 50000-50059\"\n"
+            "  --idle D           a stream with no packet for D is over (default 10s)\n"
+            "  --clock-rate PT=HZ RTP clock of payload type PT (repeatable). Static types\n"
+            "                     use RFC 3551 (0, 8, 9, 18: 8000). For dynamic ones (96-127)\n"
+            "                     the clock is inferred from the timestamps' rate (8, 16, 24,\n"
+            "                     32, 48 or 90 kHz; streams of 0.5 s or more), else %u\n"
+            "  --max-streams N    streams tracked at once (default %d, bounded memory)\n"
+            "  --thresholds SET   client (default) or edge\n"
+            "  --agent NAME       agent name in records (default: empty)\n"
+            "  --site NAME        site name in records (default: empty)\n"
+            "  --json             one \"capture\" record per stream (JSON Lines)\n",
+            prog, VR_RTP_DYNAMIC_CLOCK_HZ, VR_CAPTURE_MAX_STREAMS_DEFAULT);
+}
+
+static int parse_clock_rate(const char *s, uint32_t clock_hz[128], struct vr_errbuf *eb)
+{
+    char *end;
+    unsigned long pt = strtoul(s, &end, 10);
+    if (end == s || *end != '=' || pt > 127)
+        return vr_errbuf_set(eb, VR_EINVAL,
+                             "--clock-rate \"%.40s\": expected PT=HZ with PT 0-127, e.g. 111=48000",
+                             s);
+    const char *h = end + 1;
+    unsigned long hz = strtoul(h, &end, 10);
+    if (end == h || *end != '\0' || hz < 1000 || hz > 1000000)
+        return vr_errbuf_set(eb, VR_EINVAL,
+                             "--clock-rate \"%.40s\": HZ must be 1000-1000000, e.g. 111=48000", s);
+    clock_hz[pt] = (uint32_t)hz;
+    return 0;
+}
+
+/* 0 parsed, 1 --help shown, -1 usage error (printed). */
+static int parse_args(int argc, char **argv, struct cap_ctx *ctx)
+{
+    static const struct option opts[] = {{"interface", required_argument, NULL, 'i'},
+                                         {"read", required_argument, NULL, 'r'},
+                                         {"duration", required_argument, NULL, 'd'},
+                                         {"filter", required_argument, NULL, 'f'},
+                                         {"idle", required_argument, NULL, 'I'},
+                                         {"clock-rate", required_argument, NULL, 'c'},
+                                         {"max-streams", required_argument, NULL, 'm'},
+                                         {"thresholds", required_argument, NULL, 'T'},
+                                         {"agent", required_argument, NULL, 'a'},
+                                         {"site", required_argument, NULL, 's'},
+                                         {"json", no_argument, NULL, 'j'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    struct vr_capture_config *cfg = &ctx->cfg;
+    struct vr_errbuf eb = {{0}};
+    uint64_t v;
+    int c;
+    (void)vr_thresholds_by_name("client", &cfg->thresholds, NULL);
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+i:r:j", opts, NULL)) != -1) {
+        int rc = 0;
+        switch (c) {
+        case 'i':
+            cfg->interface = optarg;
+            break;
+        case 'r':
+            cfg->file = optarg;
+            break;
+        case 'd':
+            rc = vr_parse_duration_ns(optarg, "--duration", &cfg->duration_ns, &eb);
+            if (rc == 0 && cfg->duration_ns == 0)
+                rc = vr_errbuf_set(&eb, VR_EINVAL, "--duration: must be above 0, e.g. 60s");
+            break;
+        case 'f':
+            cfg->filter = optarg;
+            break;
+        case 'I':
+            rc = vr_parse_duration_ns(optarg, "--idle", &cfg->idle_ns, &eb);
+            if (rc == 0 && cfg->idle_ns < 100000000u)
+                rc = vr_errbuf_set(&eb, VR_EINVAL, "--idle: at least 100ms, e.g. 10s");
+            break;
+        case 'c':
+            rc = parse_clock_rate(optarg, cfg->clock_hz, &eb);
+            break;
+        case 'm':
+            rc = vr_parse_u64(optarg, "--max-streams", 1, 1u << 20, &v, &eb);
+            cfg->max_streams = (size_t)v;
+            break;
+        case 'T':
+            rc = vr_thresholds_by_name(optarg, &cfg->thresholds, &eb);
+            break;
+        case 'a':
+            cfg->agent = optarg;
+            break;
+        case 's':
+            cfg->site = optarg;
+            break;
+        case 'j':
+            ctx->json = true;
+            break;
+        case 'h':
+            usage(stdout, ctx->prog);
+            return 1;
+        default:
+            fprintf(stderr,
+                    "%s: capture: unknown option or missing value \"%s\"; see '%s capture "
+                    "--help'\n",
+                    ctx->prog, argv[optind - 1], ctx->prog);
+            return -1;
+        }
+        if (rc != 0) {
+            fprintf(stderr, "%s: %s\n", ctx->prog, eb.msg);
+            return -1;
+        }
+    }
+    if (optind != argc) {
+        fprintf(stderr, "%s: capture takes no arguments besides options: \"%s\" (see --help)\n",
+                ctx->prog, argv[optind]);
+        return -1;
+    }
+    if ((cfg->interface == NULL) == (cfg->file == NULL)) {
+        fprintf(stderr,
+                "%s: capture needs exactly one of --interface IF or --read FILE, e.g. %s "
+                "capture --read call.pcap\n",
+                ctx->prog, ctx->prog);
+        return -1;
+    }
+    return 0;
+}
+
+static const char *jstr(const json_t *o, const char *k)
+{
+    const char *s = json_string_value(json_object_get(o, k));
+    return s != NULL ? s : "";
+}
+
+static double jnum(const json_t *o, const char *k)
+{
+    return json_number_value(json_object_get(o, k));
+}
+
+/* "EF", "EF+CS0" (the most frequent first, + when there are more), "-" when none. */
+static void dscp_label(const json_t *dscp, char *buf, size_t len)
+{
+    const char *key;
+    json_t *val;
+    json_int_t best = -1;
+    int best_dscp = -1, n = 0;
+    json_object_foreach((json_t *)dscp, key, val)
+    {
+        n++;
+        if (json_integer_value(val) > best) {
+            best = json_integer_value(val);
+            best_dscp = atoi(key);
+        }
+    }
+    if (best_dscp < 0) {
+        snprintf(buf, len, "-");
+        return;
+    }
+    const char *name = vr_dscp_name((unsigned)best_dscp);
+    char num[16];
+    snprintf(num, sizeof(num), "%d", best_dscp);
+    snprintf(buf, len, "%s%s", name != NULL ? name : num, n > 1 ? "+" : "");
+}
+
+static void on_record(void *arg, json_t *rec)
+{
+    struct cap_ctx *ctx = arg;
+    const char *verdict = jstr(rec, "verdict");
+    ctx->streams++;
+    ctx->packets += (uint64_t)json_integer_value(json_object_get(rec, "packets"));
+    ctx->lost += (uint64_t)json_integer_value(json_object_get(rec, "lost"));
+    ctx->expected += (uint64_t)json_integer_value(json_object_get(rec, "expected"));
+    if (jnum(rec, "loss_pct") > ctx->worst_loss)
+        ctx->worst_loss = jnum(rec, "loss_pct");
+    if (jnum(rec, "jitter_ms") > ctx->worst_jitter)
+        ctx->worst_jitter = jnum(rec, "jitter_ms");
+    if (strcmp(verdict, "fail") == 0)
+        ctx->n_fail++;
+    else if (strcmp(verdict, "warn") == 0)
+        ctx->n_warn++;
+    else
+        ctx->n_pass++;
+    if (ctx->json) {
+        char *s = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+        if (s != NULL) {
+            printf("%s\n", s);
+            free(s);
+        }
+        fflush(stdout);
+        return;
+    }
+    if (!ctx->header_done) {
+        ctx->header_done = true;
+        printf("%-47s %-10s %3s %7s %7s %8s %8s %-7s %-7s %4s %s\n", "stream (src -> dst)", "ssrc",
+               "pt", "packets", "lost", "jitter", "maxgap", "class", "dscp", "mos", "verdict");
+    }
+    char flow[140], dscp[24], lost[24], jit[24], gap[24];
+    snprintf(flow, sizeof(flow), "%s -> %s", jstr(rec, "src"), jstr(rec, "dst"));
+    dscp_label(json_object_get(rec, "dscp"), dscp, sizeof(dscp));
+    snprintf(lost, sizeof(lost), "%.2f%%", jnum(rec, "loss_pct"));
+    snprintf(jit, sizeof(jit), "%.2fms", jnum(rec, "jitter_ms"));
+    snprintf(gap, sizeof(gap), "%.0fms", jnum(rec, "max_delta_ms"));
+    printf("%-47s %-10s %3d %7" PRId64 " %7s %8s %8s %-7s %-7s %4.2f %s", flow, jstr(rec, "ssrc"),
+           (int)json_integer_value(json_object_get(rec, "payload_type")),
+           (int64_t)json_integer_value(json_object_get(rec, "packets")), lost, jit, gap,
+           jstr(rec, "class"), dscp, jnum(rec, "mos"), verdict);
+    json_t *reasons = json_object_get(rec, "reasons");
+    if (json_array_size(reasons) > 0)
+        printf(" (%s)", json_string_value(json_array_get(reasons, 0)));
+    printf("\n");
+    fflush(stdout);
+}
+
+static void print_overall(struct cap_ctx *ctx)
+{
+    struct vr_capture_counters n;
+    vr_capture_counters(ctx->cap, &n);
+    if (ctx->json)
+        return;
+    if (ctx->streams == 0) {
+        printf("no RTP streams found in %" PRIu64 " frames (%" PRIu64 " UDP not RTP, %" PRIu64
+               " STUN, %" PRIu64 " truncated)\n",
+               n.frames, n.by_status[VR_RTPP_NOT_RTP], n.by_status[VR_RTPP_STUN], n.truncated);
+        return;
+    }
+    const char *v = ctx->n_fail > 0 ? "fail" : ctx->n_warn > 0 ? "warn" : "pass";
+    double loss = ctx->expected > 0 ? 100.0 * (double)ctx->lost / (double)ctx->expected : 0.0;
+    printf("overall: %s — %" PRIu64 " streams (%" PRIu64 " pass, %" PRIu64 " warn, %" PRIu64
+           " fail), %" PRIu64 " packets, %" PRIu64 " lost (%.2f%%), worst loss %.2f%%, worst "
+           "jitter %.2f ms",
+           v, ctx->streams, ctx->n_pass, ctx->n_warn, ctx->n_fail, ctx->packets, ctx->lost, loss,
+           ctx->worst_loss, ctx->worst_jitter);
+    if (n.table_full_drops > 0)
+        printf("; %" PRIu64 " packets dropped: stream table full (raise --max-streams)",
+               n.table_full_drops);
+    if (n.kernel_drops > 0)
+        printf("; %" PRIu64 " packets dropped by the kernel (capture too slow)", n.kernel_drops);
+    printf("\n");
+}
+
+static int exit_status(const struct cap_ctx *ctx)
+{
+    return ctx->n_fail > 0 || ctx->n_warn > 0 ? 1 : 0;
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+    struct cap_ctx *ctx = s->data;
+    (void)signum;
+    vr_capture_stop(ctx->cap);
+}
+
+static void on_done(void *arg, int err, const char *msg)
+{
+    struct cap_ctx *ctx = arg;
+    ctx->done_err = err;
+    if (msg != NULL)
+        snprintf(ctx->done_msg, sizeof(ctx->done_msg), "%s", msg);
+    uv_signal_stop(&ctx->sigint);
+    uv_signal_stop(&ctx->sigterm);
+    uv_close((uv_handle_t *)&ctx->sigint, NULL);
+    uv_close((uv_handle_t *)&ctx->sigterm, NULL);
+    vr_capture_close(ctx->cap, NULL, NULL);
+}
+
+static int run_live(struct cap_ctx *ctx)
+{
+    uv_loop_t loop;
+    struct vr_errbuf eb = {{0}};
+    int rc = uv_loop_init(&loop);
+    if (rc < 0) {
+        fprintf(stderr, "%s: capture: %s\n", ctx->prog, uv_strerror(rc));
+        return 2;
+    }
+    uv_signal_init(&loop, &ctx->sigint);
+    uv_signal_init(&loop, &ctx->sigterm);
+    ctx->sigint.data = ctx->sigterm.data = ctx;
+    uv_signal_start(&ctx->sigint, on_signal, SIGINT);
+    uv_signal_start(&ctx->sigterm, on_signal, SIGTERM);
+    rc = vr_capture_start(ctx->cap, &loop, &eb);
+    if (rc < 0) {
+        fprintf(stderr, "%s: %s\n", ctx->prog, eb.msg);
+        uv_close((uv_handle_t *)&ctx->sigint, NULL);
+        uv_close((uv_handle_t *)&ctx->sigterm, NULL);
+        vr_capture_close(ctx->cap, NULL, NULL);
+        uv_run(&loop, UV_RUN_DEFAULT);
+        uv_loop_close(&loop);
+        return 2;
+    }
+    if (!ctx->json)
+        fprintf(stderr, "capturing on %s%s; Ctrl-C to stop\n", ctx->cfg.interface,
+                ctx->cfg.filter != NULL ? " (filtered)" : "");
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+    if (ctx->done_err < 0) {
+        fprintf(stderr, "%s: %s\n", ctx->prog, ctx->done_msg);
+        return 2;
+    }
+    print_overall(ctx);
+    return exit_status(ctx);
+}
 
 int vr_cmd_capture(const char *prog, int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "%s: 'capture' is not in this version yet\n", prog);
-    return 2;
+    struct cap_ctx ctx;
+    struct vr_errbuf eb = {{0}};
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.prog = prog;
+    int rc = parse_args(argc, argv, &ctx);
+    if (rc != 0)
+        return rc > 0 ? 0 : 2;
+    ctx.cfg.on_record = on_record;
+    ctx.cfg.on_done = on_done;
+    ctx.cfg.arg = &ctx;
+    rc = vr_capture_new(&ctx.cfg, &ctx.cap, &eb);
+    if (rc < 0) {
+        fprintf(stderr, "%s: %s\n", prog, eb.msg);
+        return 2;
+    }
+    int status;
+    if (ctx.cfg.interface != NULL) {
+        status = run_live(&ctx);
+    } else {
+        rc = vr_capture_run_file(ctx.cap, &eb);
+        if (rc < 0) {
+            fprintf(stderr, "%s: %s\n", prog, eb.msg);
+            status = 2;
+        } else {
+            print_overall(&ctx);
+            status = exit_status(&ctx);
+        }
+    }
+    vr_capture_free(ctx.cap);
+    return status;
 }
