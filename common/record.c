@@ -255,6 +255,29 @@ static json_t *ecn_to_json(const uint64_t counts[4])
     return o;
 }
 
+/* New reference: {"ssid","signal_dbm","tx_bitrate_mbps","freq_mhz","band"}, null for each
+ * value that is unknown. */
+static json_t *wifi_to_json(const struct vr_wifi *w)
+{
+    const char *band = vr_wifi_band(w->freq_mhz);
+    json_t *o = json_object();
+    bool ok = o != NULL;
+
+    ok = ok && put(o, "ssid", w->ssid[0] != '\0' ? jstr(w->ssid, sizeof(w->ssid)) : json_null());
+    ok = ok && put(o, "signal_dbm", w->has_signal ? json_integer(w->signal_dbm) : json_null());
+    /* Mbit/s with one decimal: the kernel reports units of 100 kbit/s */
+    ok = ok && put(o, "tx_bitrate_mbps",
+                   w->tx_bitrate_mbps >= 0 ? jreal(round(w->tx_bitrate_mbps * 10.0) / 10.0, 3)
+                                           : json_null());
+    ok = ok && put(o, "freq_mhz", w->freq_mhz != 0 ? json_integer(w->freq_mhz) : json_null());
+    ok = ok && put(o, "band", band != NULL ? json_string(band) : json_null());
+    if (!ok) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
 json_t *vr_record_to_json(const struct vr_record *r)
 {
     json_t *o = json_object();
@@ -271,6 +294,7 @@ json_t *vr_record_to_json(const struct vr_record *r)
     ok = ok && put(o, "target", jstr(r->target, sizeof(r->target)));
     ok = ok && put(o, "link", jstr(r->link, sizeof(r->link)));
     ok = ok && put(o, "interface", jstr(r->interface, sizeof(r->interface)));
+    ok = ok && put(o, "wifi", strcmp(r->link, "wifi") == 0 ? wifi_to_json(&r->wifi) : json_null());
     ok = ok && put(o, "class", jstr(r->cls, sizeof(r->cls)));
     ok = ok && put(o, "dscp", json_integer(r->dscp));
     ok = ok && put(o, "profile", jstr(r->profile, sizeof(r->profile)));
@@ -498,6 +522,63 @@ static int get_reasons(const json_t *o, struct vr_record *r, struct vr_errbuf *e
     return 0;
 }
 
+/* "wifi": null, or an object whose values are each null (unknown) or in range. */
+static int get_wifi(const json_t *j, struct vr_record *r, struct vr_errbuf *eb)
+{
+    const json_t *w = json_object_get(j, "wifi"), *v;
+    bool is_wifi = strcmp(r->link, "wifi") == 0;
+    double d = 0;
+    int rc;
+
+    vr_wifi_reset(&r->wifi);
+    if (w == NULL || json_is_null(w))
+        return 0;
+    if (!is_wifi)
+        return vr_errbuf_set(eb, VR_EINVAL,
+                             "record field \"wifi\": must be null unless link is \"wifi\"");
+    if (!json_is_object(w))
+        return vr_errbuf_set(eb, VR_EINVAL, "record field \"wifi\": expected an object or null");
+    v = json_object_get(w, "ssid");
+    if (v != NULL && !json_is_null(v)) {
+        if (!json_is_string(v) || json_string_length(v) >= sizeof(r->wifi.ssid) ||
+            memchr(json_string_value(v), '\0', json_string_length(v)) != NULL)
+            return vr_errbuf_set(eb, VR_EINVAL,
+                                 "record field \"wifi.ssid\": expected null or a string shorter "
+                                 "than %zu bytes",
+                                 sizeof(r->wifi.ssid));
+        memcpy(r->wifi.ssid, json_string_value(v), json_string_length(v) + 1);
+    }
+    v = json_object_get(w, "signal_dbm");
+    if (v != NULL && !json_is_null(v)) {
+        if (!json_is_integer(v) || json_integer_value(v) < -128 || json_integer_value(v) > 127)
+            return vr_errbuf_set(eb, VR_EINVAL,
+                                 "record field \"wifi.signal_dbm\": expected null or an integer "
+                                 "-128..127");
+        r->wifi.signal_dbm = (int)json_integer_value(v);
+        r->wifi.has_signal = true;
+    }
+    v = json_object_get(w, "tx_bitrate_mbps");
+    if (v != NULL && !json_is_null(v)) {
+        if ((rc = get_num(w, "wifi.", "tx_bitrate_mbps", 0.0, 1e6, &d, eb)) < 0)
+            return rc;
+        r->wifi.tx_bitrate_mbps = d;
+    }
+    v = json_object_get(w, "freq_mhz");
+    if (v != NULL && !json_is_null(v)) {
+        uint64_t f = 0;
+        if ((rc = get_count(w, "wifi.", "freq_mhz", 1000000, &f, eb)) < 0)
+            return rc;
+        r->wifi.freq_mhz = (uint32_t)f;
+    }
+    /* derived from freq_mhz: checked for shape, then recomputed by vr_record_to_json */
+    v = json_object_get(w, "band");
+    if (v != NULL && !json_is_null(v) && (!json_is_string(v) || json_string_length(v) > 8))
+        return vr_errbuf_set(eb, VR_EINVAL,
+                             "record field \"wifi.band\": expected null or a band such as "
+                             "\"5GHz\"");
+    return 0;
+}
+
 /* The identity fields: strings and enums. */
 static int get_identity(const json_t *j, struct vr_record *r, struct vr_errbuf *eb)
 {
@@ -571,7 +652,7 @@ int vr_record_from_json(const json_t *j, struct vr_record *out, struct vr_errbuf
     if (!json_is_object(j))
         return vr_errbuf_set(eb, VR_EINVAL, "record: expected a JSON object");
     int rc = get_identity(j, &r, eb);
-    if (rc < 0)
+    if (rc < 0 || (rc = get_wifi(j, &r, eb)) < 0)
         return rc;
 
     uint64_t calls = 0;

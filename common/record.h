@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "err.h"
+#include "link.h"
 
 enum vr_record_type {
     VR_RECORD_INTERVAL = 0,
@@ -41,6 +42,7 @@ struct vr_record {
     char target[128];       /* "host:port" as the user gave it */
     char link[16];          /* "wired" | "wifi" | "other" */
     char interface[32];     /* egress interface name, "" when unknown */
+    struct vr_wifi wifi;    /* "wifi" object when link is "wifi" (unknown fields null), else null */
     char cls[16];           /* "audio", "video", "sharing", "besteffort" */
     int dscp;               /* the class's DSCP */
     char profile[24];       /* codec profile name (extra field, not in the contract) */
@@ -87,7 +89,8 @@ json_t *vr_record_to_json(const struct vr_record *r);
 
 /* Parses and validates a record (type interval or summary) as produced by vr_record_to_json.
  * Unknown fields are ignored; missing or out-of-range required fields give VR_EINVAL with
- * eb naming the field. */
+ * eb naming the field. "wifi" is optional (records of agents before it; unknown values then)
+ * and must be null unless link is "wifi"; its "band" is checked, then derived from freq_mhz. */
 int vr_record_from_json(const json_t *j, struct vr_record *out, struct vr_errbuf *eb);
 
 /* RFC 3339 UTC with milliseconds, e.g. "2026-11-27T14:05:00.000Z". buf >= 32 bytes. */

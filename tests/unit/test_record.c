@@ -254,6 +254,7 @@ static void test_record_to_json_field_order(void **state)
         "target",
         "link",
         "interface",
+        "wifi",
         "class",
         "dscp",
         "profile",
@@ -405,6 +406,13 @@ static void assert_records_equal(const struct vr_record *a, const struct vr_reco
     assert_string_equal(a->target, b->target);
     assert_string_equal(a->link, b->link);
     assert_string_equal(a->interface, b->interface);
+    if (strcmp(a->link, "wifi") == 0) {
+        assert_string_equal(a->wifi.ssid, b->wifi.ssid);
+        assert_int_equal(a->wifi.has_signal, b->wifi.has_signal);
+        assert_int_equal(a->wifi.signal_dbm, b->wifi.signal_dbm);
+        assert_near(a->wifi.tx_bitrate_mbps, b->wifi.tx_bitrate_mbps, 1e-9);
+        assert_int_equal(a->wifi.freq_mhz, b->wifi.freq_mhz);
+    }
     assert_string_equal(a->cls, b->cls);
     assert_int_equal(a->dscp, b->dscp);
     assert_string_equal(a->profile, b->profile);
@@ -644,6 +652,168 @@ static void test_record_from_json_rejects_owd_without_sync(void **state)
     expect_reject("owd_rev_ms", json_null(), "owd_fwd_ms");
 }
 
+/* ---- wifi ---------------------------------------------------------------------------------- */
+
+static void make_wifi_record(struct vr_record *r)
+{
+    make_record(r);
+    snprintf(r->link, sizeof(r->link), "wifi");
+    snprintf(r->interface, sizeof(r->interface), "wlan0");
+    vr_wifi_reset(&r->wifi);
+    snprintf(r->wifi.ssid, sizeof(r->wifi.ssid), "corp-5g");
+    r->wifi.has_signal = true;
+    r->wifi.signal_dbm = -61;
+    r->wifi.tx_bitrate_mbps = 433.3;
+    r->wifi.freq_mhz = 5180;
+}
+
+/* The "wifi" member of r's JSON, compact, into buf. */
+static void wifi_json(const struct vr_record *r, char *buf, size_t cap)
+{
+    json_t *j = vr_record_to_json(r);
+    assert_non_null(j);
+    json_t *w = json_object_get(j, "wifi");
+    assert_non_null(w);
+    size_t n =
+        json_dumpb(w, buf, cap - 1,
+                   JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY | JSON_REAL_PRECISION(10));
+    assert_true(n > 0 && n < cap);
+    buf[n] = '\0';
+    json_decref(j);
+}
+
+static void test_record_to_json_wifi_null_unless_wifi(void **state)
+{
+    (void)state;
+    struct vr_record r;
+    char buf[256];
+    make_record(&r);
+    r.wifi.has_signal = true; /* stale values must not leak into a wired record */
+    wifi_json(&r, buf, sizeof(buf));
+    assert_string_equal(buf, "null");
+    snprintf(r.link, sizeof(r.link), "other");
+    wifi_json(&r, buf, sizeof(buf));
+    assert_string_equal(buf, "null");
+}
+
+static void test_record_to_json_wifi_object(void **state)
+{
+    (void)state;
+    struct vr_record r;
+    char buf[256];
+    make_wifi_record(&r);
+    wifi_json(&r, buf, sizeof(buf));
+    assert_string_equal(buf, "{\"ssid\":\"corp-5g\",\"signal_dbm\":-61,\"tx_bitrate_mbps\":433.3,"
+                             "\"freq_mhz\":5180,\"band\":\"5GHz\"}");
+    r.wifi.freq_mhz = 2437;
+    r.wifi.tx_bitrate_mbps = 6500.04; /* one decimal, as the kernel's 100 kbit/s unit */
+    wifi_json(&r, buf, sizeof(buf));
+    assert_non_null(strstr(buf, "\"tx_bitrate_mbps\":6500.0,"));
+    assert_non_null(strstr(buf, "\"band\":\"2.4GHz\""));
+}
+
+static void test_record_to_json_wifi_unknown_values_null(void **state)
+{
+    (void)state;
+    struct vr_record r;
+    char buf[256];
+    make_record(&r);
+    snprintf(r.link, sizeof(r.link), "wifi");
+    vr_wifi_reset(&r.wifi); /* Wi-Fi, but nl80211 said nothing (not associated, no cfg80211) */
+    wifi_json(&r, buf, sizeof(buf));
+    assert_string_equal(buf, "{\"ssid\":null,\"signal_dbm\":null,\"tx_bitrate_mbps\":null,"
+                             "\"freq_mhz\":null,\"band\":null}");
+    r.wifi.freq_mhz = 3000; /* outside every Wi-Fi band: no band */
+    wifi_json(&r, buf, sizeof(buf));
+    assert_non_null(strstr(buf, "\"freq_mhz\":3000,\"band\":null"));
+}
+
+static void test_record_from_json_wifi_round_trip(void **state)
+{
+    (void)state;
+    struct vr_record r, back;
+    struct vr_errbuf eb = {""};
+    make_wifi_record(&r);
+    /* an SSID escaped by vr_nl80211_format_ssid keeps its backslashes through JSON */
+    snprintf(r.wifi.ssid, sizeof(r.wifi.ssid), "caf\xc3\xa9 \\x00");
+    json_t *j = vr_record_to_json(&r);
+    assert_non_null(j);
+    assert_int_equal(vr_record_from_json(j, &back, &eb), 0);
+    assert_records_equal(&r, &back);
+    json_decref(j);
+
+    vr_wifi_reset(&r.wifi);
+    j = vr_record_to_json(&r);
+    assert_non_null(j);
+    assert_int_equal(vr_record_from_json(j, &back, &eb), 0);
+    assert_records_equal(&r, &back);
+    assert_false(back.wifi.has_signal);
+    assert_true(back.wifi.tx_bitrate_mbps < 0);
+    json_decref(j);
+}
+
+static void test_record_from_json_wifi_optional(void **state)
+{
+    (void)state;
+    struct vr_record r, back;
+    struct vr_errbuf eb = {""};
+    make_wifi_record(&r);
+    json_t *j = vr_record_to_json(&r);
+    assert_non_null(j);
+    /* records of agents older than the field */
+    assert_int_equal(json_object_del(j, "wifi"), 0);
+    assert_int_equal(vr_record_from_json(j, &back, &eb), 0);
+    assert_string_equal(back.link, "wifi");
+    assert_string_equal(back.wifi.ssid, "");
+    assert_false(back.wifi.has_signal);
+    json_decref(j);
+}
+
+/* Like expect_reject, on a Wi-Fi record. */
+static void expect_wifi_reject(const char *key, json_t *v, const char *name)
+{
+    struct vr_record r, back;
+    struct vr_errbuf eb = {""};
+    make_wifi_record(&r);
+    json_t *j = vr_record_to_json(&r);
+    assert_non_null(j);
+    assert_int_equal(json_object_set_new(json_object_get(j, "wifi"), key, v), 0);
+    int rc = vr_record_from_json(j, &back, &eb);
+    if (rc != VR_EINVAL || strstr(eb.msg, name) == NULL)
+        fail_msg("wifi.%s: rc %d, message \"%s\" does not name %s", key, rc, eb.msg, name);
+    json_decref(j);
+}
+
+static void test_record_from_json_wifi_rejects(void **state)
+{
+    (void)state;
+    json_t *w = json_object();
+    json_object_set_new(w, "ssid", json_string("x"));
+    expect_reject("wifi", w, "wifi"); /* link is wired */
+    expect_wifi_reject("signal_dbm", json_integer(-129), "wifi.signal_dbm");
+    expect_wifi_reject("signal_dbm", json_real(-61.5), "wifi.signal_dbm");
+    expect_wifi_reject("ssid", json_integer(7), "wifi.ssid");
+    char big[VR_WIFI_SSID_LEN + 1];
+    memset(big, 'x', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    expect_wifi_reject("ssid", json_string(big), "wifi.ssid");
+    expect_wifi_reject("ssid", json_stringn("a\0b", 3), "wifi.ssid");
+    expect_wifi_reject("tx_bitrate_mbps", json_real(-1.0), "wifi.tx_bitrate_mbps");
+    expect_wifi_reject("tx_bitrate_mbps", json_string("433"), "wifi.tx_bitrate_mbps");
+    expect_wifi_reject("freq_mhz", json_integer(-5180), "wifi.freq_mhz");
+    expect_wifi_reject("band", json_integer(5), "wifi.band");
+
+    struct vr_record r, back;
+    struct vr_errbuf eb = {""};
+    make_wifi_record(&r);
+    json_t *j = vr_record_to_json(&r);
+    assert_non_null(j);
+    assert_int_equal(json_object_set_new(j, "wifi", json_array()), 0);
+    assert_int_equal(vr_record_from_json(j, &back, &eb), VR_EINVAL);
+    assert_non_null(strstr(eb.msg, "wifi"));
+    json_decref(j);
+}
+
 static void test_record_from_json_rejects_non_object(void **state)
 {
     (void)state;
@@ -684,6 +854,12 @@ int main(void)
         cmocka_unit_test(test_record_from_json_rejects_bad_dscp_keys),
         cmocka_unit_test(test_record_from_json_rejects_owd_without_sync),
         cmocka_unit_test(test_record_from_json_rejects_non_object),
+        cmocka_unit_test(test_record_to_json_wifi_null_unless_wifi),
+        cmocka_unit_test(test_record_to_json_wifi_object),
+        cmocka_unit_test(test_record_to_json_wifi_unknown_values_null),
+        cmocka_unit_test(test_record_from_json_wifi_round_trip),
+        cmocka_unit_test(test_record_from_json_wifi_optional),
+        cmocka_unit_test(test_record_from_json_wifi_rejects),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
