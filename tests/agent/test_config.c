@@ -37,6 +37,7 @@ static const char good[] = "; a branch office\n"
                            "profile = g711\n"
                            "teams_ports = yes\n"
                            "thresholds = edge\n"
+                           "interface = wlan0\n"
                            "\n"
                            "[target dc]\n"
                            "host = [2001:db8::1]\n"
@@ -115,6 +116,7 @@ static void test_config_parse_full(void **state)
     assert_string_equal(cfg->targets[0].profile->name, "g711");
     assert_true(cfg->targets[0].teams_ports);
     assert_string_equal(cfg->targets[0].thr.name, "edge");
+    assert_string_equal(cfg->targets[0].interface, "wlan0");
     /* defaults */
     assert_string_equal(cfg->targets[1].hostname, "2001:db8::1");
     assert_int_equal(cfg->targets[1].port, VR_CONFIG_DEFAULT_PORT);
@@ -123,6 +125,7 @@ static void test_config_parse_full(void **state)
     assert_null(cfg->targets[1].profile);
     assert_false(cfg->targets[1].teams_ports);
     assert_string_equal(cfg->targets[1].thr.name, "client");
+    assert_string_equal(cfg->targets[1].interface, "");
 
     assert_int_equal(cfg->n_schedules, 2);
     assert_string_equal(cfg->schedules[0].name, "morning");
@@ -182,6 +185,12 @@ static void test_config_parse_bad_values(void **state)
     expect_error(BASE "thresholds = strict\n", "agent.conf:9:", "strict", NULL);
     expect_error(BASE "teams_ports = maybe\n", "agent.conf:9:", "expected yes or no", NULL);
     expect_error(BASE "host = [::1\n", "agent.conf:9:", NULL);
+    expect_error(BASE "interface = a-name-of-16-chr\n",
+                 "agent.conf:9:", "interface \"a-name-of-16-chr\"", "1 to 15 characters", NULL);
+    expect_error(BASE "interface = ../eth0\n", "agent.conf:9:", "without '/'", NULL);
+    expect_error(BASE "interface = eth0:1\n", "agent.conf:9:", "eth0:1", NULL);
+    expect_error(BASE "interface = ..\n", "agent.conf:9:", "interface", NULL);
+    expect_error(BASE "interfce = eth0\n", "agent.conf:9:", "did you mean \"interface\"?", NULL);
     expect_error(BASE "[collector]\nurl = ftp://x\n", "agent.conf:10:", "expected http://", NULL);
     expect_error(BASE "[collector]\ntoken = a b\n", "agent.conf:10:", "token", NULL);
     expect_error(BASE "[collector]\nca_file = /nonexistent/ca.pem\n",

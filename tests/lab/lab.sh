@@ -26,6 +26,9 @@
 #                     10.77.2.2 -u -b 4M -t 30
 #   congested-bleach  congested, plus DSCP rewritten to cs0 in wan's prerouting (forward path),
 #                     before the bottleneck classifies it
+#   congested-priority  the same 2 Mbit/s HTB, but EF is a low-latency queue: its assured rate is
+#                     the whole bottleneck (best effort gets 8 kbit/s plus what EF leaves), so
+#                     voice keeps the full 2 Mbit/s against a bulk flow
 #   delay             vr-impair in wan: 10.77.1.1:6004 -> 10.77.2.2:5004 and
 #                     [fd77:1::1]:6004 -> [fd77:2::2]:5004, 40 ms +- 3 ms forward,
 #                     5 ms +- 0.5 ms reverse (uniform), seed LAB_SEED (default 42);
@@ -246,14 +249,15 @@ table inet vrlab {
 EOF
 }
 
+# $1/$2: assured rates of the EF and best-effort classes (default 1mbit each).
 apply_congested() {
     [[ $be_limit =~ ^[0-9]+$ ]] || die "LAB_BE_LIMIT=$be_limit: expected a packet count"
-    local dev=to-hq
+    local dev=to-hq ef_rate=${1:-1mbit} be_rate=${2:-1mbit}
     in_ns wan tc qdisc add dev $dev root handle 1: htb default 20
     in_ns wan tc class add dev $dev parent 1: classid 1:1 htb rate $bottleneck ceil $bottleneck
     # EF: served first (prio 0) with a guaranteed share; best effort gets the rest.
-    in_ns wan tc class add dev $dev parent 1:1 classid 1:10 htb rate 1mbit ceil $bottleneck prio 0
-    in_ns wan tc class add dev $dev parent 1:1 classid 1:20 htb rate 1mbit ceil $bottleneck prio 1
+    in_ns wan tc class add dev $dev parent 1:1 classid 1:10 htb rate "$ef_rate" ceil $bottleneck prio 0
+    in_ns wan tc class add dev $dev parent 1:1 classid 1:20 htb rate "$be_rate" ceil $bottleneck prio 1
     in_ns wan tc qdisc add dev $dev parent 1:10 handle 10: pfifo limit 100
     in_ns wan tc qdisc add dev $dev parent 1:20 handle 20: pfifo limit "$be_limit"
     # DSCP 46 = TOS 0xb8 under mask 0xfc (ECN ignored); IPv6 traffic class sits at bits 20-27.
@@ -289,8 +293,8 @@ start_relay() {
 cmd_scenario() {
     local name=$1
     case $name in
-    clean | loss | bleach | congested | congested-bleach | delay) ;;
-    *) die "unknown scenario \"$name\": use clean, loss, bleach, congested, congested-bleach or delay" ;;
+    clean | loss | bleach | congested | congested-bleach | congested-priority | delay) ;;
+    *) die "unknown scenario \"$name\": use clean, loss, bleach, congested, congested-bleach, congested-priority or delay" ;;
     esac
     need_root
     lab_exists || die "lab \"$prefix\" is not up; run '$prog up --prefix $prefix' first"
@@ -305,6 +309,7 @@ cmd_scenario() {
         apply_bleach_forward_pre
         apply_congested
         ;;
+    congested-priority) apply_congested $bottleneck 8kbit ;;
     delay)
         start_relay impair "10.77.1.1:$relay_port" "10.77.2.2:$reflector_port"
         start_relay impair6 "[fd77:1::1]:$relay_port" "[fd77:2::2]:$reflector_port"
@@ -363,7 +368,7 @@ down)
     cmd_down
     ;;
 scenario)
-    [ ${#args[@]} -eq 1 ] || die "scenario: name one of clean, loss, bleach, congested, congested-bleach, delay"
+    [ ${#args[@]} -eq 1 ] || die "scenario: name one of clean, loss, bleach, congested, congested-bleach, congested-priority, delay"
     cmd_scenario "${args[0]}"
     ;;
 exec)
