@@ -12,6 +12,7 @@
 #include <ini.h>
 
 #include "parse.h"
+#include "ramp.h"
 
 enum section_kind {
     SEC_NONE = 0,
@@ -20,16 +21,19 @@ enum section_kind {
     SEC_TARGET,
     SEC_SCHEDULE,
     SEC_CONTINUOUS,
+    SEC_CAPTURE,
 };
 
-static const char *const section_names[] = {"agent", "collector", "target", "schedule",
-                                            "continuous"};
+static const char *const section_names[] = {"agent",    "collector",  "target",
+                                            "schedule", "continuous", "capture"};
 static const char *const agent_keys[] = {"name", "site"};
 static const char *const collector_keys[] = {"url",      "token",     "ca_file",
                                              "insecure", "spool_dir", "spool_max_mb"};
-static const char *const target_keys[] = {"host",    "classes",     "calls",
-                                          "profile", "teams_ports", "thresholds"};
-static const char *const schedule_keys[] = {"target", "calls", "window", "days"};
+static const char *const target_keys[] = {"host",        "classes",    "calls",    "profile",
+                                          "teams_ports", "thresholds", "interface"};
+static const char *const schedule_keys[] = {"target", "calls",     "window",   "days", "type",
+                                            "mix",    "max_calls", "max_rate", "step", "interval"};
+static const char *const capture_keys[] = {"interface", "filter", "idle"};
 static const char *const continuous_keys[] = {"interval", "enabled"};
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -290,6 +294,14 @@ static int on_collector(struct ctx *c, const char *key, const char *value)
     return fail_unknown_key(c, key, collector_keys, COUNT(collector_keys));
 }
 
+/* An interface name's shape only (IFNAMSIZ, no '/', ':' or spaces). */
+static bool valid_ifname(const char *value, size_t cap)
+{
+    size_t n = strlen(value);
+    return n > 0 && n < cap && strcmp(value, ".") != 0 && strcmp(value, "..") != 0 &&
+           strpbrk(value, "/: \t") == NULL;
+}
+
 static int on_target(struct ctx *c, const char *key, const char *value)
 {
     struct vr_config_target *t = &c->cfg->targets[c->index];
@@ -328,7 +340,29 @@ static int on_target(struct ctx *c, const char *key, const char *value)
             return fail(c, "%s", eb.msg);
         return 1;
     }
+    if (!strcmp(key, "interface")) {
+        /* the name's shape only: Wi-Fi may come up after the daemon, which retries */
+        if (!valid_ifname(value, sizeof(t->interface)))
+            return fail(c,
+                        "interface \"%s\": expected a network interface name of 1 to %zu "
+                        "characters without '/', ':' or spaces, e.g. eth0 or wlan0",
+                        value, sizeof(t->interface) - 1);
+        snprintf(t->interface, sizeof(t->interface), "%s", value);
+        return 1;
+    }
     return fail_unknown_key(c, key, target_keys, COUNT(target_keys));
+}
+
+/* 1 s to 1 h: step, interval, idle */
+static int set_duration(const char *value, const char *key, uint64_t *dst, struct vr_errbuf *eb)
+{
+    uint64_t ns;
+    if (vr_parse_duration_ns(value, key, &ns, eb) != 0)
+        return VR_EINVAL;
+    if (ns < UINT64_C(1000000000) || ns > UINT64_C(3600000000000))
+        return vr_errbuf_set(eb, VR_EINVAL, "%s \"%s\": expected 1s to 1h, e.g. 30s", key, value);
+    *dst = ns;
+    return 0;
 }
 
 static int on_schedule(struct ctx *c, const char *key, const char *value)
@@ -342,7 +376,52 @@ static int on_schedule(struct ctx *c, const char *key, const char *value)
         return set_window(c, value, s);
     if (!strcmp(key, "days"))
         return set_days(c, value, &s->days);
+    if (!strcmp(key, "type")) {
+        if (strcmp(value, "peak") != 0 && strcmp(value, "capacity") != 0)
+            return fail(c, "type \"%s\": expected peak or capacity", value);
+        s->capacity = strcmp(value, "capacity") == 0;
+        return 1;
+    }
+    if (!strcmp(key, "max_calls"))
+        return set_u32(c, key, value, 1, 1000, &s->max_calls);
+    if (!strcmp(key, "mix") || !strcmp(key, "max_rate") || !strcmp(key, "step") ||
+        !strcmp(key, "interval")) {
+        struct vr_errbuf eb = {{0}};
+        int rc;
+        if (!strcmp(key, "mix"))
+            rc = vr_ramp_parse_mix(value, s->mix, &eb);
+        else if (!strcmp(key, "max_rate"))
+            rc = vr_ramp_parse_rate(value, key, &s->max_rate_bps, &eb);
+        else
+            rc =
+                set_duration(value, key, !strcmp(key, "step") ? &s->step_ns : &s->interval_ns, &eb);
+        return rc == 0 ? 1 : fail(c, "%s", eb.msg);
+    }
     return fail_unknown_key(c, key, schedule_keys, COUNT(schedule_keys));
+}
+
+static int on_capture(struct ctx *c, const char *key, const char *value)
+{
+    struct vr_config *cfg = c->cfg;
+    if (!strcmp(key, "interface")) {
+        if (!valid_ifname(value, sizeof(cfg->capture_interface)))
+            return fail(c, "interface \"%s\": expected a network interface name, e.g. eth0", value);
+        snprintf(cfg->capture_interface, sizeof(cfg->capture_interface), "%s", value);
+        return 1;
+    }
+    if (!strcmp(key, "filter")) {
+        if (strlen(value) >= sizeof(cfg->capture_filter))
+            return fail(c, "filter: at most %zu characters", sizeof(cfg->capture_filter) - 1);
+        snprintf(cfg->capture_filter, sizeof(cfg->capture_filter), "%s", value);
+        return 1;
+    }
+    if (!strcmp(key, "idle")) {
+        struct vr_errbuf eb = {{0}};
+        if (set_duration(value, key, &cfg->capture_idle_ns, &eb) != 0)
+            return fail(c, "%s", eb.msg);
+        return 1;
+    }
+    return fail_unknown_key(c, key, capture_keys, COUNT(capture_keys));
 }
 
 static int on_continuous(struct ctx *c, const char *key, const char *value)
@@ -399,6 +478,11 @@ static int enter_named(struct ctx *c, const char *kind_name, const char *name)
         s->calls = 1;
         s->days = 0x7f;
         s->line = c->line;
+        s->max_calls = 50;
+        s->mix[VR_CLASS_AUDIO] = 1.0;
+        s->max_rate_bps = 10e6;
+        s->step_ns = UINT64_C(30000000000);
+        s->interval_ns = UINT64_C(10000000000);
         cfg->n_schedules++;
     }
     return 1;
@@ -409,8 +493,8 @@ static int enter_section(struct ctx *c, const char *section)
     char kind[32];
     const char *name;
     size_t klen = strcspn(section, " \t");
-    static const enum section_kind kinds[] = {SEC_AGENT, SEC_COLLECTOR, SEC_TARGET, SEC_SCHEDULE,
-                                              SEC_CONTINUOUS};
+    static const enum section_kind kinds[] = {SEC_AGENT,    SEC_COLLECTOR,  SEC_TARGET,
+                                              SEC_SCHEDULE, SEC_CONTINUOUS, SEC_CAPTURE};
     size_t i;
 
     snprintf(c->section, sizeof(c->section), "%s", section);
@@ -428,7 +512,7 @@ static int enter_section(struct ctx *c, const char *section)
                         (!strcmp(s, "target") || !strcmp(s, "schedule")) ? " NAME" : "");
         return fail(c,
                     "unknown section [%s]; expected [agent], [collector], [target NAME], "
-                    "[schedule NAME] or [continuous]",
+                    "[schedule NAME], [continuous] or [capture]",
                     section);
     }
     c->kind = kinds[i];
@@ -449,7 +533,7 @@ static int handler(void *user, const char *section, const char *key, const char 
         if (*section == '\0')
             return fail(c,
                         "key \"%s\" outside a section; put it under [agent], [collector], "
-                        "[target NAME], [schedule NAME] or [continuous]",
+                        "[target NAME], [schedule NAME], [continuous] or [capture]",
                         key);
         if (!enter_section(c, section))
             return 0;
@@ -465,6 +549,8 @@ static int handler(void *user, const char *section, const char *key, const char 
         return on_schedule(c, key, value);
     case SEC_CONTINUOUS:
         return on_continuous(c, key, value);
+    case SEC_CAPTURE:
+        return on_capture(c, key, value);
     case SEC_NONE:
         break;
     }
@@ -509,6 +595,8 @@ static char *reader(char *str, int num, void *stream)
     }
     if (nl)
         c->completed++;
+    if (!too_long)
+        vr_ini_strip_comment(str);
     if (too_long) {
         fail(c, "line too long (at most %d characters)", num - 3);
         snprintf(str, (size_t)num, "\n");
@@ -523,6 +611,7 @@ static void defaults(struct vr_config *cfg)
     cfg->spool_max_bytes = 100u * 1000000u;
     cfg->continuous = true;
     cfg->continuous_interval_ns = UINT64_C(15000000000);
+    cfg->capture_idle_ns = UINT64_C(10000000000);
 }
 
 /* What only the whole file can tell: required keys and references between sections. */
@@ -574,6 +663,11 @@ static int check(struct ctx *c)
                                  sug ? " (did you mean \"" : "", sug ? sug : "", sug ? "\"?)" : "");
         }
         s->target_index = j;
+        if (s->capacity && s->step_ns < 2 * s->interval_ns)
+            return vr_errbuf_set(c->eb, VR_EINVAL,
+                                 "%s:%u: [schedule %s]: step must hold at least two intervals "
+                                 "(step >= 2 x interval)",
+                                 c->name, s->line, s->name);
     }
     return 0;
 }

@@ -3,8 +3,12 @@
  *
  *   [agent]       name, site
  *   [collector]   url, token, ca_file, insecure, spool_dir, spool_max_mb
- *   [target NAME] host (HOST[:PORT]), classes, calls, profile, teams_ports, thresholds
- *   [schedule NAME] target, calls, window (09:30-10:00, local time), days (weekdays|daily|mon,tue)
+ *   [target NAME] host (HOST[:PORT]), classes, calls, profile, teams_ports, thresholds,
+ *                 interface (send through this interface: wired port vs Wi-Fi)
+ *   [schedule NAME] target, calls, window (09:30-10:00, local time), days (weekdays|daily|mon,tue),
+ *                 type (peak: N calls for the window | capacity: one capacity ramp per window,
+ *                 with max_calls, mix, max_rate, step, interval as `voiceready-agent capacity`)
+ *   [capture]     interface, filter, idle: judge the real RTP calls seen on an interface
  *   [continuous]  interval (15s), enabled
  *
  * Every problem is reported as "FILE:LINE: ..." naming the fix; an unknown key or section
@@ -37,6 +41,7 @@ struct vr_config_target {
     const struct vr_profile *profile; /* borrowed static; NULL: each class's default */
     bool teams_ports;                 /* bind Teams client source ports; default no */
     struct vr_thresholds thr;         /* default "client" */
+    char interface[16];               /* IFNAMSIZ; "" = as the routing table says (default) */
     unsigned line;                    /* where the section's first key is, for messages */
 };
 
@@ -49,6 +54,12 @@ struct vr_config_schedule {
     uint16_t end_min;    /* window end (exclusive); below start_min: the window spans midnight */
     uint8_t days;        /* bit (1 << tm_wday) for each day the window starts on; Sunday = bit 0 */
     unsigned line;
+    /* type = capacity: one ramp per window occurrence instead of a peak-load test */
+    bool capacity;
+    uint32_t max_calls;            /* default 50 */
+    double mix[VR_CLASS_COUNT];    /* streams per call by class; default audio=1 */
+    double max_rate_bps;           /* default 10 Mbit/s */
+    uint64_t step_ns, interval_ns; /* default 30 s and 10 s */
 };
 
 struct vr_config {
@@ -65,6 +76,10 @@ struct vr_config {
     struct vr_config_target targets[VR_CONFIG_MAX_TARGETS];
     size_t n_schedules;
     struct vr_config_schedule schedules[VR_CONFIG_MAX_SCHEDULES];
+    /* [capture]: passive analysis of real calls; off while interface is "" */
+    char capture_interface[16];
+    char capture_filter[256]; /* BPF; "" = all UDP */
+    uint64_t capture_idle_ns; /* default 10 s */
 };
 
 #define VR_CONFIG_DEFAULT_SPOOL_DIR "/var/lib/voiceready-agent/spool"

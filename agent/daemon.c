@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "capacity.h"
+#include "capture.h"
 #include "clock.h"
 #include "config.h"
 #include "record.h"
@@ -14,18 +16,21 @@
 #include "spool.h"
 #include "uploader.h"
 
-#define TICK_MS  1000
-#define RETRY_NS (30 * UINT64_C(1000000000)) /* a run that could not start retries */
-#define FLUSH_NS (5 * UINT64_C(1000000000))  /* upload time granted at stop */
-#define LATE_NS  (3 * UINT64_C(1000000000))
-#define MAX_RUNS (VR_CONFIG_MAX_TARGETS + VR_CONFIG_MAX_SCHEDULES)
+#define TICK_MS          1000
+#define RETRY_NS         (30 * UINT64_C(1000000000)) /* a run that could not start retries */
+#define FLUSH_NS         (5 * UINT64_C(1000000000))  /* upload time granted at stop */
+#define LATE_NS          (3 * UINT64_C(1000000000))
+#define CAPTURE_RETRY_NS (300 * UINT64_C(1000000000)) /* a capture that failed (no permission) */
+#define MAX_RUNS         (VR_CONFIG_MAX_TARGETS + VR_CONFIG_MAX_SCHEDULES)
 
-/* One test run: a continuous one per target (slots 0..n_targets-1), a peak one per schedule
- * (slots VR_CONFIG_MAX_TARGETS + j). */
+/* One test run: a continuous one per target (slots 0..n_targets-1), a peak-load test or a
+ * capacity ramp per schedule (slots VR_CONFIG_MAX_TARGETS + j). */
 struct run {
     struct vr_daemon *d;
     struct vr_session *session;
-    bool running;  /* session started and not yet done */
+    struct vr_capacity *capacity; /* a capacity schedule's ramp (then session is NULL) */
+    int64_t done_occurrence;      /* capacity: the window occurrence (local day) already run */
+    bool running;                 /* session started and not yet done */
     bool finished; /* on_done ran: free it on the next tick (not inside libuv's close path) */
     uint64_t retry_mono_ns;
 };
@@ -46,6 +51,10 @@ struct vr_daemon {
     vr_daemon_stopped_cb stopped_cb;
     void *stopped_arg;
     uint64_t records, spool_errors;
+    /* [capture]: live analysis of real calls */
+    struct vr_capture *capture;
+    bool capture_running, capture_closing;
+    uint64_t capture_retry_mono_ns;
 };
 
 static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -112,28 +121,26 @@ int vr_daemon_init(uv_loop_t *loop, const char *config_path, struct vr_daemon **
 
 /* ---- runs ---- */
 
-static void on_run_record(void *arg, const struct vr_record *r)
+/* Appends one record (borrowed) to the spool, then wakes the uploader. */
+static void spool_json(struct vr_daemon *d, const json_t *j)
 {
-    struct run *run = arg;
-    struct vr_daemon *d = run->d;
-    json_t *j = vr_record_to_json(r);
-    char *line = j != NULL
-                     ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10))
-                     : NULL;
+    const char *id = json_string_value(json_object_get(j, "id"));
+    char *line = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
     uint64_t dropped = 0;
     int rc;
 
-    json_decref(j);
+    if (id == NULL)
+        id = "?";
     if (line == NULL) {
         d->spool_errors++;
-        logf_("out of memory: record %s lost", r->id);
+        logf_("out of memory: record %s lost", id);
         return;
     }
-    rc = vr_spool_append(d->spool, line, strlen(line), r->id, &dropped);
+    rc = vr_spool_append(d->spool, line, strlen(line), id, &dropped);
     free(line);
     if (rc != 0) {
         d->spool_errors++;
-        logf_("CANNOT SPOOL record %s: %s (disk full or spool directory gone?)", r->id,
+        logf_("CANNOT SPOOL record %s: %s (disk full or spool directory gone?)", id,
               vr_strerror(rc));
         return;
     }
@@ -144,6 +151,20 @@ static void on_run_record(void *arg, const struct vr_record *r)
     d->records++;
     if (d->uploader != NULL)
         vr_uploader_kick(d->uploader);
+}
+
+static void on_run_record(void *arg, const struct vr_record *r)
+{
+    struct run *run = arg;
+    json_t *j = vr_record_to_json(r);
+
+    if (j == NULL) {
+        run->d->spool_errors++;
+        logf_("out of memory: record %s lost", r->id);
+        return;
+    }
+    spool_json(run->d, j);
+    json_decref(j);
 }
 
 static void on_run_done(void *arg, const struct vr_session_result *res)
@@ -171,6 +192,7 @@ static void start_run(struct vr_daemon *d, struct run *run, const struct vr_conf
         sc.calls = calls;
         sc.profile = t->profile;
         sc.teams_ports = t->teams_ports;
+        snprintf(sc.interface, sizeof(sc.interface), "%s", t->interface);
         sc.thr = t->thr;
         sc.interval_ns = d->cfg.continuous_interval_ns;
         sc.late_ns = LATE_NS;
@@ -217,9 +239,160 @@ static void reap_finished(struct vr_daemon *d)
         if (run->finished) {
             vr_session_free(run->session);
             run->session = NULL;
+            vr_capacity_free(run->capacity);
+            run->capacity = NULL;
             run->finished = false;
         }
     }
+}
+
+/* ---- capacity schedules ---- */
+
+/* Only the ramp's final "capacity" record is uploaded: its steps' interval records come from
+ * load the ramp raised until the path failed on purpose, and would count against the site's
+ * verdict as if real calls had suffered. */
+static void on_capacity_record(void *arg, json_t *rec)
+{
+    struct run *run = arg;
+    const char *type = json_string_value(json_object_get(rec, "type"));
+    if (type != NULL && strcmp(type, "capacity") == 0)
+        spool_json(run->d, rec);
+}
+
+static void on_capacity_done(void *arg, const struct vr_capacity_result *res)
+{
+    struct run *run = arg;
+    if (res->error != 0)
+        logf_("capacity run stopped: %s", res->errmsg);
+    else
+        logf_("capacity run done: %u calls within the thresholds (stopped by %s, cause %s)",
+              res->capacity_calls, vr_ramp_limit_name(res->limit), res->cause);
+    run->running = false;
+    run->finished = true;
+}
+
+static void start_capacity(struct vr_daemon *d, struct run *run, const struct vr_config_schedule *s)
+{
+    const struct vr_config_target *t = &d->cfg.targets[s->target_index];
+    struct vr_capacity_config cc = {0};
+    struct vr_capacity_hooks hooks = {on_capacity_record, NULL, NULL, on_capacity_done, run};
+    struct vr_errbuf eb = {{0}};
+    int rc;
+
+    snprintf(cc.session.target, sizeof(cc.session.target), "%s", t->host);
+    rc = vr_sock_resolve(t->hostname, t->port, false, &cc.session.dst, &cc.session.dst_len, &eb);
+    if (rc == 0) {
+        cc.session.profile = t->profile;
+        cc.session.thr = t->thr;
+        snprintf(cc.session.interface, sizeof(cc.session.interface), "%s", t->interface);
+        snprintf(cc.session.agent, sizeof(cc.session.agent), "%s", d->cfg.agent);
+        snprintf(cc.session.site, sizeof(cc.session.site), "%s", d->cfg.site);
+        memcpy(cc.mix, s->mix, sizeof(cc.mix));
+        cc.max_calls = s->max_calls;
+        cc.max_rate_bps = s->max_rate_bps;
+        cc.loss_stop_pct = 5;
+        cc.step_ns = s->step_ns;
+        cc.interval_ns = s->interval_ns;
+        cc.pause_ns = UINT64_C(1000000000);
+        rc = vr_capacity_init(d->loop, &cc, &hooks, &run->capacity, &eb);
+        if (rc == 0)
+            rc = vr_capacity_start(run->capacity, &eb);
+    }
+    if (rc != 0) {
+        logf_("schedule %s: cannot start the capacity run: %s; retrying in 30 s", s->name,
+              eb.msg[0] ? eb.msg : vr_strerror(rc));
+        run->retry_mono_ns = vr_clock_mono_ns() + RETRY_NS;
+        if (run->capacity != NULL)
+            run->finished = true;
+        return;
+    }
+    run->running = true;
+    logf_("schedule %s: capacity run started against %s (up to %u calls, %.1f Mbit/s)", s->name,
+          t->name, s->max_calls, s->max_rate_bps / 1e6);
+}
+
+/* The local day a schedule's current window opened on (a window spanning midnight opened the
+ * day before when it is now past midnight). */
+static int64_t window_occurrence(const struct vr_config_schedule *s, const struct tm *tm,
+                                 time_t wall)
+{
+    int64_t day = ((int64_t)wall + tm->tm_gmtoff) / 86400;
+    int now_min = tm->tm_hour * 60 + tm->tm_min;
+    if (s->end_min < s->start_min && now_min < s->end_min)
+        day--;
+    return day;
+}
+
+/* A capacity schedule that is due or running holds its target: the continuous test pauses so
+ * that neither disturbs the other, and peak-load tests on it wait. */
+static bool target_held(const struct vr_daemon *d, size_t target, const bool *due)
+{
+    for (size_t j = 0; j < d->cfg.n_schedules; j++) {
+        const struct run *run = &d->runs[VR_CONFIG_MAX_TARGETS + j];
+        if (d->cfg.schedules[j].capacity && d->cfg.schedules[j].target_index == target &&
+            (due[j] || run->capacity != NULL))
+            return true;
+    }
+    return false;
+}
+
+/* ---- capture ---- */
+
+static void on_capture_record(void *arg, json_t *rec)
+{
+    spool_json(arg, rec);
+}
+
+static void on_capture_closed(struct vr_capture *c, void *arg)
+{
+    struct vr_daemon *d = arg;
+    vr_capture_free(c);
+    d->capture = NULL;
+    d->capture_closing = false;
+}
+
+static void on_capture_done(void *arg, int err, const char *msg)
+{
+    struct vr_daemon *d = arg;
+    if (err < 0) {
+        logf_("capture on %s stopped: %s; retrying in 5 min", d->cfg.capture_interface,
+              msg != NULL ? msg : vr_strerror(err));
+        d->capture_retry_mono_ns = vr_clock_mono_ns() + CAPTURE_RETRY_NS;
+    }
+    d->capture_running = false;
+    d->capture_closing = true;
+    vr_capture_close(d->capture, on_capture_closed, d);
+}
+
+static void start_capture(struct vr_daemon *d)
+{
+    struct vr_capture_config cc = {0};
+    struct vr_errbuf eb = {{0}};
+    int rc;
+
+    cc.interface = d->cfg.capture_interface;
+    cc.filter = d->cfg.capture_filter[0] != '\0' ? d->cfg.capture_filter : NULL;
+    cc.idle_ns = d->cfg.capture_idle_ns;
+    (void)vr_thresholds_by_name("client", &cc.thresholds, NULL);
+    cc.agent = d->cfg.agent;
+    cc.site = d->cfg.site;
+    cc.on_record = on_capture_record;
+    cc.on_done = on_capture_done;
+    cc.arg = d;
+    rc = vr_capture_new(&cc, &d->capture, &eb);
+    if (rc == 0)
+        rc = vr_capture_start(d->capture, d->loop, &eb);
+    if (rc != 0) {
+        logf_("capture on %s: %s; retrying in 5 min", d->cfg.capture_interface,
+              eb.msg[0] ? eb.msg : vr_strerror(rc));
+        vr_capture_free(d->capture);
+        d->capture = NULL;
+        d->capture_retry_mono_ns = vr_clock_mono_ns() + CAPTURE_RETRY_NS;
+        return;
+    }
+    d->capture_running = true;
+    logf_("capture on %s started: real RTP calls are judged and uploaded",
+          d->cfg.capture_interface);
 }
 
 static bool any_running(const struct vr_daemon *d)
@@ -228,15 +401,25 @@ static bool any_running(const struct vr_daemon *d)
         if (d->runs[i].running || d->runs[i].finished)
             return true;
     }
-    return false;
+    return d->capture != NULL;
+}
+
+static void stop_run(struct run *run)
+{
+    if (!run->running)
+        return;
+    if (run->capacity != NULL)
+        vr_capacity_interrupt(run->capacity);
+    else
+        vr_session_stop(run->session);
 }
 
 static void stop_runs(struct vr_daemon *d)
 {
-    for (size_t i = 0; i < MAX_RUNS; i++) {
-        if (d->runs[i].running)
-            vr_session_stop(d->runs[i].session);
-    }
+    for (size_t i = 0; i < MAX_RUNS; i++)
+        stop_run(&d->runs[i]);
+    if (d->capture_running)
+        vr_capture_stop(d->capture); /* flushes every stream; on_capture_done closes it */
 }
 
 static void schedule_runs(struct vr_daemon *d)
@@ -246,9 +429,24 @@ static void schedule_runs(struct vr_daemon *d)
     struct tm tm;
     char tag[8];
 
+    bool due[VR_CONFIG_MAX_SCHEDULES] = {false};
+
     localtime_r(&wall, &tm);
+    for (size_t j = 0; j < d->cfg.n_schedules; j++) {
+        const struct vr_config_schedule *s = &d->cfg.schedules[j];
+        const struct run *run = &d->runs[VR_CONFIG_MAX_TARGETS + j];
+        due[j] = s->capacity && run->capacity == NULL && vr_config_schedule_active(s, &tm) &&
+                 run->done_occurrence != window_occurrence(s, &tm, wall);
+    }
+    if (d->cfg.capture_interface[0] != '\0' && d->capture == NULL &&
+        now >= d->capture_retry_mono_ns)
+        start_capture(d);
     for (size_t i = 0; i < d->cfg.n_targets && d->cfg.continuous; i++) {
         struct run *run = &d->runs[i];
+        if (target_held(d, i, due)) {
+            stop_run(run); /* resumes once the capacity run is over */
+            continue;
+        }
         if (!run->running && run->session == NULL && now >= run->retry_mono_ns) {
             snprintf(tag, sizeof(tag), "c%zu", i);
             start_run(d, run, &d->cfg.targets[i], d->cfg.targets[i].calls, 0, tag);
@@ -257,8 +455,26 @@ static void schedule_runs(struct vr_daemon *d)
     for (size_t j = 0; j < d->cfg.n_schedules; j++) {
         const struct vr_config_schedule *s = &d->cfg.schedules[j];
         struct run *run = &d->runs[VR_CONFIG_MAX_TARGETS + j];
-        if (run->running || run->session != NULL || now < run->retry_mono_ns ||
-            !vr_config_schedule_active(s, &tm))
+        if (run->running || run->session != NULL || run->capacity != NULL ||
+            now < run->retry_mono_ns || !vr_config_schedule_active(s, &tm))
+            continue;
+        if (s->capacity) {
+            /* only once the target's other tests have stopped */
+            const struct run *cont = &d->runs[s->target_index];
+            bool busy = cont->running || cont->session != NULL;
+            for (size_t k = 0; k < d->cfg.n_schedules && !busy; k++) {
+                const struct run *o = &d->runs[VR_CONFIG_MAX_TARGETS + k];
+                busy = k != j && d->cfg.schedules[k].target_index == s->target_index &&
+                       (o->running || o->session != NULL || o->capacity != NULL);
+            }
+            if (due[j] && !busy) {
+                run->done_occurrence = window_occurrence(s, &tm, wall);
+                logf_("schedule %s: capacity window open", s->name);
+                start_capacity(d, run, s);
+            }
+            continue;
+        }
+        if (target_held(d, s->target_index, due))
             continue;
         uint64_t left = window_left_ns(s, &tm);
         if (left < d->cfg.continuous_interval_ns)
@@ -391,8 +607,11 @@ void vr_daemon_free(struct vr_daemon *d)
 {
     if (d == NULL)
         return;
-    for (size_t i = 0; i < MAX_RUNS; i++)
+    for (size_t i = 0; i < MAX_RUNS; i++) {
         vr_session_free(d->runs[i].session);
+        vr_capacity_free(d->runs[i].capacity);
+    }
+    vr_capture_free(d->capture);
     vr_spool_free(d->spool);
     free(d->pending);
     free(d);

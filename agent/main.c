@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <uv.h>
 
+#include "cliopt.h"
 #include "commands.h"
 #include "daemon.h"
 #include "parse.h"
@@ -267,6 +268,9 @@ static void usage_test(FILE *f)
         "                     (default: teams-audio, teams-video, teams-sharing by class)\n"
         "  --teams-ports      send from Teams client ports (audio 50000-50019, video\n"
         "                     50020-50039, sharing 50040-50059) to exercise port-based QoS\n"
+        "  --interface IF     send through interface IF (e.g. the wired port or the Wi-Fi)\n"
+        "                     whatever the routing table prefers; records name it and its\n"
+        "                     link kind (wired, wifi, other)\n"
         "  --thresholds SET   client (default: client to Microsoft edge) or edge\n"
         "  --late-timeout D   replies later than this count as lost (default 3s, max 10s)\n"
         "  --agent NAME       agent name in records (default: host name)\n"
@@ -286,6 +290,7 @@ static int parse_test_args(int argc, char **argv, struct test_ctx *ctx)
                                          {"teams-ports", no_argument, NULL, 't'},
                                          {"thresholds", required_argument, NULL, 'T'},
                                          {"late-timeout", required_argument, NULL, 'L'},
+                                         {"interface", required_argument, NULL, 'I'},
                                          {"agent", required_argument, NULL, 'a'},
                                          {"site", required_argument, NULL, 's'},
                                          {"json", no_argument, NULL, 'j'},
@@ -309,7 +314,7 @@ static int parse_test_args(int argc, char **argv, struct test_ctx *ctx)
     cfg->agent[sizeof(cfg->agent) - 1] = '\0';
     snprintf(cfg->site, sizeof(cfg->site), "default");
 
-    while ((c = getopt_long(argc, argv, "d:i:c:n:p:tT:L:a:s:jqh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:i:c:n:p:tT:L:I:a:s:jqh", opts, NULL)) != -1) {
         int rc = 0;
         switch (c) {
         case 'd':
@@ -348,13 +353,14 @@ static int parse_test_args(int argc, char **argv, struct test_ctx *ctx)
         case 'T':
             rc = vr_thresholds_by_name(optarg, &cfg->thr, &eb);
             break;
+        case 'I':
+            rc = vr_cliopt_interface(optarg, cfg->interface, sizeof(cfg->interface), &eb);
+            break;
         case 'a':
+            rc = vr_cliopt_name("agent", optarg, cfg->agent, sizeof(cfg->agent), &eb);
+            break;
         case 's':
-            if (strlen(optarg) == 0 || strlen(optarg) >= sizeof(cfg->agent))
-                rc = vr_errbuf_set(&eb, VR_EINVAL, "--%s: 1 to 63 characters",
-                                   c == 'a' ? "agent" : "site");
-            else
-                snprintf(c == 'a' ? cfg->agent : cfg->site, sizeof(cfg->agent), "%s", optarg);
+            rc = vr_cliopt_name("site", optarg, cfg->site, sizeof(cfg->site), &eb);
             break;
         case 'j':
             ctx->json = true;

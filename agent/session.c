@@ -10,6 +10,7 @@
 
 #include "agg.h"
 #include "clock.h"
+#include "link.h"
 #include "mos.h"
 #include "probe.h"
 #include "sock.h"
@@ -55,7 +56,9 @@ struct vr_session {
     uint32_t next_final; /* lowest epoch not yet finalised */
     uint64_t replies;
     char link[16], ifname[32];
-    char id_base[40]; /* record ids: "<agent>-<start ms>" + class + epoch fit 64 bytes */
+    struct vr_wifi wifi;   /* latest nl80211 sample when link is "wifi" */
+    uint64_t wifi_mono_ns; /* when it was taken, 0 = never */
+    char id_base[40];      /* record ids: "<agent>-<start ms>" + class + epoch fit 64 bytes */
     struct vr_agg *pending[VR_CLASS_COUNT][VR_EPOCH_RING];
     struct vr_agg *summary[VR_CLASS_COUNT];
     double last_rtt_ms[VR_CLASS_COUNT];
@@ -75,29 +78,12 @@ static const struct vr_profile *stream_profile(const struct vr_session *s, enum 
 
 static int bind_teams_port(struct vr_stream *st, uint16_t port, struct vr_errbuf *eb)
 {
-    struct sockaddr_storage ss = {0};
-    socklen_t len;
-
-    if (st->family == AF_INET6) {
-        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-        s6->sin6_family = AF_INET6;
-        s6->sin6_addr = in6addr_any;
-        s6->sin6_port = htons(port);
-        len = sizeof(*s6);
-    } else {
-        struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-        s4->sin_family = AF_INET;
-        s4->sin_addr.s_addr = htonl(INADDR_ANY);
-        s4->sin_port = htons(port);
-        len = sizeof(*s4);
-    }
-    if (bind(st->fd, (struct sockaddr *)&ss, len) != 0) {
-        int err = -errno;
+    int err = vr_sock_bind_port(st->fd, st->family, port);
+    if (err != 0)
         return vr_errbuf_set(eb, err,
                              "--teams-ports: cannot bind source port %u: %s (is a Teams client or "
                              "another test running here?)",
                              (unsigned)port, vr_strerror(err));
-    }
     return 0;
 }
 
@@ -421,6 +407,16 @@ static void fill_identity(struct vr_session *s, struct vr_record *r, enum vr_cla
     snprintf(r->target, sizeof(r->target), "%s", s->cfg.target);
     snprintf(r->link, sizeof(r->link), "%s", s->link);
     snprintf(r->interface, sizeof(r->interface), "%s", s->ifname);
+    if (strcmp(s->link, "wifi") == 0) {
+        /* one nl80211 sample (a few netlink round trips, well under a millisecond) per interval,
+         * shared by the classes' records; failures leave the values unknown (null) */
+        uint64_t now = vr_clock_mono_ns();
+        if (s->wifi_mono_ns == 0 || now - s->wifi_mono_ns >= s->tl.interval_ns / 2) {
+            (void)vr_link_wifi_query(s->ifname, &s->wifi, NULL);
+            s->wifi_mono_ns = now;
+        }
+        r->wifi = s->wifi;
+    }
     snprintf(r->cls, sizeof(r->cls), "%s", ci->name);
     snprintf(r->profile, sizeof(r->profile), "%s", stream_profile(s, c)->name);
     r->dscp = ci->dscp;

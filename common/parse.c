@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,4 +127,17 @@ int vr_parse_classes(const char *s, unsigned *mask, struct vr_errbuf *eb)
                              "besteffort or all",
                              s);
     return 0;
+}
+
+void vr_ini_strip_comment(char *line)
+{
+    for (char *p = line; *p != '\0' && *p != '\n'; p++) {
+        if ((*p == '#' || *p == ';') && (p == line || p[-1] == ' ' || p[-1] == '\t')) {
+            bool nl = strchr(p, '\n') != NULL;
+            p[0] = nl ? '\n' : '\0';
+            if (nl)
+                p[1] = '\0';
+            return;
+        }
+    }
 }

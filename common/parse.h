@@ -21,4 +21,9 @@ int vr_parse_hostport(const char *s, uint16_t default_port, char *host, size_t h
 /* "audio", "all" or "audio,besteffort" into a bit mask of (1 << enum vr_class). */
 int vr_parse_classes(const char *s, unsigned *mask, struct vr_errbuf *eb);
 
+/* INI files: cuts an inline comment ("key = value   # why") from a line read from a config
+ * file. A '#' or ';' starts a comment at the start of the line or after a space or tab, so
+ * values such as "https://host/#x" keep theirs. In place; the line keeps its newline. */
+void vr_ini_strip_comment(char *line);
+
 #endif

@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "link.h"
+
 int vr_sock_resolve(const char *host, uint16_t port, bool passive, struct sockaddr_storage *ss,
                     socklen_t *len, struct vr_errbuf *eb)
 {
@@ -172,47 +174,37 @@ static bool same_addr(const struct sockaddr *a, const struct sockaddr *b)
     return false;
 }
 
-static const char *link_kind(const char *ifname)
-{
-    char path[128];
-    struct stat st;
-    FILE *f;
-    int type = 0;
-
-    snprintf(path, sizeof(path), "/sys/class/net/%s/wireless", ifname);
-    if (stat(path, &st) == 0)
-        return "wifi";
-    snprintf(path, sizeof(path), "/sys/class/net/%s/phy80211", ifname);
-    if (stat(path, &st) == 0)
-        return "wifi";
-    snprintf(path, sizeof(path), "/sys/class/net/%s/type", ifname);
-    f = fopen(path, "r");
-    if (f != NULL) {
-        if (fscanf(f, "%d", &type) != 1)
-            type = 0;
-        fclose(f);
-    }
-    return type == 1 ? "wired" : "other"; /* ARPHRD_ETHER; loopback is 772 */
-}
-
 void vr_sock_egress(int fd, char *ifname, size_t iflen, char *link, size_t linklen)
 {
     struct sockaddr_storage local;
     socklen_t len = sizeof(local);
     struct ifaddrs *ifs = NULL;
 
+    char bound[IFNAMSIZ] = "";
+    socklen_t blen = sizeof(bound);
+
     snprintf(ifname, iflen, "%s", "");
     snprintf(link, linklen, "%s", "other");
-    if (getsockname(fd, (struct sockaddr *)&local, &len) != 0 || getifaddrs(&ifs) != 0)
-        return;
-    for (struct ifaddrs *i = ifs; i != NULL; i = i->ifa_next) {
-        if (same_addr(i->ifa_addr, (struct sockaddr *)&local)) {
-            snprintf(ifname, iflen, "%s", i->ifa_name);
-            snprintf(link, linklen, "%s", link_kind(i->ifa_name));
-            break;
+    /* a socket bound to a device (--interface) leaves through it, whatever its address is: two
+     * ports may share one address, or the source may sit on another interface (loopback) */
+    if (getsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, bound, &blen) == 0 && bound[0] != '\0') {
+        bound[sizeof(bound) - 1] = '\0';
+    } else {
+        if (getsockname(fd, (struct sockaddr *)&local, &len) != 0 || getifaddrs(&ifs) != 0)
+            return;
+        for (struct ifaddrs *i = ifs; i != NULL; i = i->ifa_next) {
+            if (same_addr(i->ifa_addr, (struct sockaddr *)&local)) {
+                snprintf(bound, sizeof(bound), "%s", i->ifa_name);
+                break;
+            }
         }
+        freeifaddrs(ifs);
+        if (bound[0] == '\0')
+            return;
     }
-    freeifaddrs(ifs);
+    snprintf(ifname, iflen, "%s", bound);
+    snprintf(link, linklen, "%s",
+             vr_link_kind_name(vr_link_classify(VR_LINK_SYSFS_NET, bound, NULL, 0)));
 }
 
 uint64_t vr_sock_raise_nofile(uint64_t want)
@@ -250,4 +242,25 @@ int vr_sock_bind_interface(int fd, int family, const char *ifname)
             return -errno;
     }
     return 0;
+}
+
+int vr_sock_bind_port(int fd, int family, uint16_t port)
+{
+    struct sockaddr_storage ss = {0};
+    socklen_t len;
+
+    if (family == AF_INET6) {
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+        s6->sin6_family = AF_INET6;
+        s6->sin6_addr = in6addr_any;
+        s6->sin6_port = htons(port);
+        len = sizeof(*s6);
+    } else {
+        struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+        s4->sin_family = AF_INET;
+        s4->sin_addr.s_addr = htonl(INADDR_ANY);
+        s4->sin_port = htons(port);
+        len = sizeof(*s4);
+    }
+    return bind(fd, (struct sockaddr *)&ss, len) == 0 ? 0 : -errno;
 }

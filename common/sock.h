@@ -53,9 +53,15 @@ size_t vr_sock_put_tos(void *cbuf, int family, uint8_t tos);
 /* "192.0.2.1:5004" or "[2001:db8::1]:5004". buf >= 64 bytes. */
 void vr_sock_format_addr(const struct sockaddr *sa, char *buf, size_t len);
 
-/* Names the local interface that a connected socket sends through and its kind ("wired",
- * "wifi", "other" for loopback, tunnels and unknown). Leaves "" / "other" when unknown. */
+/* Names the local interface that a connected socket sends through (its SO_BINDTODEVICE device,
+ * else the interface holding its source address) and its kind by vr_link_classify() ("wired",
+ * "wifi", "other" for loopback, tunnels, virtual and unknown). Leaves "" / "other" when
+ * unknown. */
 void vr_sock_egress(int fd, char *ifname, size_t iflen, char *link, size_t linklen);
+
+/* Binds fd to the wildcard address of family with a fixed source port (Teams client ports).
+ * 0 or -errno. */
+int vr_sock_bind_port(int fd, int family, uint16_t port);
 
 /* Sends fd's traffic out of interface ifname whatever the routing table prefers (an agent
  * testing its wired port and its Wi-Fi separately): SO_BINDTODEVICE when allowed (CAP_NET_RAW),

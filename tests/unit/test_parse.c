@@ -336,6 +336,26 @@ static void test_parse_classes_rejects_empty(void **state)
     assert_int_equal(vr_parse_classes(longer, &mask, &eb), VR_EINVAL);
 }
 
+static void test_ini_strip_comment(void **state)
+{
+    (void)state;
+    char a[] = "name = lyon-01   # written into records\n";
+    vr_ini_strip_comment(a);
+    assert_string_equal(a, "name = lyon-01   \n");
+    char b[] = "url = https://c.example.net/#frag\n";
+    vr_ini_strip_comment(b);
+    assert_string_equal(b, "url = https://c.example.net/#frag\n");
+    char c[] = "calls = 2\t; peak";
+    vr_ini_strip_comment(c);
+    assert_string_equal(c, "calls = 2\t");
+    char d[] = "# a whole-line comment\n";
+    vr_ini_strip_comment(d);
+    assert_string_equal(d, "\n");
+    char e[] = "token = ab#cd\n";
+    vr_ini_strip_comment(e);
+    assert_string_equal(e, "token = ab#cd\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -360,6 +380,7 @@ int main(void)
         cmocka_unit_test(test_parse_classes_list),
         cmocka_unit_test(test_parse_classes_rejects_unknown),
         cmocka_unit_test(test_parse_classes_rejects_empty),
+        cmocka_unit_test(test_ini_strip_comment),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
