@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jarena.h"
 #include "parse.h"
 #include "tokens.h"
 
@@ -20,7 +21,25 @@ struct vr_api {
     struct vr_store *store;
     const struct vr_config *cfg;
     struct vr_metrics *metrics;
+    pthread_mutex_t *lock; /* guards store and metrics; NULL: the caller serialises */
 };
+
+static void api_lock(struct vr_api *api)
+{
+    if (api->lock != NULL)
+        pthread_mutex_lock(api->lock);
+}
+
+static void api_unlock(struct vr_api *api)
+{
+    if (api->lock != NULL)
+        pthread_mutex_unlock(api->lock);
+}
+
+void vr_api_set_lock(struct vr_api *api, pthread_mutex_t *lock)
+{
+    api->lock = lock;
+}
 
 static const char ct_json[] = "application/json";
 
@@ -46,8 +65,10 @@ static int reply_json(struct vr_api_response *resp, unsigned status, json_t *j)
 {
     if (j == NULL)
         return VR_ENOMEM;
+    bool arena = vr_jarena_pause(); /* the body outlives an ingest line's arena */
     char *s = json_dumps(j, JSON_COMPACT);
     json_decref(j);
+    vr_jarena_resume(arena);
     if (s == NULL)
         return VR_ENOMEM;
     resp->status = status;
@@ -141,7 +162,10 @@ bool vr_api_precheck(struct vr_api *api, const struct vr_api_request *req,
         return true;
     }
     struct vr_token tok;
-    if (authenticate(api, req, &tok, resp) != 0)
+    api_lock(api);
+    unsigned st = authenticate(api, req, &tok, resp);
+    api_unlock(api);
+    if (st != 0)
         return true;
     if (!is_ndjson(req->content_type)) {
         vr_api_error(resp, 415,
@@ -187,6 +211,9 @@ struct batch {
     double *weight;
     bool *stored;
     size_t n, cap;
+    struct vr_xrecord *xr; /* capacity and capture records */
+    bool *xstored;
+    size_t nx, xcap;
 };
 
 static void batch_free(struct batch *b)
@@ -195,6 +222,76 @@ static void batch_free(struct batch *b)
     free(b->raw);
     free(b->weight);
     free(b->stored);
+    free(b->xr);
+    free(b->xstored);
+}
+
+static int batch_grow_x(struct batch *b)
+{
+    if (b->nx < b->xcap)
+        return 0;
+    if (b->n + b->nx >= VR_API_MAX_LINES)
+        return VR_EFULL;
+    size_t cap = b->xcap == 0 ? 8 : b->xcap * 2;
+    struct vr_xrecord *x = realloc(b->xr, cap * sizeof(*x));
+    if (x == NULL)
+        return VR_ENOMEM;
+    b->xr = x;
+    bool *s = realloc(b->xstored, cap * sizeof(*s));
+    if (s == NULL)
+        return VR_ENOMEM;
+    b->xstored = s;
+    b->xcap = cap;
+    return 0;
+}
+
+static unsigned too_many(struct vr_api_response *resp, size_t lineno, int rc)
+{
+    if (rc == VR_EFULL) {
+        char msg[96];
+        snprintf(msg, sizeof(msg), "more than %d records in one batch; split it", VR_API_MAX_LINES);
+        bad_line(resp, lineno, NULL, msg);
+        return 400;
+    }
+    vr_api_error(resp, 500, "out of memory");
+    return 500;
+}
+
+static unsigned wrong_site(struct vr_api_response *resp, size_t lineno, const char *site,
+                           const char *tok_site)
+{
+    char msg[300];
+    snprintf(msg, sizeof(msg),
+             "line %zu: the record's site \"%s\" is not the token's site \"%s\"; use a token "
+             "of site \"%s\"",
+             lineno, site, tok_site, site);
+    json_t *e =
+        json_pack("{s:s,s:I,s:s}", "error", msg, "line", (json_int_t)lineno, "field", "site");
+    reply_json(resp, 403, e);
+    return 403;
+}
+
+/* A capacity or capture record (xrecord.h): validated, kept for the store. j is borrowed. */
+static unsigned ingest_x(const struct vr_token *tok, json_t *j, char *line, size_t len,
+                         size_t lineno, struct batch *b, struct vr_api_response *resp)
+{
+    int rc = batch_grow_x(b);
+    if (rc < 0)
+        return too_many(resp, lineno, rc);
+    struct vr_xrecord *x = &b->xr[b->nx];
+    struct vr_errbuf eb = {{0}};
+    if (vr_xrecord_from_json(j, x, &eb) < 0) {
+        char field[64];
+        field_of(eb.msg, field, sizeof(field));
+        bad_line(resp, lineno, field, eb.msg);
+        return 400;
+    }
+    if (strcmp(x->site, tok->site) != 0)
+        return wrong_site(resp, lineno, x->site, tok->site);
+    line[len] = '\0';
+    x->raw = line;
+    b->nx++;
+    return 0;
 }
 
 static int batch_grow(struct batch *b)
@@ -228,9 +325,9 @@ static int batch_grow(struct batch *b)
 
 /* One line: 0 = record appended or line ignored (*ignored counts it); otherwise the response is
  * filled and its status returned. */
-static unsigned ingest_line(struct vr_api *api, const struct vr_token *tok, char *line, size_t len,
-                            size_t lineno, struct batch *b, size_t *ignored,
-                            struct vr_api_response *resp)
+static unsigned parse_line(struct vr_api *api, const struct vr_token *tok, char *line, size_t len,
+                           size_t lineno, struct batch *b, size_t *ignored,
+                           struct vr_api_response *resp)
 {
     json_error_t jerr;
     json_t *j = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -245,24 +342,21 @@ static unsigned ingest_line(struct vr_api *api, const struct vr_token *tok, char
         bad_line(resp, lineno, NULL, "expected one JSON object per line");
         return 400;
     }
+    if (vr_xrecord_is_x(j)) {
+        unsigned st = ingest_x(tok, j, line, len, lineno, b, resp);
+        json_decref(j);
+        return st;
+    }
     const char *type = json_string_value(json_object_get(j, "type"));
     if (type != NULL && strcmp(type, "interval") != 0 && strcmp(type, "summary") != 0) {
         json_decref(j); /* verdict records and other types: acknowledged, not stored */
         (*ignored)++;
         return 0;
     }
-    int rc = batch_grow(b);
+    int rc = b->n + b->nx >= VR_API_MAX_LINES ? VR_EFULL : batch_grow(b);
     if (rc < 0) {
         json_decref(j);
-        if (rc == VR_EFULL) {
-            char msg[96];
-            snprintf(msg, sizeof(msg), "more than %d records in one batch; split it",
-                     VR_API_MAX_LINES);
-            bad_line(resp, lineno, NULL, msg);
-            return 400;
-        }
-        vr_api_error(resp, 500, "out of memory");
-        return 500;
+        return too_many(resp, lineno, rc);
     }
     struct vr_record *r = &b->recs[b->n];
     struct vr_errbuf eb = {{0}};
@@ -274,17 +368,8 @@ static unsigned ingest_line(struct vr_api *api, const struct vr_token *tok, char
         bad_line(resp, lineno, field, eb.msg);
         return 400;
     }
-    if (strcmp(r->site, tok->site) != 0) {
-        char msg[300];
-        snprintf(msg, sizeof(msg),
-                 "line %zu: the record's site \"%s\" is not the token's site \"%s\"; use a token "
-                 "of site \"%s\"",
-                 lineno, r->site, tok->site, r->site);
-        json_t *e =
-            json_pack("{s:s,s:I,s:s}", "error", msg, "line", (json_int_t)lineno, "field", "site");
-        reply_json(resp, 403, e);
-        return 403;
-    }
+    if (strcmp(r->site, tok->site) != 0)
+        return wrong_site(resp, lineno, r->site, tok->site);
     struct vr_thresholds t;
     vr_config_thresholds(api->cfg, r->site, &t);
     struct vr_finding f[VR_SCORE_MAX_FINDINGS];
@@ -296,13 +381,28 @@ static unsigned ingest_line(struct vr_api *api, const struct vr_token *tok, char
     return 0;
 }
 
+/* The line's jansson values live in this thread's arena (jarena.h): parse_line releases them
+ * all before it returns. */
+static unsigned ingest_line(struct vr_api *api, const struct vr_token *tok, char *line, size_t len,
+                            size_t lineno, struct batch *b, size_t *ignored,
+                            struct vr_api_response *resp)
+{
+    vr_jarena_begin();
+    unsigned st = parse_line(api, tok, line, len, lineno, b, ignored, resp);
+    vr_jarena_end();
+    return st;
+}
+
 static int handle_ingest(struct vr_api *api, const struct vr_api_request *req,
                          struct vr_api_response *resp)
 {
     if (vr_api_precheck(api, req, resp))
         return 0;
     struct vr_token tok;
-    if (authenticate(api, req, &tok, resp) != 0)
+    api_lock(api);
+    unsigned st = authenticate(api, req, &tok, resp);
+    api_unlock(api);
+    if (st != 0)
         return 0;
     /* a private copy with a spare byte: each line is NUL-terminated in place for raw */
     char *body = malloc(req->body_len + 1);
@@ -337,9 +437,12 @@ static int handle_ingest(struct vr_api *api, const struct vr_api_request *req,
     json_t *stored = json_array(), *dups = json_array();
     struct vr_errbuf eb = {{0}};
     int rc = 0;
-    if (b.n > 0)
-        rc = vr_store_ingest(api->store, b.recs, b.raw, b.weight, b.n, b.stored, &eb);
+    api_lock(api);
+    if (b.n > 0 || b.nx > 0)
+        rc = vr_store_ingest_all(api->store, b.recs, b.raw, b.weight, b.n, b.stored, b.xr, b.nx,
+                                 b.xstored, &eb);
     if (rc < 0) {
+        api_unlock(api);
         json_decref(stored);
         json_decref(dups);
         batch_free(&b);
@@ -358,7 +461,15 @@ static int handle_ingest(struct vr_api *api, const struct vr_api_request *req,
             n_dup++;
         }
     }
+    for (size_t i = 0; i < b.nx; i++) {
+        json_array_append_new(b.xstored[i] ? stored : dups, json_string(b.xr[i].id));
+        if (b.xstored[i])
+            n_new++;
+        else
+            n_dup++;
+    }
     vr_metrics_count_ingest(api->metrics, n_new, n_dup);
+    api_unlock(api);
     batch_free(&b);
     free(body);
     return reply_json(resp, 200,
@@ -468,7 +579,12 @@ static int handle_site(struct vr_api *api, const struct vr_api_request *req, uin
         const char *cls = arg(req, "class");
         if (cls != NULL && !valid_class(cls))
             return vr_api_error(resp, 400, "class: expected audio, video, sharing or besteffort");
-        rc = vr_store_intervals(api->store, site, now > since ? now - since : 0, cls, &j, &eb);
+        const char *link = arg(req, "link");
+        if (link != NULL && strcmp(link, "wired") != 0 && strcmp(link, "wifi") != 0 &&
+            strcmp(link, "other") != 0)
+            return vr_api_error(resp, 400, "link: expected wired, wifi or other");
+        rc = vr_store_intervals_link(api->store, site, now > since ? now - since : 0, cls, link, &j,
+                                     &eb);
     } else {
         return vr_api_error(resp, 404, "unknown path; see /api/v1/sites/SITE[/intervals]");
     }
@@ -529,13 +645,25 @@ static int handle_dashboard(const struct vr_api_request *req, struct vr_api_resp
 #endif
 }
 
+static int route_read(struct vr_api *api, const struct vr_api_request *req, uint64_t now_wall_ns,
+                      struct vr_api_response *resp);
+
 int vr_api_handle(struct vr_api *api, const struct vr_api_request *req, uint64_t now_wall_ns,
                   struct vr_api_response *resp)
 {
     memset(resp, 0, sizeof(*resp));
-    const char *p = req->path;
     if (is_ingest(req))
-        return handle_ingest(api, req, resp);
+        return handle_ingest(api, req, resp); /* takes the lock only around the store */
+    api_lock(api);
+    int rc = route_read(api, req, now_wall_ns, resp);
+    api_unlock(api);
+    return rc;
+}
+
+static int route_read(struct vr_api *api, const struct vr_api_request *req, uint64_t now_wall_ns,
+                      struct vr_api_response *resp)
+{
+    const char *p = req->path;
     bool get = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
     if (!get)
         return vr_api_error(resp, 405, "only GET here (POST goes to /api/v1/records)");

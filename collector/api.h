@@ -4,12 +4,19 @@
  * Ingest (POST /api/v1/records) parses the NDJSON body line by line, validates every record
  * (vr_record_from_json), scores it with the site's thresholds (vr_score_interval) and stores
  * the batch in one call; any bad line rejects the whole batch (400 naming line and field), so
- * nothing of it is stored. A record weighs max(1, calls) in the site's score.
- * Not thread-safe: one caller at a time (the server's single polling thread), because the store
- * is not. The api borrows store, config and metrics; they must outlive it. */
+ * nothing of it is stored. A record weighs max(1, calls) in the site's score. Capacity and
+ * capture records (xrecord.h) are validated the same way and stored in the same transaction;
+ * they are not scored (the store applies the capacity rule when the verdict is read).
+ * Threads: without a lock (vr_api_set_lock), one caller at a time. With one, any number of
+ * threads may call vr_api_precheck and vr_api_handle at once: the api holds the lock around
+ * every use of the store and the metrics, and parses, validates and scores an ingest body
+ * outside it, so that several server threads parse while one writes (JSON parsing, not SQLite,
+ * is most of an upload's cost). The config is read-only. The api borrows store, config and
+ * metrics; they must outlive it. */
 #ifndef VR_API_H
 #define VR_API_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -49,6 +56,8 @@ struct vr_api_response {
 struct vr_api *vr_api_new(struct vr_store *store, const struct vr_config *cfg,
                           struct vr_metrics *metrics);
 void vr_api_free(struct vr_api *api);
+/* The mutex that guards the store and the metrics (borrowed; NULL: the caller serialises). */
+void vr_api_set_lock(struct vr_api *api, pthread_mutex_t *lock);
 
 /* True when the request (headers only, before its body is read) can already be answered: then
  * resp is filled (401, 404, 405, 415 ...). Lets the server refuse an unauthenticated upload

@@ -17,7 +17,8 @@ struct load_ctx {
 
 static const char *const server_keys[] = {"listen",   "db",      "max_body",
                                           "tls_cert", "tls_key", "retention_days"};
-static const char *const site_keys[] = {"thresholds", "planned_peak_calls"};
+static const char *const site_keys[] = {
+    "thresholds", "planned_peak_calls", "users", "peak_concurrency_pct", "mix", "growth_pct"};
 
 /* Levenshtein distance capped for short keys; enough for "did you mean". */
 static size_t edit_distance(const char *a, const char *b)
@@ -95,6 +96,7 @@ static struct vr_config_site *site_entry(struct load_ctx *c, const char *name)
     memset(e, 0, sizeof(*e));
     memcpy(e->name, name, n + 1);
     (void)vr_thresholds_by_name("client", &e->thresholds, NULL);
+    vr_plan_input_init(&e->plan);
     return e;
 }
 
@@ -131,6 +133,9 @@ static int handle_server(struct load_ctx *c, const char *key, const char *value)
     return 0;
 }
 
+static int handle_plan(struct load_ctx *c, struct vr_config_site *s, const char *key,
+                       const char *value);
+
 static int handle_site(struct load_ctx *c, const char *name, const char *key, const char *value)
 {
     struct vr_config_site *s = site_entry(c, name);
@@ -157,10 +162,43 @@ static int handle_site(struct load_ctx *c, const char *name, const char *key, co
             return 0;
         }
         s->planned_peak_calls = (uint32_t)v;
+        s->plan.peak_calls = (uint32_t)v;
         return 1;
     }
-    unknown_key(c, key, site_keys, sizeof(site_keys) / sizeof(site_keys[0]));
-    return 0;
+    return handle_plan(c, s, key, value);
+}
+
+/* The planning keys of a [site] section (common/plan.h). */
+static int handle_plan(struct load_ctx *c, struct vr_config_site *s, const char *key,
+                       const char *value)
+{
+    struct vr_errbuf eb = {{0}};
+    int rc = 1;
+    if (strcmp(key, "users") == 0) {
+        uint64_t v = 0;
+        if (vr_parse_u64(value, "users", 1, VR_PLAN_MAX_USERS, &v, &eb) < 0)
+            rc = 0;
+        s->plan.users = (uint32_t)v;
+    } else if (strcmp(key, "peak_concurrency_pct") == 0) {
+        if (vr_plan_parse_pct(value, "peak_concurrency_pct", 10000, &s->plan.concurrency_cpct,
+                              &eb) < 0 ||
+            (s->plan.concurrency_cpct == 0 &&
+             vr_errbuf_set(&eb, VR_EINVAL, "peak_concurrency_pct: expected more than 0 %%") < 0))
+            rc = 0;
+    } else if (strcmp(key, "growth_pct") == 0) {
+        if (vr_plan_parse_pct(value, "growth_pct", VR_PLAN_MAX_GROWTH_CPCT, &s->plan.growth_cpct,
+                              &eb) < 0)
+            rc = 0;
+    } else if (strcmp(key, "mix") == 0) {
+        if (vr_plan_parse_mix(value, "mix", s->plan.mix, &eb) < 0)
+            rc = 0;
+    } else {
+        unknown_key(c, key, site_keys, sizeof(site_keys) / sizeof(site_keys[0]));
+        return 0;
+    }
+    if (rc == 0)
+        snprintf(c->msg, sizeof(c->msg), "%s", eb.msg);
+    return rc;
 }
 
 /* libinih: returning 0 makes ini_parse() return this line's number. */
@@ -207,6 +245,14 @@ int vr_config_load(struct vr_config *cfg, const char *path, struct vr_errbuf *eb
             snprintf(c.msg, sizeof(c.msg), "syntax error (expected [section] or key = value)");
         return vr_errbuf_set(eb, VR_EINVAL, "%s:%d: %s", path, line, c.msg);
     }
+    for (size_t i = 0; i < cfg->n_sites; i++) {
+        const struct vr_plan_input *p = &cfg->sites[i].plan;
+        if (p->peak_calls == 0 && (p->users > 0) != (p->concurrency_cpct > 0))
+            return vr_errbuf_set(
+                eb, VR_EINVAL, "%s: [site %s]: %s needs %s too (or give planned_peak_calls)", path,
+                cfg->sites[i].name, p->users > 0 ? "users" : "peak_concurrency_pct",
+                p->users > 0 ? "peak_concurrency_pct" : "users");
+    }
     return 0;
 }
 
@@ -235,4 +281,15 @@ void vr_config_thresholds(const struct vr_config *cfg, const char *site, struct 
         return;
     }
     (void)vr_thresholds_by_name("client", out, NULL);
+}
+
+bool vr_config_plan(const struct vr_config *cfg, const char *site, struct vr_plan_input *out)
+{
+    const struct vr_config_site *s = cfg != NULL ? vr_config_site(cfg, site) : NULL;
+    if (s == NULL || !vr_plan_input_valid(&s->plan)) {
+        vr_plan_input_init(out);
+        return false;
+    }
+    *out = s->plan;
+    return true;
 }

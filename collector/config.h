@@ -10,17 +10,23 @@
  *
  *   [site hq]
  *   thresholds = client          ; client | edge (DESIGN.md §6)
- *   planned_peak_calls = 40
+ *   users = 250                  ; planning (common/plan.h): the peak is
+ *   peak_concurrency_pct = 15    ;   ceil(users x concurrency) ...
+ *   planned_peak_calls = 40      ;   ... or this direct figure (wins when both are given)
+ *   mix = audio=1,video=0.3,sharing=0.1   ; share of calls using each modality
+ *   growth_pct = 10              ; planned = ceil(peak x (1 + growth))
  *
  * Loading only fills the struct; it does not open files named in it. Command-line options
  * override it (main.c). Unknown sections and keys are errors with a suggestion. Any thread. */
 #ifndef VR_CONFIG_H
 #define VR_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "err.h"
+#include "plan.h"
 #include "score.h"
 
 #define VR_CONFIG_MAX_SITES      1024
@@ -31,7 +37,8 @@
 struct vr_config_site {
     char name[64];
     struct vr_thresholds thresholds;
-    uint32_t planned_peak_calls; /* 0 = not planned */
+    uint32_t planned_peak_calls; /* 0 = not planned (also in plan.peak_calls) */
+    struct vr_plan_input plan;   /* users, concurrency, peak, mix, growth */
 };
 
 struct vr_config {
@@ -57,5 +64,7 @@ void vr_config_free(struct vr_config *cfg);
 const struct vr_config_site *vr_config_site(const struct vr_config *cfg, const char *site);
 /* The thresholds for site: its own set, or the built-in "client" set. */
 void vr_config_thresholds(const struct vr_config *cfg, const char *site, struct vr_thresholds *out);
+/* The site's plan into out; true when it has one (users and concurrency, or planned_peak_calls). */
+bool vr_config_plan(const struct vr_config *cfg, const char *site, struct vr_plan_input *out);
 
 #endif

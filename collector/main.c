@@ -13,8 +13,11 @@
 
 #include "api.h"
 #include "config.h"
+#include "jarena.h"
 #include "metrics.h"
 #include "parse.h"
+#include "plan.h"
+#include "plancmd.h"
 #include "report.h"
 #include "server.h"
 #include "store.h"
@@ -52,7 +55,8 @@ static void usage_main(FILE *f)
         "  token add --site S    create an agent token for site S (printed once)\n"
         "  token list            list tokens\n"
         "  token revoke ID       revoke a token\n"
-        "  report                site verdicts as text, json or csv\n\n"
+        "  report                site verdicts as text, json or csv\n"
+        "  plan                  planned peak calls and bandwidth of a site (no database)\n\n"
         "Run '%s COMMAND --help' for the options of a command.\n",
         prog, prog);
 }
@@ -76,12 +80,20 @@ static int site_thresholds(void *arg, const char *site, struct vr_thresholds *ou
     return 0;
 }
 
+/* ... and applies the capacity rule with each site's plan (users, growth, ...). */
+static bool site_plan(void *arg, const char *site, struct vr_plan_input *out)
+{
+    return vr_config_plan(arg, site, out);
+}
+
 static int open_store(const char *db, const struct vr_config *cfg, struct vr_store **out)
 {
     struct vr_store_options so = {.retention_days = cfg != NULL ? cfg->retention_days : 0};
     if (cfg != NULL) {
         so.site_thresholds = site_thresholds;
         so.site_thresholds_arg = (void *)cfg;
+        so.site_plan = site_plan;
+        so.site_plan_arg = (void *)cfg;
     }
     struct vr_errbuf eb = {{0}};
     if (vr_store_open(db, &so, out, &eb) < 0) {
@@ -431,25 +443,34 @@ static int cmd_token(int argc, char **argv)
 
 static void usage_report(FILE *f)
 {
-    fprintf(f,
-            "usage: %s report [--site SITE] [--since 24h] [--format text|json|csv] [--db FILE]\n\n"
-            "Exit status: 0 when every selected site is Ready, 1 otherwise, 2 on errors.\n",
-            prog);
+    fprintf(
+        f,
+        "usage: %s report [--site SITE] [--since 24h] [--format text|json|csv] [--db FILE]\n"
+        "                 [--config FILE]\n\n"
+        "  --config FILE   the collector INI file: per-site thresholds and plans (users,\n"
+        "                  peak_concurrency_pct, planned_peak_calls, mix, growth_pct), so that\n"
+        "                  the verdicts include the capacity rule as `serve` shows them\n\n"
+        "Exit status: 0 when every selected site is Ready, 1 otherwise, 2 on errors.\n",
+        prog);
 }
 
 static int cmd_report(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"site", required_argument, NULL, 's'},   {"since", required_argument, NULL, 'S'},
-        {"format", required_argument, NULL, 'f'}, {"db", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        {"site", required_argument, NULL, 's'},
+        {"since", required_argument, NULL, 'S'},
+        {"format", required_argument, NULL, 'f'},
+        {"db", required_argument, NULL, 'd'},
+        {"config", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
-    const char *site = NULL, *db = VR_CONFIG_DEFAULT_DB;
+    const char *site = NULL, *db = NULL, *config = NULL;
     uint64_t since = VR_API_WINDOW_NS;
     enum vr_report_format fmt = VR_REPORT_TEXT;
     struct vr_errbuf eb = {{0}};
     int c;
-    while ((c = getopt_long(argc, argv, ":s:S:f:d:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":s:S:f:d:c:h", opts, NULL)) != -1) {
         switch (c) {
         case 's':
             site = optarg;
@@ -467,6 +488,9 @@ static int cmd_report(int argc, char **argv)
         case 'd':
             db = optarg;
             break;
+        case 'c':
+            config = optarg;
+            break;
         case 'h':
             usage_report(stdout);
             return 0;
@@ -476,18 +500,126 @@ static int cmd_report(int argc, char **argv)
     }
     if (optind < argc)
         return fail("report takes no arguments besides options (see --help)");
+    struct vr_config cfg;
+    vr_config_init(&cfg);
+    if (config != NULL && vr_config_load(&cfg, config, &eb) < 0) {
+        vr_config_free(&cfg);
+        return fail(eb.msg);
+    }
+    if (db == NULL)
+        db = config != NULL ? cfg.db : VR_CONFIG_DEFAULT_DB;
     struct vr_store *store = NULL;
-    if (open_store(db, NULL, &store) != 0)
+    if (open_store(db, config != NULL ? &cfg : NULL, &store) != 0) {
+        vr_config_free(&cfg);
         return EXIT_USAGE;
+    }
     int rc = vr_report_write(store, site, wall_now_ns(), since, fmt, stdout, &eb);
     vr_store_close(store);
+    vr_config_free(&cfg);
     if (rc < 0)
         return fail(eb.msg);
     return rc;
 }
 
+/* ---- plan ---- */
+
+static void usage_plan(FILE *f)
+{
+    fprintf(
+        f,
+        "usage: %s plan --users N --concurrency PCT [--mix CLASS=SHARE,...] [--growth PCT]\n"
+        "                           [--json]\n"
+        "       %s plan --peak-calls N [--mix ...] [--growth PCT] [--json]\n\n"
+        "Prints the planned peak of concurrent calls of a site and its bandwidth per\n"
+        "direction, with the arithmetic shown, as the collector computes them for a site\n"
+        "configured with users / peak_concurrency_pct / planned_peak_calls / mix / growth_pct.\n\n"
+        "  --users N          people at the site\n"
+        "  --concurrency PCT  share of them in a call at the busiest hour, e.g. 15%%\n"
+        "  --peak-calls N     the planned peak directly (instead of users x concurrency)\n"
+        "  --mix LIST         share of calls using each modality (default audio=1),\n"
+        "                     e.g. audio=1,video=0.3,sharing=0.1\n"
+        "  --growth PCT       growth on top of the peak (default 0%%), e.g. 10%%\n"
+        "  --json             one JSON object instead of the text\n\n"
+        "Example: %s plan --users 250 --concurrency 15%% --mix audio=1,video=0.3,sharing=0.1 "
+        "--growth 10%%\n",
+        prog, prog, prog);
+}
+
+static int cmd_plan(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"users", required_argument, NULL, 'u'},
+        {"concurrency", required_argument, NULL, 'c'},
+        {"peak-calls", required_argument, NULL, 'p'},
+        {"mix", required_argument, NULL, 'm'},
+        {"growth", required_argument, NULL, 'g'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct vr_plan_input in;
+    struct vr_errbuf eb = {{0}};
+    bool json = false, have_users = false, have_conc = false;
+    uint64_t v = 0;
+    int c;
+    vr_plan_input_init(&in);
+    while ((c = getopt_long(argc, argv, ":u:c:p:m:g:jh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'u':
+            if (vr_parse_u64(optarg, "--users", 1, VR_PLAN_MAX_USERS, &v, &eb) < 0)
+                return fail(eb.msg);
+            in.users = (uint32_t)v;
+            have_users = true;
+            break;
+        case 'c':
+            if (vr_plan_parse_pct(optarg, "--concurrency", 10000, &in.concurrency_cpct, &eb) < 0)
+                return fail(eb.msg);
+            if (in.concurrency_cpct == 0)
+                return fail("--concurrency: expected more than 0 %, e.g. 15%");
+            have_conc = true;
+            break;
+        case 'p':
+            if (vr_parse_u64(optarg, "--peak-calls", 1, VR_PLAN_MAX_CALLS, &v, &eb) < 0)
+                return fail(eb.msg);
+            in.peak_calls = (uint32_t)v;
+            break;
+        case 'm':
+            if (vr_plan_parse_mix(optarg, "--mix", in.mix, &eb) < 0)
+                return fail(eb.msg);
+            break;
+        case 'g':
+            if (vr_plan_parse_pct(optarg, "--growth", VR_PLAN_MAX_GROWTH_CPCT, &in.growth_cpct,
+                                  &eb) < 0)
+                return fail(eb.msg);
+            break;
+        case 'j':
+            json = true;
+            break;
+        case 'h':
+            usage_plan(stdout);
+            return 0;
+        default:
+            return bad_option(argv, c);
+        }
+    }
+    if (optind < argc)
+        return fail("plan takes no arguments besides options (see --help)");
+    if (in.peak_calls > 0 && (have_users || have_conc))
+        return fail("plan: give either --peak-calls or --users with --concurrency, not both");
+    if (in.peak_calls == 0 && !(have_users && have_conc))
+        return fail("plan: give --users N and --concurrency PCT (or --peak-calls N), e.g. "
+                    "plan --users 250 --concurrency 15%");
+    struct vr_plan p;
+    if (vr_plan_compute(&in, &p, &eb) < 0)
+        return fail(eb.msg);
+    if (vr_plancmd_write(&in, &p, json, stdout) < 0)
+        return fail("could not write to stdout");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    vr_jarena_install(); /* before any thread: jansson's allocator hooks are process-wide */
     if (argc < 2) {
         usage_main(stderr);
         return EXIT_USAGE;
@@ -507,7 +639,10 @@ int main(int argc, char **argv)
         return cmd_token(argc, argv);
     if (strcmp(cmd, "report") == 0)
         return cmd_report(argc, argv);
+    if (strcmp(cmd, "plan") == 0)
+        return cmd_plan(argc, argv);
     char msg[128];
-    snprintf(msg, sizeof(msg), "unknown command \"%.40s\" (commands: serve, token, report)", cmd);
+    snprintf(msg, sizeof(msg), "unknown command \"%.40s\" (commands: serve, token, report, plan)",
+             cmd);
     return fail(msg);
 }

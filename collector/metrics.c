@@ -222,6 +222,30 @@ static void site_series(struct buf *b, json_t *sites)
         label(b, name);
         bprintf(b, "\"} %.17g\n", json_number_value(sc));
     }
+    head(b, "voiceready_site_planned_peak_calls", "gauge",
+         "Planned peak of concurrent calls with growth (sites with a plan).");
+    json_array_foreach(sites, i, s)
+    {
+        const char *name = json_string_value(json_object_get(s, "site"));
+        json_t *n = json_object_get(s, "planned_peak_calls");
+        if (name == NULL || !json_is_integer(n))
+            continue;
+        bprintf(b, "voiceready_site_planned_peak_calls{site=\"");
+        label(b, name);
+        bprintf(b, "\"} %lld\n", (long long)json_integer_value(n));
+    }
+    head(b, "voiceready_site_capacity_calls", "gauge",
+         "Latest measured call capacity (smallest over the site's targets).");
+    json_array_foreach(sites, i, s)
+    {
+        const char *name = json_string_value(json_object_get(s, "site"));
+        json_t *n = json_object_get(s, "capacity_calls");
+        if (name == NULL || !json_is_integer(n))
+            continue;
+        bprintf(b, "voiceready_site_capacity_calls{site=\"");
+        label(b, name);
+        bprintf(b, "\"} %lld\n", (long long)json_integer_value(n));
+    }
     head(b, "voiceready_site_intervals", "gauge", "Intervals counted in the scoring window.");
     json_array_foreach(sites, i, s)
     {

@@ -1,9 +1,10 @@
 /* metrics: the Prometheus text exposition (format 0.0.4) of GET /metrics.
  *
  * Per site: voiceready_site_verdict (0 ready, 1 at risk, 2 not ready), voiceready_site_score_pct,
- * voiceready_site_intervals, from the store's site list over the scoring window. Per site, class
- * and target: loss, jitter, RTT quantiles, MOS and DSCP preservation of the latest interval
- * record ingested since the collector started (kept here, bounded, not read back from the
+ * voiceready_site_intervals, voiceready_site_planned_peak_calls and voiceready_site_capacity_calls
+ * (sites with a plan / a capacity run), from the store's site list over the scoring window. Per
+ * site, class and target: loss, jitter, RTT quantiles, MOS and DSCP preservation of the latest
+ * interval record ingested since the collector started (kept here, bounded, not read back from the
  * database). The collector's own counters: records ingested, duplicates, requests rejected by
  * status, and a request latency histogram.
  * Not thread-safe: the HTTP server calls it from its single polling thread. */

@@ -1,6 +1,8 @@
 /* report: `voiceready-collector report`: the site verdicts of the store over a window, as a
  * text table for a terminal, JSON for a script, or CSV for a spreadsheet. It reads only (the
- * site list and per-site verdicts of the store) and writes only to the FILE it is given.
+ * site list and per-site verdicts of the store, with the capacity rule's planned peak, measured
+ * capacity and status, and per link kind the share of intervals passed and the mean jitter, so
+ * that Wi-Fi trouble is not read as a WAN problem) and writes only to the FILE it is given.
  * Single-threaded (main.c). */
 #ifndef VR_REPORT_H
 #define VR_REPORT_H

@@ -44,8 +44,9 @@ struct vr_server {
     pthread_cond_t cond;
     bool stopping;
     struct conn_watch *watches;
-    /* held around every call into api (MHD thread) and around vr_server_run (main thread): the
-     * store is not thread-safe; apart from s->lock so that the watchdog never waits on a prune */
+    /* guards the store and the metrics: the api takes it around each use of them (ingest bodies
+     * are parsed outside it, on every pool thread at once), vr_server_run around its work;
+     * apart from s->lock so that the watchdog never waits on a prune */
     pthread_mutex_t api_lock;
     uint64_t request_timeout_ns;
     uint64_t cut_count;
@@ -130,9 +131,11 @@ static enum MHD_Result send_response(struct vr_server *s, struct MHD_Connection 
     MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     enum MHD_Result ret = MHD_queue_response(conn, resp->status, r);
     MHD_destroy_response(r);
+    pthread_mutex_lock(&s->api_lock);
     if (resp->status >= 400)
         vr_metrics_count_reject(s->metrics, resp->status);
     vr_metrics_observe_request(s->metrics, mono_ns() - rq->start_mono_ns);
+    pthread_mutex_unlock(&s->api_lock);
     return ret;
 }
 
@@ -210,9 +213,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         /* refuse what can be refused from the headers alone, before reading any body */
         const char *cl =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        pthread_mutex_lock(&s->api_lock);
         bool refused = vr_api_precheck(s->api, &req, &resp);
-        pthread_mutex_unlock(&s->api_lock);
         if (refused)
             return send_response(s, conn, rq, &resp);
         if (cl != NULL) {
@@ -234,9 +235,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     fill_request(conn, url, method, &req);
     req.body = rq->body;
     req.body_len = rq->len;
-    pthread_mutex_lock(&s->api_lock);
     int hrc = vr_api_handle(s->api, &req, wall_ns(), &resp);
-    pthread_mutex_unlock(&s->api_lock);
     if (hrc < 0) {
         free(resp.body);
         resp.body = NULL;
@@ -333,8 +332,10 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
     char msg[256];
     vsnprintf(msg, sizeof(msg), fmt, ap);
     uint64_t now = mono_ns();
+    pthread_mutex_lock(&s->lock);
     if (strcmp(msg, s->last_log) == 0 && now - s->last_log_mono_ns < 10000000000ull) {
         s->suppressed++;
+        pthread_mutex_unlock(&s->lock);
         return;
     }
     if (s->suppressed > 0)
@@ -344,6 +345,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
     s->last_log_mono_ns = now;
     snprintf(s->last_log, sizeof(s->last_log), "%s", msg);
     fprintf(stderr, "voiceready-collector: http: %s", msg);
+    pthread_mutex_unlock(&s->lock);
 }
 
 static int read_pem(const char *path, const char *what, char **out, struct vr_errbuf *eb)
@@ -445,6 +447,7 @@ int vr_server_start(const struct vr_server_options *opt, struct vr_api *api,
         1000000000ull;
     pthread_mutex_init(&s->lock, NULL);
     pthread_mutex_init(&s->api_lock, NULL);
+    vr_api_set_lock(api, &s->api_lock);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -467,6 +470,13 @@ int vr_server_start(const struct vr_server_options *opt, struct vr_api *api,
     unsigned max_conn = opt->max_connections ? opt->max_connections : DEFAULT_MAX_CONNECTIONS;
     unsigned per_ip = opt->max_per_ip ? opt->max_per_ip : DEFAULT_MAX_PER_IP;
     unsigned timeout = opt->timeout_s ? opt->timeout_s : DEFAULT_TIMEOUT_S;
+    /* worker threads parse uploads in parallel while the store lock serialises the writes;
+     * two per core, because MHD binds each connection to one worker for its lifetime, and with
+     * one per core two busy agents on the same worker leave a core idle */
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned threads = opt->threads;
+    if (threads == 0)
+        threads = cores < 1 ? 2 : cores > 8 ? 16 : (unsigned)(2 * cores);
     struct MHD_OptionItem tls_opts[] = {
         {MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls_cert_pem},
         {MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key_pem},
@@ -478,12 +488,17 @@ int vr_server_start(const struct vr_server_options *opt, struct vr_api *api,
         MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT, max_conn,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip, MHD_OPTION_CONNECTION_TIMEOUT, timeout,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_ARRAY,
-        tls ? tls_opts : no_opts, MHD_OPTION_END);
+        on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_ARRAY, tls ? tls_opts : no_opts,
+        MHD_OPTION_END);
     if (s->daemon == NULL) {
-        rc = vr_errbuf_set(
-            eb, VR_EINVAL, "--listen %s: the HTTP server did not start%s (see the message above)",
-            opt->listen, tls ? " (check that the TLS key matches the certificate)" : "");
+        rc = vr_errbuf_set(eb, VR_EINVAL,
+                           "--listen %s: the HTTP server did not "
+                           "start%s (see the message above)",
+                           opt->listen,
+                           tls ? " (check that the TLS key matches "
+                                 "the certificate)"
+                               : "");
         goto fail;
     }
     fd = -1; /* the daemon owns it now */
@@ -501,6 +516,7 @@ fail:
     if (fd >= 0)
         close(fd);
     pthread_cond_destroy(&s->cond);
+    vr_api_set_lock(s->api, NULL);
     pthread_mutex_destroy(&s->api_lock);
     pthread_mutex_destroy(&s->lock);
     free(s->tls_key_pem);
@@ -541,6 +557,7 @@ void vr_server_stop(struct vr_server *s)
     /* MHD_stop_daemon closes the listen socket it was given too */
     MHD_stop_daemon(s->daemon);
     pthread_cond_destroy(&s->cond);
+    vr_api_set_lock(s->api, NULL);
     pthread_mutex_destroy(&s->api_lock);
     pthread_mutex_destroy(&s->lock);
     free(s->tls_key_pem);

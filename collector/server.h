@@ -25,6 +25,7 @@ struct vr_server_options {
     size_t max_body;          /* bytes; bigger POST bodies get 413 */
     unsigned max_connections; /* 0 = default 512 */
     unsigned max_per_ip;      /* 0 = default 64 */
+    unsigned threads;         /* HTTP worker threads; 0 = two per core (at most 16) */
     unsigned timeout_s;       /* inactivity timeout; 0 = default 10 */
     /* headers and body of one request must arrive within this, however slowly they trickle
      * (slowloris); 0 = default 60 */

@@ -25,8 +25,10 @@
 #include <jansson.h>
 
 #include "err.h"
+#include "plan.h"
 #include "record.h"
 #include "score.h"
+#include "xrecord.h"
 
 struct vr_store;
 
@@ -42,6 +44,11 @@ struct vr_store_options {
      * for every site. */
     int (*site_thresholds)(void *arg, const char *site, struct vr_thresholds *out);
     void *site_thresholds_arg;
+    /* The site's plan (config `users`, `peak_concurrency_pct`, `planned_peak_calls`, `mix`,
+     * `growth_pct`), e.g. a wrapper of vr_config_plan: fills out and returns true when the site
+     * has one. Called on every query (cheap); NULL: no site has a plan. */
+    bool (*site_plan)(void *arg, const char *site, struct vr_plan_input *out);
+    void *site_plan_arg;
 };
 
 /* Opens (creating and migrating as needed) the database at path. WAL, synchronous=NORMAL.
@@ -76,9 +83,20 @@ int vr_store_token_list(struct vr_store *s, void (*cb)(void *arg, const struct v
  * with an empty or unterminated id, agent, site or class rejects the whole batch (VR_EINVAL). */
 int vr_store_ingest(struct vr_store *s, const struct vr_record *recs, const char *const *raw,
                     const double *weight, size_t n, bool *stored, struct vr_errbuf *eb);
+/* The same plus nx capacity and capture records (xrecord.h, raw set), all in one transaction.
+ * xstored[i] as stored[i]: de-duplicated by (agent, id). Each site keeps its latest capacity
+ * record per target (by start time) as its measured capacity. */
+int vr_store_ingest_all(struct vr_store *s, const struct vr_record *recs, const char *const *raw,
+                        const double *weight, size_t n, bool *stored, const struct vr_xrecord *xr,
+                        size_t nx, bool *xstored, struct vr_errbuf *eb);
 
 /* ---- queries (JSON shapes in collector/API.md; each returns a new reference) ---- */
-/* GET /api/v1/sites: {"sites":[{site, verdict, score_pct, worst_reason, last_seen, ...}]} */
+/* The site verdict everywhere below includes the capacity rule (common/plan.h) for sites with
+ * a plan and interval data: Not ready when the latest measured capacity (the smallest over the
+ * site's targets) is below planned peak x (1 + growth), At risk within 20 % above it or when no
+ * capacity was measured yet. A site without interval data stays "no_data".
+ * GET /api/v1/sites: {"sites":[{site, verdict, score_pct, worst_reason, last_seen,
+ * planned_peak_calls, capacity_calls, capacity_status, ...}]} */
 int vr_store_sites(struct vr_store *s, uint64_t now_wall_ns, uint64_t window_ns, json_t **out,
                    struct vr_errbuf *eb);
 /* GET /api/v1/sites/{site}: verdict over the window with reasons, per class/target summary,
@@ -88,6 +106,14 @@ int vr_store_site(struct vr_store *s, const char *site, uint64_t now_wall_ns, ui
 /* GET /api/v1/sites/{site}/intervals?since=&class=: time series (cls may be NULL = all). */
 int vr_store_intervals(struct vr_store *s, const char *site, uint64_t since_wall_ns,
                        const char *cls, json_t **out, struct vr_errbuf *eb);
+/* The same, only the paths of link kind `link` ("wired" | "wifi" | "other"; NULL = all). */
+int vr_store_intervals_link(struct vr_store *s, const char *site, uint64_t since_wall_ns,
+                            const char *cls, const char *link, json_t **out, struct vr_errbuf *eb);
+/* Per site and link kind over the window, for `report`: {"SITE":[{"link":"wifi","intervals":..,
+ * "passed":..,"loss_fwd_pct":..,"loss_rev_pct":..,"jitter_fwd_ms":..,"jitter_rev_ms":..,
+ * "rtt_ms_mean":..}]} (means over the intervals). New reference. */
+int vr_store_site_links(struct vr_store *s, uint64_t now_wall_ns, uint64_t window_ns, json_t **out,
+                        struct vr_errbuf *eb);
 /* The site verdict over [now - window, now] (as in vr_store_site), for report and metrics. */
 int vr_store_site_verdict(struct vr_store *s, const char *site, uint64_t now_wall_ns,
                           uint64_t window_ns, struct vr_verdict *out, struct vr_errbuf *eb);

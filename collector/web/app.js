@@ -1,8 +1,9 @@
 /* voiceready collector dashboard: plain JS, no framework, no network access beyond the collector's
  * own API (collector/API.md). Hash routes:
  *   #/            site list: sortable, filterable, one row per site
- *   #/site/NAME   one site: verdict and reasons, per class/target table, DSCP table, charts,
- *                 failing intervals
+ *   #/site/NAME   one site: verdict and reasons, capacity vs plan, per link kind summary, per
+ *                 class/target/link table, DSCP table, charts, failing intervals, real calls
+ *                 (capture records)
  * Every view is redrawn from the API every 30 s. */
 'use strict';
 
@@ -27,6 +28,18 @@
     38: 'AF43', 40: 'CS5', 44: 'VOICE-ADMIT', 46: 'EF', 48: 'CS6', 56: 'CS7',
   };
   const DSCP_MIN_PRESERVED_PCT = 99; // DESIGN §6, marked classes only
+
+  // Capacity rule (collector/API.md): status names, labels and sort rank (worst first).
+  const CAP_LABEL = {
+    not_ready: 'Below plan',
+    at_risk: 'Under 20 % headroom',
+    not_measured: 'Not measured',
+    ready: 'Meets plan',
+    no_plan: 'No plan',
+  };
+  const CAP_RANK = { not_ready: 0, at_risk: 1, not_measured: 2, ready: 3, no_plan: 4 };
+  const CAP_VERDICT = { not_ready: 'not_ready', at_risk: 'at_risk', not_measured: 'at_risk',
+                        ready: 'ready' };
 
   // One colour per class/target series; forward lines solid, reverse dashed.
   // No red or green: those mean verdicts on this page.
@@ -111,6 +124,7 @@
     { key: 'site', label: 'Site' },
     { key: 'verdict', label: 'Verdict' },
     { key: 'score', label: 'Score', num: true },
+    { key: 'capacity', label: 'Capacity / plan', num: true },
     { key: 'reason', label: 'Worst reason' },
     { key: 'seen', label: 'Last seen' },
   ];
@@ -160,6 +174,7 @@
       siteLower: String(s.site).toLowerCase(),
       verdict: VERDICT_LABEL[s.verdict] ? s.verdict : 'no_data',
       score: typeof s.score_pct === 'number' ? s.score_pct : -1,
+      cap: CAP_LABEL[s.capacity_status] ? s.capacity_status : 'no_plan',
       reason: s.worst_reason || '',
       seen: parseTime(s.last_seen),
     }));
@@ -171,6 +186,7 @@
     let d = 0;
     if (k === 'verdict') d = VERDICT_RANK[a.verdict] - VERDICT_RANK[b.verdict];
     else if (k === 'score') d = a.score - b.score;
+    else if (k === 'capacity') d = CAP_RANK[a.cap] - CAP_RANK[b.cap];
     else if (k === 'seen') d = (a.seen || 0) - (b.seen || 0);
     else if (k === 'reason') d = a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0;
     if (!list.sortAsc) d = -d;
@@ -197,11 +213,12 @@
         `<th scope="row"><a href="${esc(href)}">${esc(s.site)}</a></th>` +
         `<td>${verdictBadge(s.verdict)}${r.marks_rewritten ? ' <span class="flag" title="a DSCP mark is rewritten on the path">DSCP rewritten</span>' : ''}</td>` +
         `<td class="num">${s.score >= 0 ? num(s.score, 1) + ' %' : '–'}</td>` +
+        capacityCell(r, s.cap) +
         `<td class="reason">${s.reason ? esc(s.reason) : '<span class="muted">none</span>'}</td>` +
         `<td title="${esc(utc(s.seen))}">${esc(ago(s.seen))}</td></tr>`;
     }
     if (!rows.length) {
-      html = `<tr><td colspan="5" class="empty">${list.sites.length ? 'No site matches the filter.' : 'No site has reported yet.'}</td></tr>`;
+      html = `<tr><td colspan="6" class="empty">${list.sites.length ? 'No site matches the filter.' : 'No site has reported yet.'}</td></tr>`;
     }
     tbody.innerHTML = html;
 
@@ -218,6 +235,15 @@
       `${n.not_ready} Not ready · ${n.no_data} No data`;
   }
 
+  // "18 / 42 calls" and the capacity status in words; the title holds the rule's reason.
+  function capacityCell(r, cap) {
+    const c = typeof r.capacity_calls === 'number' ? r.capacity_calls : null;
+    const p = typeof r.planned_peak_calls === 'number' ? r.planned_peak_calls : null;
+    const text = p == null ? (c == null ? '–' : `${c} calls`) : `${c == null ? '–' : c} / ${p}`;
+    return `<td class="num cap" data-cap="${cap}" title="${esc(r.capacity_reason || '')}">${esc(text)}` +
+      (cap !== 'no_plan' ? ` <span class="cap-status c-${cap}">${CAP_LABEL[cap]}</span>` : '') + '</td>';
+  }
+
   /* ---- site page ---- */
 
   function showSite(name) {
@@ -227,10 +253,13 @@
       '<p class="crumbs"><a href="#/">← All sites</a></p>' +
       `<h1>${esc(name)} <span id="site-verdict"></span></h1>` +
       '<section id="summary" aria-label="Verdict"><p class="muted">Loading…</p></section>' +
+      '<h2>Capacity vs plan</h2><section id="capacity" class="panel" aria-label="Capacity vs plan"></section>' +
+      '<h2>By link kind</h2><div id="links"></div>' +
       '<h2>Paths and classes</h2><div id="classes"></div>' +
       '<h2>DSCP preservation</h2><div id="dscp"></div>' +
       '<h2>Last 24 hours</h2><div id="charts" class="charts"></div>' +
-      '<h2>Failing intervals</h2><div id="failing"></div>';
+      '<h2>Failing intervals</h2><div id="failing"></div>' +
+      '<h2>Real calls (capture)</h2><div id="captures"></div>';
     return (seq) => loadSite(seq, name);
   }
 
@@ -252,10 +281,133 @@
     }
     if (seq !== loadSeq) return;
     renderSummary(detail);
+    renderCapacity(detail);
+    renderLinks(detail.links || []);
     renderClasses(detail.classes || []);
     renderDscp(detail.classes || []);
     renderCharts(series.series || []);
     renderFailing(detail.failing || []);
+    renderCaptures(detail.captures || []);
+  }
+
+  function rate(bps) {
+    if (typeof bps !== 'number' || !isFinite(bps)) return '–';
+    return bps >= 1e6 ? `${(bps / 1e6).toFixed(2)} Mbit/s` : `${(bps / 1e3).toFixed(0)} kbit/s`;
+  }
+
+  function mixText(mix) {
+    return Object.entries(mix || {}).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ') || '–';
+  }
+
+  // Planned peak (with growth) against the smallest latest measured capacity: two bars on one
+  // scale, the verdict of the rule in words, then the plan's arithmetic and each target's run.
+  function renderCapacity(d) {
+    const box = app.querySelector('#capacity');
+    const cap = d.capacity || {};
+    const plan = d.planning;
+    const status = CAP_LABEL[cap.status] ? cap.status : 'no_plan';
+    const measured = typeof cap.capacity_calls === 'number' ? cap.capacity_calls : null;
+    const planned = plan ? plan.planned_peak_calls : null;
+    box.dataset.status = status;
+    const badge = status === 'no_plan' ? '' : verdictBadge(CAP_VERDICT[status]) + ' ';
+    let html = `<p class="cap-verdict">${badge}<span id="cap-reason">${esc(cap.reason || 'no plan')}</span></p>`;
+    if (planned != null || measured != null) {
+      const top = Math.max(planned || 0, measured || 0, 1) * 1.25;
+      const bar = (id, label, v, cls) =>
+        `<div class="bar-row" id="${id}"><span class="bar-label">${label}</span>` +
+        `<span class="bar-track"><span class="bar ${cls}" style="width:${v == null ? 0 : (100 * v) / top}%"></span></span>` +
+        `<span class="bar-value">${v == null ? 'not measured' : esc(v) + ' calls'}</span></div>`;
+      html += '<div class="bars">' +
+        bar('cap-planned', 'Planned peak', planned, 'planned') +
+        bar('cap-measured', 'Measured capacity', measured, `measured c-${status}`) + '</div>';
+    }
+    if (plan) {
+      html += '<dl class="facts small">' +
+        `<div><dt>Users</dt><dd>${plan.users != null ? esc(plan.users) : '–'}</dd></div>` +
+        `<div><dt>Peak concurrency</dt><dd>${plan.peak_concurrency_pct != null ? num(plan.peak_concurrency_pct, 1) + ' %' : '–'}</dd></div>` +
+        `<div><dt>Peak calls</dt><dd>${esc(plan.peak_calls)}</dd></div>` +
+        `<div><dt>Growth</dt><dd>${num(plan.growth_pct, 1)} %</dd></div>` +
+        `<div><dt>Planned peak</dt><dd>${esc(plan.planned_peak_calls)} calls</dd></div>` +
+        `<div><dt>Mix (share of calls)</dt><dd>${esc(mixText(plan.mix))}</dd></div>` +
+        `<div><dt>Bandwidth per direction</dt><dd id="cap-bw">${rate(plan.bandwidth_bps_fwd)}</dd></div>` +
+        '</dl>' +
+        `<p class="muted small">Bitrates per call: ${esc(Object.entries(plan.bitrates_bps || {}).map(([k, v]) => `${k} ${rate(v)}`).join(', '))}. ${esc(plan.bitrate_basis || '')}.</p>`;
+    } else {
+      html += '<p class="muted">No plan for this site: add users, peak_concurrency_pct (or planned_peak_calls), mix and growth_pct to its [site] section. The capacity rule does not apply.</p>';
+    }
+    const latest = cap.latest || [];
+    // A run with another mix than the plan's measured other calls: say so, do not hide it.
+    const other = plan ? latest.filter((c) => c.mix && mixText(c.mix) !== mixText(plan.mix)) : [];
+    if (other.length) {
+      html += `<p class="note" id="cap-mix-note">The capacity run to ${esc(other[0].target)} used the mix ` +
+        `${esc(mixText(other[0].mix))} (streams per call), the plan ${esc(mixText(plan.mix))} ` +
+        '(share of calls): its call count is not directly the plan\'s.</p>';
+    }
+    if (latest.length) {
+      html += '<table class="grid" id="capacity-table"><thead><tr><th scope="col">Target</th>' +
+        '<th scope="col">Link</th><th scope="col" class="num">Capacity</th>' +
+        '<th scope="col" class="num">Wire rate fwd / rev</th><th scope="col">Stopped by</th>' +
+        '<th scope="col">First failure</th><th scope="col">Cause</th><th scope="col">Measured</th></tr></thead><tbody>';
+      for (const c of latest) {
+        const ff = c.first_failure;
+        html += `<tr><th scope="row">${esc(c.target)}</th><td>${esc(c.link)}</td>` +
+          `<td class="num">${esc(c.capacity_calls)} calls</td>` +
+          `<td class="num">${rate(c.capacity_bps_fwd)} / ${rate(c.capacity_bps_rev)}</td>` +
+          `<td>${esc(c.limit)}</td>` +
+          `<td>${ff ? esc(`at ${ff.calls} calls: ${ff.reason || ff.metric}`) : '<span class="muted">none</span>'}</td>` +
+          `<td>${esc(c.cause)}</td><td class="nowrap">${esc(utc(parseTime(c.start)))}</td></tr>`;
+      }
+      html += '</tbody></table>';
+    } else {
+      html += '<p class="muted">No capacity run uploaded yet (<code>voiceready-agent capacity</code>).</p>';
+    }
+    box.innerHTML = html;
+  }
+
+  function renderLinks(links) {
+    const box = app.querySelector('#links');
+    if (!links.length) {
+      box.innerHTML = '<p class="muted">No intervals in this window.</p>';
+      return;
+    }
+    let html = '<p class="muted">Each link kind on its own, so that Wi-Fi jitter is not read as a WAN problem.</p>' +
+      '<table class="grid" id="links-table"><thead><tr><th scope="col">Link</th>' +
+      '<th scope="col" class="num">Passed</th><th scope="col" class="num">Loss fwd</th>' +
+      '<th scope="col" class="num">Loss rev</th><th scope="col" class="num">Jitter fwd</th>' +
+      '<th scope="col" class="num">Jitter rev</th><th scope="col" class="num">RTT mean</th>' +
+      '<th scope="col">Classes</th></tr></thead><tbody>';
+    for (const l of links) {
+      html += `<tr data-link="${esc(l.link)}"><th scope="row">${esc(l.link)}</th>` +
+        `<td class="num">${esc(l.passed)} / ${esc(l.intervals)} (${num(l.pass_pct, 1)} %)</td>` +
+        `<td class="num">${num(l.loss_fwd_pct, 2)} %</td><td class="num">${num(l.loss_rev_pct, 2)} %</td>` +
+        `<td class="num">${num(l.jitter_fwd_ms, 1)} ms</td><td class="num">${num(l.jitter_rev_ms, 1)} ms</td>` +
+        `<td class="num">${num(l.rtt_ms_mean, 1)} ms</td><td>${esc((l.classes || []).join(', '))}</td></tr>`;
+    }
+    box.innerHTML = html + '</tbody></table>';
+  }
+
+  function renderCaptures(caps) {
+    const box = app.querySelector('#captures');
+    const note = '<p class="muted">Real RTP streams seen by <code>voiceready-agent capture</code>, ' +
+      'latest first. Shown beside the synthetic results; they do not change the verdict.</p>';
+    if (!caps.length) {
+      box.innerHTML = note + '<p class="muted">No capture record from this site.</p>';
+      return;
+    }
+    let html = note + '<div class="scroll"><table class="grid" id="captures-table"><thead><tr>' +
+      '<th scope="col">Start</th><th scope="col">Stream</th><th scope="col">Link</th><th scope="col">Class</th>' +
+      '<th scope="col" class="num">Packets</th><th scope="col" class="num">Loss</th>' +
+      '<th scope="col" class="num">Jitter</th><th scope="col" class="num">MOS</th>' +
+      '<th scope="col">Verdict</th></tr></thead><tbody>';
+    for (const c of caps) {
+      const bad = c.verdict === 'fail';
+      html += `<tr data-verdict="${esc(c.verdict)}"><td class="nowrap">${esc(utc(parseTime(c.start)))}</td>` +
+        `<td>${esc(c.src)} → ${esc(c.dst)}</td><td>${esc(c.link)}</td><td>${esc(c.class)}</td>` +
+        `<td class="num">${esc(c.packets)}</td><td class="num">${num(c.loss_pct, 2)} %</td>` +
+        `<td class="num">${num(c.jitter_ms, 1)} ms</td><td class="num">${num(c.mos, 2)}</td>` +
+        `<td${bad ? ' class="bad"' : ''}>${esc(c.verdict)}${(c.reasons || []).length ? ': ' + esc(c.reasons.join('; ')) : ''}</td></tr>`;
+    }
+    box.innerHTML = html + '</tbody></table></div>';
   }
 
   function renderSummary(d) {
@@ -273,8 +425,14 @@
           : '<p class="ok-note">No metric over its threshold in this window.</p>');
   }
 
+  // Wired is the default path; any other link kind is named, so that a Wi-Fi line is never
+  // mistaken for the wired one.
+  function linkSuffix(c) {
+    return c.link && c.link !== 'wired' ? ` (${c.link})` : '';
+  }
+
   function seriesName(c) {
-    return `${c.class} → ${c.target}`;
+    return `${c.class} → ${c.target}${linkSuffix(c)}`;
   }
 
   function renderClasses(classes) {
@@ -338,7 +496,7 @@
     for (const c of classes) {
       const sent = typeof c.dscp === 'number' ? c.dscp : CLASS_DSCP[c.class];
       html += `<tr data-class="${esc(c.class)}">` +
-        `<th scope="row">${esc(c.class)}</th><td>${esc(c.target)}</td>` +
+        `<th scope="row">${esc(c.class)}</th><td>${esc(c.target + linkSuffix(c))}</td>` +
         `<td>${sent != null ? esc(markName(sent)) : '–'}</td>` +
         `<td>${seenMarks(c.dscp_fwd_seen, sent)}</td>${keptCell(c.dscp_fwd_preserved_pct, sent)}` +
         `<td>${seenMarks(c.dscp_rev_seen, sent)}</td>${keptCell(c.dscp_rev_preserved_pct, sent)}</tr>`;
@@ -410,7 +568,8 @@
   function seriesOrder(a, b) {
     const rank = (s) => (s.class in CLASS_DSCP ? Object.keys(CLASS_DSCP).indexOf(s.class) : 99);
     return rank(a) - rank(b) || String(a.class).localeCompare(String(b.class)) ||
-      String(a.target).localeCompare(String(b.target));
+      String(a.target).localeCompare(String(b.target)) ||
+      String(b.link || '').localeCompare(String(a.link || '')); // wired before wifi before other
   }
 
   function renderCharts(unsorted) {
@@ -427,7 +586,7 @@
     }
     // Name lines by class alone when every series goes to the same target.
     const oneTarget = new Set(series.map((s) => s.target)).size === 1;
-    const name = (s) => (oneTarget ? s.class : seriesName(s));
+    const name = (s) => (oneTarget ? s.class + linkSuffix(s) : seriesName(s));
     const key = series.map(seriesName).join('|');
     const fresh = !(key === chartKey && charts.length === CHARTS.length);
     if (fresh) {

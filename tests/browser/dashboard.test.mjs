@@ -8,6 +8,9 @@
 //   generated sites, to check the list at 1,000 sites).
 // Seeded sites and the verdict the list must show for each:
 //   hq Ready · branch-lyon At risk · branch-oslo Not ready (EF rewritten forward) · depot-quiet No data
+// Against the real collector (not the stub), hq also has a plan (42 planned calls) and a
+// capacity run (60 calls), capture records and a Wi-Fi path: testCapacity checks the site list's
+// capacity column, the "Capacity vs plan" panel, the per-link table and the capture table.
 // Screenshots go to $VR_TEST_OUT (default ./out). Exit 0 pass, 1 fail, 77 skip (no chromium or no
 // `npm ci --prefix tests/browser`).
 
@@ -111,6 +114,7 @@ async function main() {
 
     await testList(page, base, isStub);
     await testSite(page, base);
+    if (!isStub) await testCapacity(page, base);
     await testUnknownSite(page, base);
 
     check(foreign.length === 0, 'no request leaves the collector', foreign.join(' '));
@@ -256,6 +260,62 @@ async function checkCharts(page, site) {
     check(c.w > 0 && c.h > 0 && c.series > 0 && c.drawn > 300,
           `charts: ${site} ${c.id} drawn`, `${c.w}x${c.h}, ${c.series} series, ${c.drawn} line px`);
   }
+}
+
+// Seeded by seed_collector.py: hq plans ceil(ceil(250 x 15 %) x 1.1) = 42 calls and measured 60.
+const HQ_PLANNED = 42;
+const HQ_MEASURED = 60;
+
+async function testCapacity(page, base) {
+  await page.goto(base + '#/');
+  await page.waitForSelector('#sites tbody tr[data-site="hq"] td.cap');
+  const cell = page.locator('#sites tbody tr[data-site="hq"] td.cap');
+  const cellText = ((await cell.textContent()) || '').trim();
+  check(cellText.startsWith(`${HQ_MEASURED} / ${HQ_PLANNED}`) && (await cell.getAttribute('data-cap')) === 'ready',
+        'site list: hq capacity column shows measured / planned', cellText);
+  const oslo = ((await page.locator('#sites tbody tr[data-site="branch-oslo"] td.cap').textContent()) || '').trim();
+  check(oslo === '9 calls', 'site list: a site without a plan shows its capacity alone', oslo);
+
+  await page.goto(base + '#/site/hq');
+  await page.waitForSelector('#capacity #cap-measured');
+  const panel = page.locator('#capacity');
+  check((await panel.getAttribute('data-status')) === 'ready', 'capacity panel: hq meets its plan',
+        await panel.getAttribute('data-status'));
+  const planned = ((await page.locator('#cap-planned .bar-value').textContent()) || '').trim();
+  const measured = ((await page.locator('#cap-measured .bar-value').textContent()) || '').trim();
+  check(planned === `${HQ_PLANNED} calls`, 'capacity panel: planned peak 42 calls', planned);
+  check(measured === `${HQ_MEASURED} calls`, 'capacity panel: measured capacity 60 calls', measured);
+  // The bars are drawn to one scale: measured / planned widths = 60 / 42.
+  const w = await page.evaluate(() => ['#cap-planned .bar', '#cap-measured .bar'].map((q) =>
+    document.querySelector(q).getBoundingClientRect().width));
+  check(w[0] > 50 && Math.abs(w[1] / w[0] - HQ_MEASURED / HQ_PLANNED) < 0.03,
+        'capacity panel: bars drawn to scale', w.map((x) => x.toFixed(1)).join(' / '));
+  const reason = await page.locator('#cap-reason').textContent();
+  check(/capacity 60 calls >= planned peak 42 \(\+10 % growth\)/.test(reason),
+        'capacity panel: the rule in words', reason);
+  const bw = (await page.locator('#cap-bw').textContent()).trim();
+  // 42 x (30 k + 0.3 x 1,200 k + 0.1 x 100 k) = 42 x 400 kbit/s = 16.80 Mbit/s
+  check(bw === '16.80 Mbit/s', 'capacity panel: planned bandwidth per direction', bw);
+  const capRow = await page.locator('#capacity-table tbody tr').first().locator('th, td').allTextContents();
+  check(capRow[2] === '60 calls' && /at 64 calls: loss 2\.4 % forward/.test(capRow[5]) &&
+        capRow[6] === 'bandwidth', 'capacity panel: latest run with first failure and cause',
+        capRow.join(' | '));
+  await panel.screenshot({ path: path.join(outDir, 'capacity-hq.png') });
+
+  const links = await page.locator('#links-table tbody tr').evaluateAll((rows) =>
+    rows.map((r) => r.dataset.link));
+  check(links.join(',') === 'wired,wifi', 'links: hq split into wired and wifi', links.join(','));
+  const wifiJitter = await page.locator('#links-table tr[data-link="wifi"] td').nth(3).textContent();
+  check(/^[89]\.\d ms$/.test(wifiJitter), 'links: Wi-Fi jitter on its own row', wifiJitter);
+  const caps = await page.locator('#captures-table tbody tr').count();
+  check(caps === 3, 'real calls: three capture streams listed', caps);
+  const failRow = await page.locator('#captures-table tbody tr[data-verdict="fail"] td').allTextContents();
+  check(/10\.1\.0\.22:50012 → 52\.112\.0\.7:3479/.test(failRow[1]) && failRow[5] === '2.50 %',
+        'real calls: src → dst, loss of the failing stream', failRow.join(' | '));
+  check(/do not change the verdict/.test(await page.locator('#captures').textContent()) &&
+        (await page.locator('h1 .verdict').textContent()) === 'Ready',
+        'real calls: do not change the verdict (hq stays Ready)');
+  await page.screenshot({ path: path.join(outDir, 'site-hq-capacity.png'), fullPage: true });
 }
 
 async function testUnknownSite(page, base) {

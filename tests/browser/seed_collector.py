@@ -6,7 +6,11 @@ test's seeded data set, for dashboard.test.mjs. The sites and verdicts match stu
   branch-oslo   Not ready  20 % fail on loss forward; EF rewritten to 0 forward on audio
   depot-quiet   No data    its only intervals are 3 days old, outside the 24 h window
 Records are DESIGN §5 interval records (60 s intervals, audio and video, last 24 h), POSTed with
-one token per site like an agent would.
+one token per site like an agent would. hq also has a plan (collector config: 250 users, 15 %
+peak concurrency, mix audio=1,video=0.3,sharing=0.1, growth 10 % = 42 planned calls), one
+capacity record (60 calls: meets the plan, stays Ready), three capture records (real calls) and
+an audio path over Wi-Fi beside the wired one (passing, more jitter); branch-oslo has a capacity
+record but no plan.
 
 Usage: seed_collector.py COLLECTOR_BINARY
 Prints "listening http://127.0.0.1:PORT/" once seeded, then serves until SIGTERM.
@@ -48,6 +52,46 @@ TEMPLATE = json.loads("""{"type":"interval","schema":1,"id":"","agent":"","site"
 
 SITES = {"hq": "ready", "branch-lyon": "at_risk", "branch-oslo": "not_ready",
          "depot-quiet": "no_data"}
+CONFIG = """[site hq]
+users = 250
+peak_concurrency_pct = 15%
+mix = audio=1,video=0.3,sharing=0.1
+growth_pct = 10
+"""
+HQ_CAPACITY = 60
+BRANCH_OSLO_CAPACITY = 9
+
+
+def capacity_record(site, calls, t):
+    return {"type": "capacity", "schema": 1, "id": f"{site}-cap-1", "agent": f"{site}-agent",
+            "site": site, "target": TARGET, "link": "wired", "interface": "eth0",
+            "start": iso(t), "duration_s": 312.0, "mix": {"audio": 1.0},
+            "profiles": {"audio": "teams-audio"}, "max_rate_bps": 10000000,
+            "capacity_calls": calls, "capacity_bps_fwd": calls * 110400.0,
+            "capacity_bps_rev": calls * 110400.0, "limit": "threshold",
+            "first_failure": {"calls": calls + 4, "metric": "loss", "direction": "fwd",
+                              "class": "audio", "value": 2.4, "threshold": 1.0,
+                              "reason": "loss 2.4 % forward, audio"},
+            "cause": "bandwidth",
+            "steps": [{"calls": n, "duration_s": 30, "bps_fwd": n * 110400.0,
+                       "bps_rev": n * 110400.0, "verdict": "pass", "loss_fwd_pct": 0.0,
+                       "loss_rev_pct": 0.0, "jitter_fwd_ms": 1.0, "jitter_rev_ms": 1.0,
+                       "rtt_p95_ms": 22.0, "dscp_preserved_fwd_pct": 100.0,
+                       "dscp_preserved_rev_pct": 100.0, "reasons": []}
+                      for n in (1, 2, 4, 8, 16, 32, calls)],
+            "verdict": "pass", "reasons": []}
+
+
+def capture_record(site, n, t, jitter, loss, verdict):
+    return {"type": "capture", "schema": 1, "id": f"{site}-capt-{n}", "agent": f"{site}-agent",
+            "site": site, "source": "eth0", "link": "wired", "start": iso(t), "duration_s": 600.0,
+            "src": f"10.1.0.{20 + n}:{50010 + n}", "dst": "52.112.0.7:3479", "ssrc": "0x1a2b3c4d",
+            "payload_type": 111, "clock_hz": 48000, "class": "audio", "packets": 30000,
+            "expected": 30000 + round(300 * loss), "lost": round(300 * loss), "loss_pct": loss,
+            "duplicates": 0, "reorder_pct": 0.0, "jitter_ms": jitter, "jitter_max_ms": jitter * 2,
+            "max_delta_ms": 45.0, "dscp": {"46": 30000}, "mos": 4.3 if verdict == "pass" else 3.6,
+            "verdict": verdict, "reasons": [] if verdict == "pass" else
+            [f"loss {loss} % (threshold 1 %)"]}
 
 
 def iso(t):
@@ -121,8 +165,11 @@ def main():
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     log = open(os.path.join(tmp, "collector.log"), "wb")
-    srv = subprocess.Popen([binary, "serve", "--listen", f"127.0.0.1:{port}", "--db", db],
-                           stdout=log, stderr=log)
+    conf = os.path.join(tmp, "collector.conf")
+    with open(conf, "w") as f:
+        f.write(CONFIG)
+    srv = subprocess.Popen([binary, "serve", "--listen", f"127.0.0.1:{port}", "--db", db,
+                            "--config", conf], stdout=log, stderr=log)
     # SIGTERM from the test unwinds through the finally below, wherever main is blocked.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
@@ -159,6 +206,20 @@ def seed(binary, url, srv, tokens, tmp):
             for n in range(count):
                 t = end - (count - n) * STEP_S
                 lines.append(json.dumps(record(site, kind, cls, dscp, profile, t, n, rnd)))
+        if site == "hq":  # an audio path over Wi-Fi too: passing, with more jitter
+            for n in range(count):
+                r = record(site, kind, "audio", 46, "teams-audio", end - (count - n) * STEP_S, n,
+                           rnd)
+                r.update(id=f"{site}-agent-wifi-audio-{n}", link="wifi", interface="wlan0",
+                         jitter_fwd_ms=8.0 + rnd.random(), jitter_rev_ms=6.0 + rnd.random())
+                lines.append(json.dumps(r))
+            lines.append(json.dumps(capacity_record(site, HQ_CAPACITY, now - 3 * 3600)))
+            for n, (jit, loss, v) in enumerate([(3.1, 0.0, "pass"), (4.2, 0.1, "pass"),
+                                                (12.5, 2.5, "fail")]):
+                lines.append(json.dumps(capture_record(site, n, now - (n + 1) * 900, jit, loss,
+                                                       v)))
+        if site == "branch-oslo":
+            lines.append(json.dumps(capacity_record(site, BRANCH_OSLO_CAPACITY, now - 7200)))
         for i in range(0, len(lines), BATCH):
             post(url, tokens[site], lines[i:i + BATCH])
 

@@ -709,8 +709,187 @@ def case_cli():
     check(rc == 0 and "without TLS" in err, "non-loopback without TLS: warning; SIGINT: exit 0")
 
 
+PLAN_CONF = """[site hq]
+users = 250
+peak_concurrency_pct = 15%
+mix = audio=1,video=0.3,sharing=0.1
+growth_pct = 10
+"""
+# ceil(250 x 15 %) = 38 peak calls; ceil(38 x 1.1) = 42 planned; per call 30 k + 0.3 x 1.2 M
+# + 0.1 x 100 k = 400 kbit/s, so 42 x 400 k = 16.8 Mbit/s per direction.
+HQ_PLANNED, HQ_PEAK, HQ_BPS = 42, 38, 16800000.0
+
+
+def capacity_record(site, agent, rid, start, calls):
+    return {"type": "capacity", "schema": 1, "id": rid, "agent": agent, "site": site,
+            "target": "edge.example:5004", "link": "wired", "interface": "eth0", "start": start,
+            "duration_s": 312.0, "mix": {"audio": 1.0, "video": 0.3, "sharing": 0.1},
+            "profiles": {"audio": "teams-audio", "video": "teams-video",
+                         "sharing": "teams-sharing"},
+            "max_rate_bps": 10000000, "capacity_calls": calls,
+            "capacity_bps_fwd": calls * 150000.0, "capacity_bps_rev": calls * 140000.0,
+            "limit": "threshold",
+            "first_failure": {"calls": calls + 2, "metric": "jitter", "direction": "rev",
+                              "class": "video", "value": 41.0, "threshold": 30.0,
+                              "reason": "jitter 41.0 ms reverse, video"},
+            "cause": "bandwidth",
+            "steps": [{"calls": 1, "duration_s": 30, "bps_fwd": 150000.0, "bps_rev": 140000.0,
+                       "verdict": "pass", "loss_fwd_pct": 0.0, "loss_rev_pct": 0.0,
+                       "jitter_fwd_ms": 1.0, "jitter_rev_ms": 1.2, "rtt_p95_ms": 0.4,
+                       "dscp_preserved_fwd_pct": 100.0, "dscp_preserved_rev_pct": None,
+                       "reasons": []}],
+            "verdict": "pass", "reasons": [], "some_future_field": {"x": 1}}
+
+
+def capture_record(site, agent, rid, start, src, loss, verdict):
+    return {"type": "capture", "schema": 1, "id": rid, "agent": agent, "site": site,
+            "source": "eth0", "link": "wifi", "start": start, "duration_s": 120.0,
+            "src": src, "dst": "52.112.0.7:3479", "ssrc": "0x1a2b3c4d", "payload_type": 111,
+            "clock_hz": 48000, "class": "audio", "packets": 6000, "expected": 6000 + 60 * loss,
+            "lost": 60 * loss, "loss_pct": float(loss), "duplicates": 0, "reorder_pct": 0.0,
+            "jitter_ms": 7.5, "jitter_max_ms": 20.0, "max_delta_ms": 60.0,
+            "dscp": {"46": 6000}, "mos": 4.1, "verdict": verdict,
+            "reasons": [] if verdict == "pass" else ["loss %d %%" % loss]}
+
+
+def case_capacity():
+    """Capacity and capture records: planning, the capacity rule and where they show."""
+    conf = os.path.join(TMP, "plan.conf")
+    with open(conf, "w") as f:
+        f.write(PLAN_CONF)
+    r = cli("plan", "--users", "250", "--concurrency", "15%", "--mix",
+            "audio=1,video=0.3,sharing=0.1", "--growth", "10%", "--json", check_rc=0)
+    pj = json.loads(r.stdout)
+    check(pj["peak_calls"] == HQ_PEAK and pj["planned_peak_calls"] == HQ_PLANNED
+          and close(pj["bandwidth_bps_fwd"], HQ_BPS) and len(pj["steps"]) == 3,
+          "plan --json: 38 peak, 42 planned, 16.8 Mbit/s, steps shown")
+    r = cli("plan", "--users", "250", "--concurrency", "15%", "--mix",
+            "audio=1,video=0.3,sharing=0.1", "--growth", "10%", check_rc=0)
+    check("ceil(37.5) = 38" in r.stdout and "ceil(41.8) = 42" in r.stdout
+          and "16.80 Mbit/s" in r.stdout, "plan text: the arithmetic step by step")
+    r = cli("plan", "--users", "250", "--concurrency", "150%")
+    check(r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
+          and "--concurrency" in r.stderr, "plan: bad --concurrency, one line, exit 2")
+    c = Collector("--config", conf)
+    good = agent_records("hq", "a1")
+    tok, _ = c.token("hq")
+    st, j = c.post(good, tok)
+    check(st == 200, "POST intervals: 200")
+
+    hq = {s["site"]: s for s in c.get_json("/api/v1/sites")["sites"]}["hq"]
+    check(hq["planned_peak_calls"] == HQ_PLANNED and hq["capacity_calls"] is None
+          and hq["capacity_status"] == "not_measured" and hq["verdict"] == "at_risk"
+          and hq["worst_reason"].startswith("capacity not measured"),
+          "plan without a capacity run: at_risk, capacity not measured (%s, %s)"
+          % (hq["verdict"], hq["worst_reason"]))
+
+    last = max(r["start"] for r in intervals_of(good))
+    cap = capacity_record("hq", "a1", "a1-cap-1", last, 30)
+    capts = [capture_record("hq", "a1", "a1-capt-%d" % i, last, "10.1.0.%d:50010" % (20 + i),
+                            loss, v) for i, (loss, v) in enumerate([(0, "pass"), (3, "fail")])]
+    batch = [cap] + capts
+    st, j = c.post(batch, tok)
+    check(st == 200 and sorted(j["stored"]) == sorted(r["id"] for r in batch)
+          and j["duplicates"] == [], "POST capacity + capture: stored %s" % j.get("stored"))
+    st, j = c.post(batch, tok)
+    check(st == 200 and j["stored"] == [] and sorted(j["duplicates"]) ==
+          sorted(r["id"] for r in batch), "re-POST: acknowledged as duplicates, not stored twice")
+
+    hq = {s["site"]: s for s in c.get_json("/api/v1/sites")["sites"]}["hq"]
+    want = "capacity 30 calls < planned peak 42 (+10 % growth)"
+    check(hq["verdict"] == "not_ready" and hq["capacity_calls"] == 30
+          and hq["capacity_status"] == "not_ready" and hq["worst_reason"] == want,
+          "capacity below plan: not_ready, %r (%s)" % (want, hq["worst_reason"]))
+
+    d = c.get_json("/api/v1/sites/hq")
+    p = d["planning"]
+    check(p["users"] == 250 and close(p["peak_concurrency_pct"], 15.0) and p["peak_calls"] ==
+          HQ_PEAK and p["planned_peak_calls"] == HQ_PLANNED and close(p["growth_pct"], 10.0)
+          and close(p["mix"]["video"], 0.3), "site detail: planning block (%s)" % p)
+    check(close(p["bandwidth_bps_fwd"], HQ_BPS) and close(p["bandwidth_bps_rev"], HQ_BPS)
+          and "headers" in p["bitrate_basis"],
+          "site detail: planned bandwidth 16.8 Mbit/s per direction, basis stated")
+    lc = d["capacity"]["latest"]
+    check(len(lc) == 1 and lc[0]["capacity_calls"] == 30 and lc[0]["limit"] == "threshold"
+          and lc[0]["cause"] == "bandwidth" and lc[0]["first_failure"]["calls"] == 32
+          and close(lc[0]["capacity_bps_fwd"], 30 * 150000.0) and lc[0]["start"][:19] ==
+          last[:19], "site detail: latest capacity with bandwidth, limit, first failure, time")
+    check(d["capacity"]["status"] == "not_ready" and d["reasons"][0] == want,
+          "site detail: capacity rule first among the reasons")
+    caps = {x["src"]: x for x in d["captures"]}
+    check(len(d["captures"]) == 2 and caps["10.1.0.21:50010"]["verdict"] == "fail"
+          and close(caps["10.1.0.21:50010"]["loss_pct"], 3.0)
+          and caps["10.1.0.20:50010"]["dst"] == "52.112.0.7:3479"
+          and caps["10.1.0.20:50010"]["packets"] == 6000,
+          "site detail: capture streams with src, dst, loss, verdict")
+    links = [x["link"] for x in d["links"]]
+    check(links == sorted({r["link"] for r in intervals_of(good)}) and
+          sum(x["intervals"] for x in d["links"]) == sum(x["intervals"] for x in d["classes"]),
+          "site detail: intervals split by link kind (%s)" % links)
+    n, _ = series_points(c, "hq", "&link=%s" % links[0])
+    check(n == len(intervals_of(good)), "intervals&link=%s: every point" % links[0])
+    other = "wifi" if links[0] != "wifi" else "wired"
+    n, _ = series_points(c, "hq", "&link=" + other)
+    check(n == 0, "intervals&link=%s: none" % other)
+    check(c.get("/api/v1/sites/hq/intervals?link=cable")[0] == 400, "bad link: 400")
+
+    m = metrics(c)
+    check(m.get('voiceready_site_capacity_calls{site="hq"}') == 30
+          and m.get('voiceready_site_planned_peak_calls{site="hq"}') == HQ_PLANNED
+          and m.get('voiceready_site_verdict{site="hq"}') == 2,
+          "metrics: capacity 30, planned 42, verdict 2")
+
+    r = cli("report", "--db", c.db, "--config", conf)
+    check(r.returncode == 1 and "30/42" in r.stdout and "not_ready" in r.stdout
+          and "links: " + links[0] in r.stdout, "report text: CAP/PLAN 30/42, links")
+    r = cli("report", "--db", c.db, "--config", conf, "--format", "json")
+    s0 = json.loads(r.stdout)["sites"][0]
+    check(s0["capacity_calls"] == 30 and s0["planned_peak_calls"] == HQ_PLANNED
+          and s0["links"][0]["link"] == links[0], "report json: capacity, plan, links")
+    r = cli("report", "--db", c.db, "--config", conf, "--format", "csv")
+    rows = r.stdout.strip().splitlines()
+    check(rows[0].endswith("planned_peak_calls,capacity_calls,capacity_status,links")
+          and ",42,30,not_ready," in rows[1], "report csv: capacity columns")
+    r = cli("report", "--db", c.db, "--format", "json")
+    check(json.loads(r.stdout)["sites"][0]["capacity_status"] == "no_plan",
+          "report without --config: no plan, the rule does not apply")
+
+    # a newer run above plan x 1.2 (51 calls) replaces it; an older one uploaded late does not
+    t_last = time.mktime(time.strptime(last[:19], "%Y-%m-%dT%H:%M:%S")) - time.timezone
+    later = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(t_last + 1))
+    newer = capacity_record("hq", "a1", "a1-cap-2", later, 55)
+    older = capacity_record("hq", "a1", "a1-cap-0", "2020-01-01T00:00:00.000Z", 5)
+    st, j = c.post([newer, older], tok)
+    hq = {s["site"]: s for s in c.get_json("/api/v1/sites")["sites"]}["hq"]
+    check(st == 200 and hq["capacity_calls"] == 55 and hq["capacity_status"] == "ready"
+          and hq["verdict"] == "ready", "latest run (55 calls) counts: ready (%s)" % hq["verdict"])
+
+    # bad records: 400 naming line and field, nothing of the batch stored
+    bad = capacity_record("hq", "a1", "a1-cap-bad", last, 30)
+    bad["capacity_calls"] = -1
+    st, j = c.post([capture_record("hq", "a1", "a1-capt-9", last, "10.1.0.9:1", 0, "pass"), bad],
+                   tok)
+    check(st == 400 and j.get("line") == 2 and j.get("field") == "capacity_calls"
+          and "capacity_calls" in j["error"], "bad capacity record: 400 line 2 field (%s)" % j)
+    del bad["capacity_calls"]
+    st, j = c.post([bad], tok)
+    check(st == 400 and j.get("field") == "capacity_calls" and "missing" in j["error"],
+          "capacity record without capacity_calls: 400")
+    bad = capture_record("hq", "a1", "a1-capt-bad", last, "10.1.0.9:1", 0, "pass")
+    bad["loss_pct"] = 150
+    st, j = c.post([bad], tok)
+    check(st == 400 and j.get("field") == "loss_pct", "bad capture record: 400 field loss_pct")
+    d = c.get_json("/api/v1/sites/hq")
+    check(len(d["captures"]) == 2, "rejected batches stored nothing")
+    bad = capture_record("branch", "a1", "a1-capt-x", last, "10.1.0.9:1", 0, "pass")
+    st, j = c.post([bad], tok)
+    check(st == 403 and j.get("field") == "site", "capture record of another site: 403")
+    c.stop()
+
+
 CASES = {
     "api": case_api,
+    "capacity": case_capacity,
     "duplicates": case_duplicates,
     "auth": case_auth,
     "oversize": case_oversize,

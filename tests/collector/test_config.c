@@ -135,6 +135,61 @@ static void test_config_load_rejects_bad_values(void **state)
     }
 }
 
+static void test_config_load_reads_plan(void **state)
+{
+    (void)state;
+    put("[site hq]\nusers = 250\npeak_concurrency_pct = 15%\nmix = audio=1,video=0.3,sharing=0.1\n"
+        "growth_pct = 10\n\n[site depot]\nplanned_peak_calls = 12\n\n[site bare]\n"
+        "thresholds = edge\n");
+    struct vr_config cfg;
+    struct vr_errbuf eb = {{0}};
+    struct vr_plan_input in;
+    struct vr_plan p;
+    vr_config_init(&cfg);
+    assert_int_equal(vr_config_load(&cfg, path, &eb), 0);
+    assert_true(vr_config_plan(&cfg, "hq", &in));
+    assert_int_equal(in.users, 250);
+    assert_int_equal(in.concurrency_cpct, 1500);
+    assert_int_equal(in.growth_cpct, 1000);
+    assert_true(in.mix[VR_PLAN_VIDEO] > 0.2999 && in.mix[VR_PLAN_VIDEO] < 0.3001);
+    assert_int_equal(vr_plan_compute(&in, &p, NULL), 0);
+    assert_int_equal(p.planned_calls, 42); /* ceil(ceil(37.5) x 1.1) */
+    assert_true(vr_config_plan(&cfg, "depot", &in));
+    assert_int_equal(in.peak_calls, 12);
+    assert_int_equal(in.mix[VR_PLAN_AUDIO], 1); /* default mix: audio only */
+    assert_false(vr_config_plan(&cfg, "bare", &in));
+    assert_false(vr_config_plan(&cfg, "nowhere", &in));
+    vr_config_free(&cfg);
+}
+
+static void test_config_load_rejects_bad_plan(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *want;
+    } bad[] = {
+        {"[site hq]\nusers = 250\n", "users needs peak_concurrency_pct"},
+        {"[site hq]\npeak_concurrency_pct = 15\n", "peak_concurrency_pct needs users"},
+        {"[site hq]\nusers = 0\n", "users"},
+        {"[site hq]\npeak_concurrency_pct = 120%\n", ":2: peak_concurrency_pct \"120%\""},
+        {"[site hq]\npeak_concurrency_pct = 0\n", "more than 0"},
+        {"[site hq]\ngrowth_pct = lots\n", "growth_pct"},
+        {"[site hq]\nmix = audio=1,voice=1\n", ":2: mix"},
+        {"[site hq]\nmix = video=1.5\n", "video"},
+        {"[site hq]\nuser = 5\n", "did you mean \"users\""},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        put(bad[i].text);
+        struct vr_config cfg;
+        struct vr_errbuf eb = {{0}};
+        vr_config_init(&cfg);
+        assert_int_equal(vr_config_load(&cfg, path, &eb), VR_EINVAL);
+        if (strstr(eb.msg, bad[i].want) == NULL)
+            fail_msg("case %zu: \"%s\" lacks \"%s\"", i, eb.msg, bad[i].want);
+        vr_config_free(&cfg);
+    }
+}
+
 static void test_config_load_missing_file_names_it(void **state)
 {
     (void)state;
@@ -158,6 +213,8 @@ int main(void)
                                         remove_conf),
         cmocka_unit_test_setup_teardown(test_config_load_rejects_bad_values, write_conf,
                                         remove_conf),
+        cmocka_unit_test_setup_teardown(test_config_load_reads_plan, write_conf, remove_conf),
+        cmocka_unit_test_setup_teardown(test_config_load_rejects_bad_plan, write_conf, remove_conf),
         cmocka_unit_test(test_config_load_missing_file_names_it),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

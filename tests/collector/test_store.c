@@ -127,11 +127,11 @@ static void test_store_open_migrates_and_reopens(void **state)
 {
     struct fx *f = *state;
     struct vr_errbuf eb = {{0}};
-    assert_int_equal(count_rows(f->path, "SELECT max(version) FROM schema_version"), 1);
+    assert_int_equal(count_rows(f->path, "SELECT max(version) FROM schema_version"), 2);
     vr_store_close(f->s);
     f->s = NULL;
     assert_int_equal(vr_store_open(f->path, NULL, &f->s, &eb), 0);
-    assert_int_equal(count_rows(f->path, "SELECT count(*) FROM schema_version"), 1);
+    assert_int_equal(count_rows(f->path, "SELECT count(*) FROM schema_version"), 2);
     assert_int_equal(count_rows(f->path, "PRAGMA journal_mode"), 0); /* "wal" is text: 0 */
 
     struct vr_store *bad = NULL;
@@ -458,7 +458,7 @@ static void test_store_site_thresholds(void **state)
     struct fx *f = *state;
     struct vr_errbuf eb = {{0}};
     int calls = 0;
-    struct vr_store_options opt = {0, 0, NULL, edge_for_edgy, &calls};
+    struct vr_store_options opt = {.site_thresholds = edge_for_edgy, .site_thresholds_arg = &calls};
     vr_store_close(f->s);
     assert_int_equal(vr_store_open(f->path, &opt, &f->s, &eb), 0);
     /* RTT 70 ms: fine for a client (100 ms), a fail at the edge (60 ms) */
