@@ -1,9 +1,8 @@
 /* libFuzzer harness for the collector's ingest path: the bytes are the body of a
  * POST /api/v1/records from an authenticated agent, handled by the real API code (NDJSON
  * splitting, JSON parsing, record validation, scoring, storage in a scratch SQLite file), and
- * also parsed as one record by vr_record_from_json. Built like fuzz_probe.c: VR_FUZZ_REPLAY
- * adds a main() that replays a corpus directory (gcc builds, no libFuzzer). */
-#include <dirent.h>
+ * also parsed as one record by vr_record_from_json. Built like fuzz_probe.c: with replay.c it
+ * becomes fuzz_ingest_replay, which replays a corpus directory (gcc builds, no libFuzzer). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,37 +95,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     return 0;
 }
-
-#ifdef VR_FUZZ_REPLAY
-int main(int argc, char **argv)
-{
-    size_t ran = 0;
-    for (int a = 1; a < argc; a++) {
-        DIR *d = opendir(argv[a]);
-        struct dirent *e;
-        if (d == NULL) {
-            perror(argv[a]);
-            return 1;
-        }
-        while ((e = readdir(d)) != NULL) {
-            char path[4096];
-            static uint8_t buf[1 << 20];
-            FILE *f;
-            size_t n;
-            if (e->d_name[0] == '.')
-                continue;
-            snprintf(path, sizeof(path), "%s/%s", argv[a], e->d_name);
-            f = fopen(path, "rb");
-            if (f == NULL)
-                continue;
-            n = fread(buf, 1, sizeof(buf), f);
-            fclose(f);
-            LLVMFuzzerTestOneInput(buf, n);
-            ran++;
-        }
-        closedir(d);
-    }
-    printf("fuzz_ingest_replay: %zu inputs\n", ran);
-    return ran > 0 ? 0 : 1;
-}
-#endif

@@ -11,7 +11,7 @@
  *
  * The same file builds three programs:
  *  - fuzz_probe (clang, -fsanitize=fuzzer): the libFuzzer target;
- *  - fuzz_probe_replay (-DVR_FUZZ_REPLAY, any compiler): feeds every file of the given
+ *  - fuzz_probe_replay (with replay.c, any compiler): feeds every file of the given
  *    directories or files to the target once, so every build exercises the seed corpus;
  *  - fuzz_probe_gen (-DVR_FUZZ_GEN): writes the seed corpus into a directory with
  *    vr_probe_encode(), to regenerate tests/fuzz/corpus/probe/. */
@@ -113,83 +113,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     return 0;
 }
 
-#if defined(VR_FUZZ_REPLAY)
-#include <dirent.h>
-#include <stdio.h>
-#include <sys/stat.h>
-
-/* Feeds one file to the target. Returns 1 when it ran, 0 for an unreadable file. */
-static int replay_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    uint8_t *data;
-    long n;
-
-    if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
-        fseek(f, 0, SEEK_SET) != 0) {
-        fprintf(stderr, "fuzz_probe_replay: cannot read %s\n", path);
-        if (f != NULL)
-            fclose(f);
-        return 0;
-    }
-    /* an exact-size copy, so ASan sees any read past the input */
-    data = malloc(n > 0 ? (size_t)n : 1);
-    if (data == NULL || fread(data, 1, (size_t)n, f) != (size_t)n) {
-        fprintf(stderr, "fuzz_probe_replay: cannot read %s\n", path);
-        free(data);
-        fclose(f);
-        return 0;
-    }
-    fclose(f);
-    LLVMFuzzerTestOneInput(data, (size_t)n);
-    free(data);
-    return 1;
-}
-
-int main(int argc, char **argv)
-{
-    size_t ran = 0;
-    int bad = 0;
-
-    for (int i = 1; i < argc; i++) {
-        struct stat st;
-        DIR *d;
-        struct dirent *e;
-
-        if (stat(argv[i], &st) != 0) {
-            fprintf(stderr, "fuzz_probe_replay: %s: no such file or directory\n", argv[i]);
-            return 1;
-        }
-        if (!S_ISDIR(st.st_mode)) {
-            if (replay_file(argv[i]))
-                ran++;
-            else
-                bad = 1;
-            continue;
-        }
-        d = opendir(argv[i]);
-        if (d == NULL)
-            return 1;
-        while ((e = readdir(d)) != NULL) {
-            char path[4096];
-            if (e->d_name[0] == '.')
-                continue;
-            snprintf(path, sizeof(path), "%s/%s", argv[i], e->d_name);
-            if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
-                if (replay_file(path))
-                    ran++;
-                else
-                    bad = 1;
-            }
-        }
-        closedir(d);
-    }
-    printf("fuzz_probe_replay: %zu inputs\n", ran);
-    /* an empty corpus would make this test pass without testing anything */
-    return ran > 0 && !bad ? 0 : 1;
-}
-
-#elif defined(VR_FUZZ_GEN)
+#if defined(VR_FUZZ_GEN)
 #include <stdio.h>
 
 static int write_file(const char *dir, const char *name, const void *data, size_t len)
