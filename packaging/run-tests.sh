@@ -18,7 +18,20 @@ find "$top/common" "$top/agent" "$top/collector" "$top/tests" -name '*.[ch]' \
 echo "== gcc build (warnings are errors)"
 cmake -S "$top" -B "$top/build-ci" -DVR_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$top/build-ci" -j"$jobs" >/dev/null
-ctest --test-dir "$top/build-ci" --output-on-failure -j"$jobs"
+# The no-loss test spends most of its 6 minutes waiting out a 5-minute collector outage with one
+# light agent running: it runs beside the rest instead of after it. The lab tests (serial among
+# themselves, timing-sensitive) tolerate that load; a CPU-heavy test beside them would not.
+ctest --test-dir "$top/build-ci" --output-on-failure -R '^daemon\.noloss$' \
+    >"$top/build-ci/noloss.log" 2>&1 &
+noloss=$!
+rc=0
+ctest --test-dir "$top/build-ci" --output-on-failure -j"$jobs" -E '^daemon\.noloss$' || rc=1
+if ! wait "$noloss"; then
+    cat "$top/build-ci/noloss.log"
+    rc=1
+fi
+tail -n 3 "$top/build-ci/noloss.log"
+[ "$rc" -eq 0 ] || { echo "run-tests: gcc build: tests failed" >&2; exit 1; }
 
 echo "== clang build with ASan+UBSan and libFuzzer"
 CC=clang cmake -S "$top" -B "$top/build-asan" -DVR_WERROR=ON -DVR_SANITIZE=ON -DVR_FUZZ=ON \
