@@ -228,6 +228,16 @@ void vr_config_init(struct vr_config *cfg)
     cfg->max_body = VR_CONFIG_DEFAULT_BODY;
 }
 
+/* libinih reader: lines as fgets gives them, less any inline comment ("key = v   # why"),
+ * which Debian's libinih build would otherwise keep as part of the value. */
+static char *read_line(char *str, int num, void *stream)
+{
+    char *line = fgets(str, num, stream);
+    if (line != NULL)
+        vr_ini_strip_comment(line);
+    return line;
+}
+
 int vr_config_load(struct vr_config *cfg, const char *path, struct vr_errbuf *eb)
 {
     struct load_ctx c = {.cfg = cfg, .eb = eb};
@@ -236,7 +246,7 @@ int vr_config_load(struct vr_config *cfg, const char *path, struct vr_errbuf *eb
         int err = errno;
         return vr_errbuf_set(eb, -err, "%s: %s", path, strerror(err));
     }
-    int line = ini_parse_file(f, handler, &c);
+    int line = ini_parse_stream(read_line, f, handler, &c);
     fclose(f);
     if (line < 0)
         return vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory while reading", path);

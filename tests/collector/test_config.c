@@ -201,6 +201,23 @@ static void test_config_load_missing_file_names_it(void **state)
     vr_config_free(&cfg);
 }
 
+/* The example shipped in packaging/ loads as it is, inline comments and all. */
+static void test_config_loads_shipped_example(void **state)
+{
+    (void)state;
+    struct vr_config cfg;
+    struct vr_errbuf eb = {{0}};
+    vr_config_init(&cfg);
+    int rc = vr_config_load(&cfg, VR_SOURCE_DIR "/packaging/collector.conf.example", &eb);
+    if (rc != 0)
+        fail_msg("%s", eb.msg);
+    assert_int_equal(cfg.max_body, 4194304);
+    assert_int_equal(cfg.n_sites, 1);
+    assert_string_equal(cfg.sites[0].name, "branch-lyon");
+    assert_int_equal(cfg.sites[0].planned_peak_calls, 24);
+    vr_config_free(&cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -216,6 +233,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_config_load_reads_plan, write_conf, remove_conf),
         cmocka_unit_test_setup_teardown(test_config_load_rejects_bad_plan, write_conf, remove_conf),
         cmocka_unit_test(test_config_load_missing_file_names_it),
+        cmocka_unit_test(test_config_loads_shipped_example),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
