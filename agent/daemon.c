@@ -271,7 +271,8 @@ static void on_capacity_done(void *arg, const struct vr_capacity_result *res)
     run->finished = true;
 }
 
-static void start_capacity(struct vr_daemon *d, struct run *run, const struct vr_config_schedule *s)
+/* 0 when the ramp started; otherwise it is retried in 30 s. */
+static int start_capacity(struct vr_daemon *d, struct run *run, const struct vr_config_schedule *s)
 {
     const struct vr_config_target *t = &d->cfg.targets[s->target_index];
     struct vr_capacity_config cc = {0};
@@ -304,11 +305,12 @@ static void start_capacity(struct vr_daemon *d, struct run *run, const struct vr
         run->retry_mono_ns = vr_clock_mono_ns() + RETRY_NS;
         if (run->capacity != NULL)
             run->finished = true;
-        return;
+        return rc;
     }
     run->running = true;
     logf_("schedule %s: capacity run started against %s (up to %u calls, %.1f Mbit/s)", s->name,
           t->name, s->max_calls, s->max_rate_bps / 1e6);
+    return 0;
 }
 
 /* The local day a schedule's current window opened on (a window spanning midnight opened the
@@ -468,9 +470,9 @@ static void schedule_runs(struct vr_daemon *d)
                        (o->running || o->session != NULL || o->capacity != NULL);
             }
             if (due[j] && !busy) {
-                run->done_occurrence = window_occurrence(s, &tm, wall);
                 logf_("schedule %s: capacity window open", s->name);
-                start_capacity(d, run, s);
+                if (start_capacity(d, run, s) == 0) /* else retried while the window lasts */
+                    run->done_occurrence = window_occurrence(s, &tm, wall);
             }
             continue;
         }
