@@ -2,7 +2,7 @@
  * each step one vr_session with the streams of N calls of the mix for --step, judges each step
  * by its interval records (a step passes when no interval fails), asks ramp.c for the next call
  * count, stops the ramp at once when an interval loses more than the safety limit, and at the end
- * builds the "capacity" record (RECORDS.md).
+ * builds the "capacity" record (docs/records.md).
  *
  * It prints nothing: records, steps, progress and the result go to the hooks, so that the
  * command and (later) the daemon share it. Lifecycle: vr_capacity_init, vr_capacity_start; when

@@ -2,7 +2,7 @@
  * from libpcap (a live interface or a pcap/pcapng file), parses them (rtpparse.h), finds RTP
  * streams (5-tuple + SSRC, confirmed after VR_RTPSTREAM_MIN_SEQUENTIAL consistent packets), keeps
  * their statistics (rtpstream.h) in a bounded table, and emits one "capture" record per stream
- * (RECORDS.md) when the stream goes idle, when the capture's duration ends, or when it stops.
+ * (docs/records.md) when the stream goes idle, when the capture's duration ends, or when it stops.
  *
  * It does not print and does not upload: records go to the caller's callback, which borrows the
  * JSON object only for the call (json_incref it to keep it). That serves both the command (a

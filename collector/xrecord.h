@@ -1,4 +1,4 @@
-/* xrecord: the "capacity" and "capture" records (RECORDS.md, issues 5 and 6) as the collector
+/* xrecord: the "capacity" and "capture" records (docs/records.md, issues 5 and 6) as the collector
  * ingests them: parsed and validated from one JSON line, every field bounded, errors naming the
  * field as `record field "capacity_calls": expected an integer 0..100000` (the first quoted name
  * is the field, as for interval records). Only the fields the collector indexes are kept as C

@@ -265,7 +265,7 @@ def main():
     ap.add_argument("--sites", type=int, default=1000)
     ap.add_argument("--per-site", type=int, default=5760)
     ap.add_argument("--batch", type=int, default=500)
-    ap.add_argument("--clients", type=int, default=2)
+    ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--measure", type=int, default=1_000_000,
                     help="records in pre-built batches, the ingest figure (whole rounds)")
     ap.add_argument("--load-budget", type=float, default=180.0,

@@ -21,7 +21,7 @@ import tsharkrtp  # noqa: E402
 
 JIT_TOL_MS = 0.001
 
-# RECORDS.md, "type":"capture": every field of the contract, with its JSON type
+# docs/records.md, "type":"capture": every field of the contract, with its JSON type
 CONTRACT = {"type": str, "schema": int, "id": str, "agent": str, "site": str, "source": str,
             "link": str, "start": str, "duration_s": (int, float), "src": str, "dst": str,
             "ssrc": str, "payload_type": int, "clock_hz": int, "class": str, "packets": int,

@@ -130,7 +130,7 @@ static void intervals(struct fx *f, const char *site, const char *link, unsigned
     free(st);
 }
 
-/* A capacity record as the agent writes it (RECORDS.md). */
+/* A capacity record as the agent writes it (docs/records.md). */
 static void capacity_json(char *buf, size_t len, const char *site, const char *id,
                           const char *start, const char *target, unsigned calls)
 {
