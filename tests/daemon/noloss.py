@@ -15,6 +15,7 @@ import argparse
 import collections
 import os
 import re
+import shutil
 import signal
 import socket
 import sqlite3
@@ -116,12 +117,17 @@ def main():
         lab.ag.send_signal(signal.SIGTERM)
         rc = lab.ag.wait(timeout=60)
         if rc != 0:
-            print(f"FAIL agent exit status {rc}")
+            print(f"FAIL agent exit status {rc} (work directory kept: {work})")
             return 1
         time.sleep(1)
-        return verify(lab, kills)
+        rc = verify(lab, kills)
     finally:
         lab.stop_all()
+    if rc == 0:
+        shutil.rmtree(work, ignore_errors=True)  # kept on failure, for the logs and the database
+    else:
+        print(f"work directory kept: {work}")
+    return rc
 
 
 def verify(lab, kills):
