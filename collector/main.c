@@ -36,6 +36,18 @@ static int fail(const char *msg)
     return EXIT_USAGE;
 }
 
+/* --config FILE into cfg, or the defaults without one. 0, or non-zero after printing why. */
+static int load_config(const char *path, struct vr_config *cfg)
+{
+    struct vr_errbuf eb = {{0}};
+    vr_config_init(cfg);
+    if (path != NULL && vr_config_load(cfg, path, &eb) < 0) {
+        vr_config_free(cfg);
+        return fail(eb.msg);
+    }
+    return 0;
+}
+
 static uint64_t wall_now_ns(void)
 {
     struct timespec ts;
@@ -229,11 +241,8 @@ static int cmd_serve(int argc, char **argv)
         return fail("serve takes no arguments besides options (see --help)");
 
     struct vr_config cfg;
-    vr_config_init(&cfg);
-    if (config != NULL && vr_config_load(&cfg, config, &eb) < 0) {
-        vr_config_free(&cfg);
-        return fail(eb.msg);
-    }
+    if (load_config(config, &cfg) != 0)
+        return EXIT_USAGE;
     if (listen != NULL)
         snprintf(cfg.listen, sizeof(cfg.listen), "%s", listen);
     if (db != NULL)
@@ -501,11 +510,8 @@ static int cmd_report(int argc, char **argv)
     if (optind < argc)
         return fail("report takes no arguments besides options (see --help)");
     struct vr_config cfg;
-    vr_config_init(&cfg);
-    if (config != NULL && vr_config_load(&cfg, config, &eb) < 0) {
-        vr_config_free(&cfg);
-        return fail(eb.msg);
-    }
+    if (load_config(config, &cfg) != 0)
+        return EXIT_USAGE;
     if (db == NULL)
         db = config != NULL ? cfg.db : VR_CONFIG_DEFAULT_DB;
     struct vr_store *store = NULL;
