@@ -24,3 +24,19 @@ int vr_cliopt_name(const char *opt, const char *arg, char *dst, size_t cap, stru
     snprintf(dst, cap, "%s", arg);
     return 0;
 }
+
+int vr_cliopt_bad_option(const char *prog, const char *cmd, const char *arg)
+{
+    fprintf(stderr, "%s: %s: unknown option or missing value \"%s\"; see '%s %s --help'\n", prog,
+            cmd, arg, prog, cmd);
+    return -1;
+}
+
+int vr_cliopt_one_target(const char *prog, const char *cmd, int argc, int optind)
+{
+    if (optind == argc - 1)
+        return 0;
+    fprintf(stderr, "%s: %s needs exactly one HOST[:PORT], e.g. %s %s 192.0.2.10:5004\n", prog, cmd,
+            prog, cmd);
+    return -1;
+}

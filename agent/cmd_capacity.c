@@ -170,23 +170,15 @@ static int parse_args(struct cap_ctx *ctx, int argc, char **argv)
             usage(stdout, prog);
             return 1;
         default:
-            fprintf(stderr,
-                    "%s: capacity: unknown option or missing value \"%s\"; see '%s capacity "
-                    "--help'\n",
-                    prog, argv[optind - 1], prog);
-            return -1;
+            return vr_cliopt_bad_option(prog, "capacity", argv[optind - 1]);
         }
         if (rc != 0) {
             fprintf(stderr, "%s: %s\n", prog, eb.msg);
             return -1;
         }
     }
-    if (optind != argc - 1) {
-        fprintf(stderr,
-                "%s: capacity needs exactly one HOST[:PORT], e.g. %s capacity 192.0.2.10:5004\n",
-                prog, prog);
+    if (vr_cliopt_one_target(prog, "capacity", argc, optind) != 0)
         return -1;
-    }
     if (cfg->step_ns < 2 * cfg->interval_ns) {
         fprintf(stderr,
                 "%s: --step %.0fs must hold at least two --interval of %.0fs: use a longer "

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cliopt.h"
 #include "commands.h"
 #include "err.h"
 #include "parse.h"
@@ -110,21 +111,15 @@ static int parse_args(const char *prog, int argc, char **argv, struct trace_opts
             usage(stdout, prog);
             return 1;
         default:
-            fprintf(stderr,
-                    "%s: trace: unknown option or missing value \"%s\"; see '%s trace --help'\n",
-                    prog, argv[optind - 1], prog);
-            return -1;
+            return vr_cliopt_bad_option(prog, "trace", argv[optind - 1]);
         }
         if (rc != 0) {
             fprintf(stderr, "%s: %s\n", prog, eb.msg);
             return -1;
         }
     }
-    if (optind != argc - 1) {
-        fprintf(stderr, "%s: trace needs exactly one HOST[:PORT], e.g. %s trace 192.0.2.10:5004\n",
-                prog, prog);
+    if (vr_cliopt_one_target(prog, "trace", argc, optind) != 0)
         return -1;
-    }
     if (vr_parse_hostport(argv[optind], TRACE_DEFAULT_PORT, host, sizeof(host), &port, &eb) != 0 ||
         vr_sock_resolve(host, port, false, &o->cfg.dst, &o->cfg.dst_len, &eb) != 0) {
         fprintf(stderr, "%s: %s\n", prog, eb.msg);

@@ -372,21 +372,15 @@ static int parse_test_args(int argc, char **argv, struct test_ctx *ctx)
             usage_test(stdout);
             return 1;
         default:
-            fprintf(stderr,
-                    "%s: test: unknown option or missing value \"%s\"; see '%s test --help'\n",
-                    prog, argv[optind - 1], prog);
-            return -1;
+            return vr_cliopt_bad_option(prog, "test", argv[optind - 1]);
         }
         if (rc != 0) {
             fprintf(stderr, "%s: %s\n", prog, eb.msg);
             return -1;
         }
     }
-    if (optind != argc - 1) {
-        fprintf(stderr, "%s: test needs exactly one HOST[:PORT], e.g. %s test 192.0.2.10:5004\n",
-                prog, prog);
+    if (vr_cliopt_one_target(prog, "test", argc, optind) != 0)
         return -1;
-    }
     ctx->progress = !quiet && isatty(STDERR_FILENO);
     snprintf(cfg->target, sizeof(cfg->target), "%s", argv[optind]);
     return 0;
