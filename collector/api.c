@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ingest.h"
 #include "jarena.h"
 #include "parse.h"
 #include "tokens.h"
@@ -22,6 +23,11 @@ struct vr_api {
     const struct vr_config *cfg;
     struct vr_metrics *metrics;
     pthread_mutex_t *lock; /* guards store and metrics; NULL: the caller serialises */
+    struct vr_pool *pool;  /* parses upload bodies; NULL: on the calling thread */
+    /* token lookups on a connection of their own, so that authenticating an upload never
+     * waits for another upload's write; NULL: on the store, under lock */
+    struct vr_store *tokens;
+    pthread_mutex_t tokens_lock;
 };
 
 static void api_lock(struct vr_api *api)
@@ -41,6 +47,16 @@ void vr_api_set_lock(struct vr_api *api, pthread_mutex_t *lock)
     api->lock = lock;
 }
 
+void vr_api_set_pool(struct vr_api *api, struct vr_pool *pool)
+{
+    api->pool = pool;
+}
+
+void vr_api_set_token_store(struct vr_api *api, struct vr_store *tokens)
+{
+    api->tokens = tokens;
+}
+
 static const char ct_json[] = "application/json";
 
 struct vr_api *vr_api_new(struct vr_store *store, const struct vr_config *cfg,
@@ -52,16 +68,19 @@ struct vr_api *vr_api_new(struct vr_store *store, const struct vr_config *cfg,
     api->store = store;
     api->cfg = cfg;
     api->metrics = metrics;
+    pthread_mutex_init(&api->tokens_lock, NULL);
     return api;
 }
 
 void vr_api_free(struct vr_api *api)
 {
+    if (api == NULL)
+        return;
+    pthread_mutex_destroy(&api->tokens_lock);
     free(api);
 }
 
-/* Takes ownership of j (a new reference). */
-static int reply_json(struct vr_api_response *resp, unsigned status, json_t *j)
+int vr_api_reply_json(struct vr_api_response *resp, unsigned status, json_t *j)
 {
     if (j == NULL)
         return VR_ENOMEM;
@@ -80,7 +99,7 @@ static int reply_json(struct vr_api_response *resp, unsigned status, json_t *j)
 
 int vr_api_error(struct vr_api_response *resp, unsigned status, const char *msg)
 {
-    return reply_json(resp, status, json_pack("{s:s}", "error", msg));
+    return vr_api_reply_json(resp, status, json_pack("{s:s}", "error", msg));
 }
 
 static int reply_text(struct vr_api_response *resp, unsigned status, const char *ctype,
@@ -105,7 +124,7 @@ static const char *arg(const struct vr_api_request *req, const char *key)
 
 /* ---- authentication ---- */
 
-/* 0 with tok filled, or an HTTP status (401) with resp filled. */
+/* 0 with tok filled, or an HTTP status (401) with resp filled. Takes the lock it needs. */
 static unsigned authenticate(struct vr_api *api, const struct vr_api_request *req,
                              struct vr_token *tok, struct vr_api_response *resp)
 {
@@ -124,7 +143,17 @@ static unsigned authenticate(struct vr_api *api, const struct vr_api_request *re
     while (len > 0 && (t[len - 1] == ' ' || t[len - 1] == '\t'))
         len--;
     uint8_t hash[32];
-    if (vr_token_hash(t, len, hash) < 0 || vr_store_token_find(api->store, hash, tok) < 0) {
+    int rc = vr_token_hash(t, len, hash);
+    if (rc == 0 && api->tokens != NULL) {
+        pthread_mutex_lock(&api->tokens_lock);
+        rc = vr_store_token_find(api->tokens, hash, tok);
+        pthread_mutex_unlock(&api->tokens_lock);
+    } else if (rc == 0) {
+        api_lock(api);
+        rc = vr_store_token_find(api->store, hash, tok);
+        api_unlock(api);
+    }
+    if (rc < 0) {
         vr_api_error(resp, 401,
                      "unknown or revoked token: create one with `voiceready-collector token add "
                      "--site SITE`");
@@ -152,20 +181,16 @@ static bool is_ingest(const struct vr_api_request *req)
     return strcmp(req->path, "/api/v1/records") == 0;
 }
 
-bool vr_api_precheck(struct vr_api *api, const struct vr_api_request *req,
-                     struct vr_api_response *resp)
+/* The checks an upload's headers allow, in the order of their statuses: true when resp was
+ * filled with the refusal, else false with *tok filled. */
+static bool refuse_upload(struct vr_api *api, const struct vr_api_request *req,
+                          struct vr_token *tok, struct vr_api_response *resp)
 {
-    if (!is_ingest(req))
-        return false; /* everything else has no body worth refusing early */
     if (strcmp(req->method, "POST") != 0) {
         vr_api_error(resp, 405, "use POST for /api/v1/records");
         return true;
     }
-    struct vr_token tok;
-    api_lock(api);
-    unsigned st = authenticate(api, req, &tok, resp);
-    api_unlock(api);
-    if (st != 0)
+    if (authenticate(api, req, tok, resp) != 0)
         return true;
     if (!is_ndjson(req->content_type)) {
         vr_api_error(resp, 415,
@@ -176,233 +201,24 @@ bool vr_api_precheck(struct vr_api *api, const struct vr_api_request *req,
     return false;
 }
 
+bool vr_api_precheck(struct vr_api *api, const struct vr_api_request *req,
+                     struct vr_api_response *resp)
+{
+    if (!is_ingest(req))
+        return false; /* everything else has no body worth refusing early */
+    struct vr_token tok;
+    return refuse_upload(api, req, &tok, resp);
+}
+
 /* ---- ingest ---- */
-
-/* The first quoted name in a record error ("record field \"x\": ..."), else "". */
-static void field_of(const char *msg, char *out, size_t cap)
-{
-    out[0] = '\0';
-    const char *a = strchr(msg, '"');
-    if (a == NULL)
-        return;
-    const char *b = strchr(a + 1, '"');
-    if (b == NULL)
-        return;
-    size_t n = (size_t)(b - a - 1);
-    if (n >= cap)
-        n = cap - 1;
-    memcpy(out, a + 1, n);
-    out[n] = '\0';
-}
-
-static int bad_line(struct vr_api_response *resp, size_t line, const char *field, const char *msg)
-{
-    char text[VR_ERRBUF_SIZE + 64];
-    snprintf(text, sizeof(text), "line %zu: %s", line, msg);
-    json_t *j = json_pack("{s:s,s:I}", "error", text, "line", (json_int_t)line);
-    if (j != NULL && field != NULL && field[0] != '\0')
-        json_object_set_new(j, "field", json_string(field));
-    return reply_json(resp, 400, j);
-}
-
-struct batch {
-    struct vr_record *recs;
-    const char **raw;
-    double *weight;
-    bool *stored;
-    size_t n, cap;
-    struct vr_xrecord *xr; /* capacity and capture records */
-    bool *xstored;
-    size_t nx, xcap;
-};
-
-static void batch_free(struct batch *b)
-{
-    free(b->recs);
-    free(b->raw);
-    free(b->weight);
-    free(b->stored);
-    free(b->xr);
-    free(b->xstored);
-}
-
-static int batch_grow_x(struct batch *b)
-{
-    if (b->nx < b->xcap)
-        return 0;
-    if (b->n + b->nx >= VR_API_MAX_LINES)
-        return VR_EFULL;
-    size_t cap = b->xcap == 0 ? 8 : b->xcap * 2;
-    struct vr_xrecord *x = realloc(b->xr, cap * sizeof(*x));
-    if (x == NULL)
-        return VR_ENOMEM;
-    b->xr = x;
-    bool *s = realloc(b->xstored, cap * sizeof(*s));
-    if (s == NULL)
-        return VR_ENOMEM;
-    b->xstored = s;
-    b->xcap = cap;
-    return 0;
-}
-
-static unsigned too_many(struct vr_api_response *resp, size_t lineno, int rc)
-{
-    if (rc == VR_EFULL) {
-        char msg[96];
-        snprintf(msg, sizeof(msg), "more than %d records in one batch; split it", VR_API_MAX_LINES);
-        bad_line(resp, lineno, NULL, msg);
-        return 400;
-    }
-    vr_api_error(resp, 500, "out of memory");
-    return 500;
-}
-
-static unsigned wrong_site(struct vr_api_response *resp, size_t lineno, const char *site,
-                           const char *tok_site)
-{
-    char msg[300];
-    snprintf(msg, sizeof(msg),
-             "line %zu: the record's site \"%s\" is not the token's site \"%s\"; use a token "
-             "of site \"%s\"",
-             lineno, site, tok_site, site);
-    json_t *e =
-        json_pack("{s:s,s:I,s:s}", "error", msg, "line", (json_int_t)lineno, "field", "site");
-    reply_json(resp, 403, e);
-    return 403;
-}
-
-/* A capacity or capture record (xrecord.h): validated, kept for the store. j is borrowed. */
-static unsigned ingest_x(const struct vr_token *tok, json_t *j, char *line, size_t len,
-                         size_t lineno, struct batch *b, struct vr_api_response *resp)
-{
-    int rc = batch_grow_x(b);
-    if (rc < 0)
-        return too_many(resp, lineno, rc);
-    struct vr_xrecord *x = &b->xr[b->nx];
-    struct vr_errbuf eb = {{0}};
-    if (vr_xrecord_from_json(j, x, &eb) < 0) {
-        char field[64];
-        field_of(eb.msg, field, sizeof(field));
-        bad_line(resp, lineno, field, eb.msg);
-        return 400;
-    }
-    if (strcmp(x->site, tok->site) != 0)
-        return wrong_site(resp, lineno, x->site, tok->site);
-    line[len] = '\0';
-    x->raw = line;
-    b->nx++;
-    return 0;
-}
-
-static int batch_grow(struct batch *b)
-{
-    if (b->n < b->cap)
-        return 0;
-    size_t cap = b->cap == 0 ? 64 : b->cap * 2;
-    if (cap > VR_API_MAX_LINES)
-        cap = VR_API_MAX_LINES;
-    if (cap <= b->n)
-        return VR_EFULL;
-    struct vr_record *r = realloc(b->recs, cap * sizeof(*r));
-    if (r == NULL)
-        return VR_ENOMEM;
-    b->recs = r;
-    const char **raw = realloc(b->raw, cap * sizeof(*raw));
-    if (raw == NULL)
-        return VR_ENOMEM;
-    b->raw = raw;
-    double *w = realloc(b->weight, cap * sizeof(*w));
-    if (w == NULL)
-        return VR_ENOMEM;
-    b->weight = w;
-    bool *s = realloc(b->stored, cap * sizeof(*s));
-    if (s == NULL)
-        return VR_ENOMEM;
-    b->stored = s;
-    b->cap = cap;
-    return 0;
-}
-
-/* One line: 0 = record appended or line ignored (*ignored counts it); otherwise the response is
- * filled and its status returned. */
-static unsigned parse_line(struct vr_api *api, const struct vr_token *tok, char *line, size_t len,
-                           size_t lineno, struct batch *b, size_t *ignored,
-                           struct vr_api_response *resp)
-{
-    json_error_t jerr;
-    json_t *j = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (j == NULL) {
-        char msg[300];
-        snprintf(msg, sizeof(msg), "invalid JSON at column %d: %s", jerr.column, jerr.text);
-        bad_line(resp, lineno, NULL, msg);
-        return 400;
-    }
-    if (!json_is_object(j)) {
-        json_decref(j);
-        bad_line(resp, lineno, NULL, "expected one JSON object per line");
-        return 400;
-    }
-    if (vr_xrecord_is_x(j)) {
-        unsigned st = ingest_x(tok, j, line, len, lineno, b, resp);
-        json_decref(j);
-        return st;
-    }
-    const char *type = json_string_value(json_object_get(j, "type"));
-    if (type != NULL && strcmp(type, "interval") != 0 && strcmp(type, "summary") != 0) {
-        json_decref(j); /* verdict records and other types: acknowledged, not stored */
-        (*ignored)++;
-        return 0;
-    }
-    int rc = b->n + b->nx >= VR_API_MAX_LINES ? VR_EFULL : batch_grow(b);
-    if (rc < 0) {
-        json_decref(j);
-        return too_many(resp, lineno, rc);
-    }
-    struct vr_record *r = &b->recs[b->n];
-    struct vr_errbuf eb = {{0}};
-    rc = vr_record_from_json(j, r, &eb);
-    json_decref(j);
-    if (rc < 0) {
-        char field[64];
-        field_of(eb.msg, field, sizeof(field));
-        bad_line(resp, lineno, field, eb.msg);
-        return 400;
-    }
-    if (strcmp(r->site, tok->site) != 0)
-        return wrong_site(resp, lineno, r->site, tok->site);
-    struct vr_thresholds t;
-    vr_config_thresholds(api->cfg, r->site, &t);
-    struct vr_finding f[VR_SCORE_MAX_FINDINGS];
-    (void)vr_score_interval(r, &t, f, VR_SCORE_MAX_FINDINGS);
-    line[len] = '\0'; /* the newline's byte: raw stays a C string inside the body copy */
-    b->raw[b->n] = line;
-    b->weight[b->n] = r->calls > 1 ? (double)r->calls : 1.0;
-    b->n++;
-    return 0;
-}
-
-/* The line's jansson values live in this thread's arena (jarena.h): parse_line releases them
- * all before it returns. */
-static unsigned ingest_line(struct vr_api *api, const struct vr_token *tok, char *line, size_t len,
-                            size_t lineno, struct batch *b, size_t *ignored,
-                            struct vr_api_response *resp)
-{
-    vr_jarena_begin();
-    unsigned st = parse_line(api, tok, line, len, lineno, b, ignored, resp);
-    vr_jarena_end();
-    return st;
-}
 
 static int handle_ingest(struct vr_api *api, const struct vr_api_request *req,
                          struct vr_api_response *resp)
 {
-    if (vr_api_precheck(api, req, resp))
-        return 0;
+    /* again, though the server prechecked the headers: the token may have been revoked while
+     * the body arrived, and the api may be called without the server */
     struct vr_token tok;
-    api_lock(api);
-    unsigned st = authenticate(api, req, &tok, resp);
-    api_unlock(api);
-    if (st != 0)
+    if (refuse_upload(api, req, &tok, resp))
         return 0;
     /* a private copy with a spare byte: each line is NUL-terminated in place for raw */
     char *body = malloc(req->body_len + 1);
@@ -412,25 +228,8 @@ static int handle_ingest(struct vr_api *api, const struct vr_api_request *req,
         memcpy(body, req->body, req->body_len);
     body[req->body_len] = '\0';
 
-    struct batch b = {0};
-    size_t ignored = 0, lineno = 0, pos = 0;
-    unsigned status = 0;
-    while (pos < req->body_len && status == 0) {
-        char *nl = memchr(body + pos, '\n', req->body_len - pos);
-        size_t end = nl != NULL ? (size_t)(nl - body) : req->body_len;
-        size_t len = end - pos;
-        lineno++;
-        if (len > 0 && body[pos + len - 1] == '\r')
-            len--;
-        size_t k = 0;
-        while (k < len && (body[pos + k] == ' ' || body[pos + k] == '\t'))
-            k++;
-        if (k < len)
-            status = ingest_line(api, &tok, body + pos, len, lineno, &b, &ignored, resp);
-        pos = end + 1;
-    }
-    if (status != 0) {
-        batch_free(&b);
+    struct vr_ingest_batch b;
+    if (vr_ingest_parse(api->pool, api->cfg, tok.site, body, req->body_len, &b, resp) != 0) {
         free(body);
         return 0;
     }
@@ -445,7 +244,7 @@ static int handle_ingest(struct vr_api *api, const struct vr_api_request *req,
         api_unlock(api);
         json_decref(stored);
         json_decref(dups);
-        batch_free(&b);
+        vr_ingest_batch_free(&b);
         free(body);
         char msg[VR_ERRBUF_SIZE + 64];
         snprintf(msg, sizeof(msg), "storage failed, retry later: %s", eb.msg);
@@ -470,11 +269,12 @@ static int handle_ingest(struct vr_api *api, const struct vr_api_request *req,
     }
     vr_metrics_count_ingest(api->metrics, n_new, n_dup);
     api_unlock(api);
-    batch_free(&b);
+    size_t ignored = b.ignored;
+    vr_ingest_batch_free(&b);
     free(body);
-    return reply_json(resp, 200,
-                      json_pack("{s:o,s:o,s:I}", "stored", stored, "duplicates", dups, "ignored",
-                                (json_int_t)ignored));
+    return vr_api_reply_json(resp, 200,
+                             json_pack("{s:o,s:o,s:I}", "stored", stored, "duplicates", dups,
+                                       "ignored", (json_int_t)ignored));
 }
 
 /* ---- reads ---- */
@@ -545,7 +345,7 @@ static int handle_sites(struct vr_api *api, const struct vr_api_request *req, ui
     }
     if (json_object_get(j, "window_s") == NULL)
         json_object_set_new(j, "window_s", json_integer((json_int_t)(window / 1000000000ull)));
-    return reply_json(resp, 200, j);
+    return vr_api_reply_json(resp, 200, j);
 }
 
 static bool valid_class(const char *c)
@@ -590,7 +390,7 @@ static int handle_site(struct vr_api *api, const struct vr_api_request *req, uin
     }
     if (rc < 0)
         return store_failed(resp, rc, &eb, site);
-    return reply_json(resp, 200, j);
+    return vr_api_reply_json(resp, 200, j);
 }
 
 static int handle_metrics(struct vr_api *api, uint64_t now, struct vr_api_response *resp)
@@ -615,8 +415,9 @@ static int handle_healthz(struct vr_api *api, struct vr_api_response *resp)
     struct vr_token tok;
     int rc = vr_store_token_find(api->store, zero, &tok);
     if (rc < 0 && rc != VR_ENOTFOUND)
-        return reply_json(resp, 503, json_pack("{s:s,s:s}", "status", "error", "db", "error"));
-    return reply_json(resp, 200, json_pack("{s:s,s:s}", "status", "ok", "db", "ok"));
+        return vr_api_reply_json(resp, 503,
+                                 json_pack("{s:s,s:s}", "status", "error", "db", "error"));
+    return vr_api_reply_json(resp, 200, json_pack("{s:s,s:s}", "status", "ok", "db", "ok"));
 }
 
 #ifndef VR_HAVE_WEB_ASSETS

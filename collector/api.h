@@ -1,12 +1,12 @@
 /* api: the routes of collector/API.md, independent of the HTTP library. server.c turns an
  * HTTP request into a struct vr_api_request and sends back the struct vr_api_response.
  *
- * Ingest (POST /api/v1/records) parses the NDJSON body line by line, validates every record
- * (vr_record_from_json), scores it with the site's thresholds (vr_score_interval) and stores
- * the batch in one call; any bad line rejects the whole batch (400 naming line and field), so
- * nothing of it is stored. A record weighs max(1, calls) in the site's score. Capacity and
- * capture records (xrecord.h) are validated the same way and stored in the same transaction;
- * they are not scored (the store applies the capacity rule when the verdict is read).
+ * Ingest (POST /api/v1/records) parses the NDJSON body (ingest.h: validated, scored with the
+ * site's thresholds, on the parse pool when one is set) and stores the batch in one call; any
+ * bad line rejects the whole batch (400 naming line and field), so nothing of it is stored. A
+ * record weighs max(1, calls) in the site's score. Capacity and capture records (xrecord.h) are
+ * validated the same way and stored in the same transaction; they are not scored (the store
+ * applies the capacity rule when the verdict is read).
  * Threads: without a lock (vr_api_set_lock), one caller at a time. With one, any number of
  * threads may call vr_api_precheck and vr_api_handle at once: the api holds the lock around
  * every use of the store and the metrics, and parses, validates and scores an ingest body
@@ -21,11 +21,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "config.h"
 #include "metrics.h"
+#include "pool.h"
 #include "store.h"
 
-#define VR_API_MAX_LINES  100000                         /* records per batch */
 #define VR_API_WINDOW_NS  (24ull * 3600 * 1000000000ull) /* default scoring window */
 #define VR_API_MAX_WINDOW (400ull * 24 * 3600 * 1000000000ull)
 
@@ -58,6 +60,12 @@ struct vr_api *vr_api_new(struct vr_store *store, const struct vr_config *cfg,
 void vr_api_free(struct vr_api *api);
 /* The mutex that guards the store and the metrics (borrowed; NULL: the caller serialises). */
 void vr_api_set_lock(struct vr_api *api, pthread_mutex_t *lock);
+/* The threads that parse upload bodies (borrowed; NULL: the handling thread parses alone). */
+void vr_api_set_pool(struct vr_api *api, struct vr_pool *pool);
+/* A second handle on the store's database for token lookups, which the api serialises on a
+ * mutex of its own (borrowed; NULL: lookups use the store under the lock). Authenticating an
+ * upload then never waits for another upload's write. */
+void vr_api_set_token_store(struct vr_api *api, struct vr_store *tokens);
 
 /* True when the request (headers only, before its body is read) can already be answered: then
  * resp is filled (401, 404, 405, 415 ...). Lets the server refuse an unauthenticated upload
@@ -71,6 +79,9 @@ bool vr_api_precheck(struct vr_api *api, const struct vr_api_request *req,
 int vr_api_handle(struct vr_api *api, const struct vr_api_request *req, uint64_t now_wall_ns,
                   struct vr_api_response *resp);
 
+/* resp = j as compact JSON with status. Takes ownership of j (a new reference; NULL gives
+ * VR_ENOMEM). Safe inside a jarena scope: the body is allocated with malloc. */
+int vr_api_reply_json(struct vr_api_response *resp, unsigned status, json_t *j);
 /* An error document {"error":msg} with status; used by the server for its own 413 etc. */
 int vr_api_error(struct vr_api_response *resp, unsigned status, const char *msg);
 

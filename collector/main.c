@@ -98,9 +98,12 @@ static bool site_plan(void *arg, const char *site, struct vr_plan_input *out)
     return vr_config_plan(arg, site, out);
 }
 
-static int open_store(const char *db, const struct vr_config *cfg, struct vr_store **out)
+/* serving: checkpoints on a thread of the store's (store.h) */
+static int open_store_as(const char *db, const struct vr_config *cfg, bool serving,
+                         struct vr_store **out)
 {
-    struct vr_store_options so = {.retention_days = cfg != NULL ? cfg->retention_days : 0};
+    struct vr_store_options so = {.retention_days = cfg != NULL ? cfg->retention_days : 0,
+                                  .checkpoint_thread = serving};
     if (cfg != NULL) {
         so.site_thresholds = site_thresholds;
         so.site_thresholds_arg = (void *)cfg;
@@ -114,6 +117,11 @@ static int open_store(const char *db, const struct vr_config *cfg, struct vr_sto
         return fail(msg);
     }
     return 0;
+}
+
+static int open_store(const char *db, const struct vr_config *cfg, struct vr_store **out)
+{
+    return open_store_as(db, cfg, false, out);
 }
 
 /* ---- serve ---- */
@@ -255,11 +263,11 @@ static int cmd_serve(int argc, char **argv)
         cfg.max_body = (size_t)max_body;
 
     int ret = EXIT_USAGE;
-    struct vr_store *store = NULL;
+    struct vr_store *store = NULL, *tokens = NULL;
     struct vr_metrics *metrics = NULL;
     struct vr_api *api = NULL;
     struct vr_server *srv = NULL;
-    if (open_store(cfg.db, &cfg, &store) != 0)
+    if (open_store_as(cfg.db, &cfg, true, &store) != 0 || open_store(cfg.db, &cfg, &tokens) != 0)
         goto out;
     if (vr_store_prune(store, wall_now_ns(), &eb) < 0)
         fprintf(stderr, "%s: warning: pruning old records failed: %s\n", prog, eb.msg);
@@ -269,6 +277,7 @@ static int cmd_serve(int argc, char **argv)
         fail("out of memory");
         goto out;
     }
+    vr_api_set_token_store(api, tokens);
     /* block the stop signals before the server thread starts, so that it inherits the mask
      * and only sigwait() below receives them */
     sigset_t set;
@@ -315,6 +324,7 @@ out:
     vr_server_stop(srv);
     vr_api_free(api);
     vr_metrics_free(metrics);
+    vr_store_close(tokens);
     vr_store_close(store);
     vr_config_free(&cfg);
     return ret;

@@ -48,6 +48,7 @@ struct vr_server {
      * are parsed outside it, on every pool thread at once), vr_server_run around its work;
      * apart from s->lock so that the watchdog never waits on a prune */
     pthread_mutex_t api_lock;
+    struct vr_pool *pool; /* parses upload bodies for every worker (pool.h says why) */
     uint64_t request_timeout_ns;
     uint64_t cut_count;
     struct vr_api *api;
@@ -477,6 +478,9 @@ int vr_server_start(const struct vr_server_options *opt, struct vr_api *api,
     unsigned threads = opt->threads;
     if (threads == 0)
         threads = cores < 1 ? 2 : cores > 8 ? 16 : (unsigned)(2 * cores);
+    if ((rc = vr_pool_new(cores < 1 ? 1 : cores > 16 ? 16 : (unsigned)cores, &s->pool, eb)) < 0)
+        goto fail;
+    vr_api_set_pool(s->api, s->pool);
     struct MHD_OptionItem tls_opts[] = {
         {MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls_cert_pem},
         {MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key_pem},
@@ -515,6 +519,8 @@ fail:
         MHD_stop_daemon(s->daemon);
     if (fd >= 0)
         close(fd);
+    vr_api_set_pool(s->api, NULL);
+    vr_pool_free(s->pool);
     pthread_cond_destroy(&s->cond);
     vr_api_set_lock(s->api, NULL);
     pthread_mutex_destroy(&s->api_lock);
@@ -556,6 +562,8 @@ void vr_server_stop(struct vr_server *s)
     }
     /* MHD_stop_daemon closes the listen socket it was given too */
     MHD_stop_daemon(s->daemon);
+    vr_api_set_pool(s->api, NULL);
+    vr_pool_free(s->pool);
     pthread_cond_destroy(&s->cond);
     vr_api_set_lock(s->api, NULL);
     pthread_mutex_destroy(&s->api_lock);

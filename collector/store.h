@@ -49,6 +49,9 @@ struct vr_store_options {
      * has one. Called on every query (cheap); NULL: no site has a plan. */
     bool (*site_plan)(void *arg, const char *site, struct vr_plan_input *out);
     void *site_plan_arg;
+    /* WAL checkpoints on a thread of the store's own instead of in the committing call
+     * (store_ckpt.h): for the long-running server, whose ingest waits on every commit. */
+    bool checkpoint_thread;
 };
 
 /* Opens (creating and migrating as needed) the database at path. WAL, synchronous=NORMAL.

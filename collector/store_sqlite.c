@@ -26,6 +26,7 @@
 #include <sqlite3.h>
 
 #include "profile.h"
+#include "store_ckpt.h"
 #include "store_int.h"
 
 #define HOUR_NS           3600000000000ull
@@ -318,6 +319,7 @@ struct vr_store {
     struct vec thr_sites;  /* site_thr: thresholds by site, filled on first use */
     size_t thr_last;       /* index of the last used entry: a batch is one agent's, one site */
     struct vr__store_x *x; /* capacity and capture records (store_sqlite_extra.c) */
+    struct vr__store_ckpt *ckpt; /* NULL unless opt.checkpoint_thread */
 };
 
 /* ---- errors and small helpers ---------------------------------------------------------------- */
@@ -496,6 +498,8 @@ int vr_store_open(const char *path, const struct vr_store_options *opt, struct v
     }
     if ((err = vr__store_x_open(s, &s->x, eb)) < 0)
         goto fail;
+    if (s->opt.checkpoint_thread && (err = vr__store_ckpt_start(s->db, path, &s->ckpt, eb)) < 0)
+        goto fail;
     *out = s;
     return 0;
 fail:
@@ -507,6 +511,7 @@ void vr_store_close(struct vr_store *s)
 {
     if (s == NULL)
         return;
+    vr__store_ckpt_stop(s->ckpt, s->db);
     for (size_t i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(s->st[i]);
     vr__store_x_close(s->x);

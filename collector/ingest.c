@@ -1,0 +1,341 @@
+#include "ingest.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "jarena.h"
+#include "score.h"
+
+/* A chunk is parsed by one thread. Big enough that handing it over costs nothing next to
+ * parsing it (~20 µs per 1.2 KB line), small enough that a 500-record batch (600 KB) makes
+ * ~18 of them to spread over the cores. */
+#define CHUNK_BYTES (32 * 1024)
+
+/* One chunk's lines and what came of them. */
+struct chunk {
+    char *start;
+    size_t len;
+    size_t lineno0; /* the line number of its first byte's line */
+    struct vr_ingest_batch b;
+    size_t cap, xcap;
+    unsigned status; /* 0, or the first bad line's status with err filled */
+    struct vr_api_response err;
+};
+
+struct job {
+    const struct vr_config *cfg;
+    const char *site;
+    struct chunk *c;
+};
+
+static unsigned fail(struct vr_api_response *resp, unsigned status, json_t *j)
+{
+    if (vr_api_reply_json(resp, status, j) < 0) {
+        vr_api_error(resp, 500, "out of memory");
+        return 500;
+    }
+    return status;
+}
+
+/* The first quoted name in a record error ("record field \"x\": ..."), else "". */
+static void field_of(const char *msg, char *out, size_t cap)
+{
+    out[0] = '\0';
+    const char *a = strchr(msg, '"');
+    if (a == NULL)
+        return;
+    const char *b = strchr(a + 1, '"');
+    if (b == NULL)
+        return;
+    size_t n = (size_t)(b - a - 1);
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(out, a + 1, n);
+    out[n] = '\0';
+}
+
+static unsigned bad_line(struct vr_api_response *resp, size_t line, const char *field,
+                         const char *msg)
+{
+    char text[VR_ERRBUF_SIZE + 64];
+    snprintf(text, sizeof(text), "line %zu: %s", line, msg);
+    json_t *j = json_pack("{s:s,s:I}", "error", text, "line", (json_int_t)line);
+    if (j != NULL && field != NULL && field[0] != '\0')
+        json_object_set_new(j, "field", json_string(field));
+    return fail(resp, 400, j);
+}
+
+static unsigned bad_record(struct vr_api_response *resp, size_t line, const struct vr_errbuf *eb)
+{
+    char field[64];
+    field_of(eb->msg, field, sizeof(field));
+    return bad_line(resp, line, field, eb->msg);
+}
+
+static unsigned wrong_site(struct vr_api_response *resp, size_t line, const char *site,
+                           const char *tok_site)
+{
+    char msg[300];
+    snprintf(msg, sizeof(msg),
+             "line %zu: the record's site \"%s\" is not the token's site \"%s\"; use a token "
+             "of site \"%s\"",
+             line, site, tok_site, site);
+    return fail(
+        resp, 403,
+        json_pack("{s:s,s:I,s:s}", "error", msg, "line", (json_int_t)line, "field", "site"));
+}
+
+static unsigned no_memory(struct vr_api_response *resp)
+{
+    vr_api_error(resp, 500, "out of memory");
+    return 500;
+}
+
+void vr_ingest_batch_free(struct vr_ingest_batch *b)
+{
+    free(b->recs);
+    free(b->raw);
+    free(b->weight);
+    free(b->stored);
+    free(b->xr);
+    free(b->xstored);
+    memset(b, 0, sizeof(*b));
+}
+
+#define GROW(arr, cap)                                     \
+    do {                                                   \
+        void *p_ = realloc((arr), (cap) * sizeof(*(arr))); \
+        if (p_ == NULL)                                    \
+            return VR_ENOMEM;                              \
+        (arr) = p_;                                        \
+    } while (0)
+
+static int grow(struct chunk *c)
+{
+    if (c->b.n < c->cap)
+        return 0;
+    size_t cap = c->cap == 0 ? 32 : c->cap * 2;
+    GROW(c->b.recs, cap);
+    GROW(c->b.raw, cap);
+    GROW(c->b.weight, cap);
+    GROW(c->b.stored, cap);
+    c->cap = cap;
+    return 0;
+}
+
+static int grow_x(struct chunk *c)
+{
+    if (c->b.nx < c->xcap)
+        return 0;
+    size_t cap = c->xcap == 0 ? 8 : c->xcap * 2;
+    GROW(c->b.xr, cap);
+    GROW(c->b.xstored, cap);
+    c->xcap = cap;
+    return 0;
+}
+
+/* A capacity or capture record. j is borrowed. */
+static unsigned take_x(const struct job *jb, struct chunk *c, const json_t *j, char *line,
+                       size_t len, size_t lineno)
+{
+    if (grow_x(c) < 0)
+        return no_memory(&c->err);
+    struct vr_xrecord *x = &c->b.xr[c->b.nx];
+    struct vr_errbuf eb = {{0}};
+    if (vr_xrecord_from_json(j, x, &eb) < 0)
+        return bad_record(&c->err, lineno, &eb);
+    if (strcmp(x->site, jb->site) != 0)
+        return wrong_site(&c->err, lineno, x->site, jb->site);
+    line[len] = '\0';
+    x->raw = line;
+    c->b.nx++;
+    return 0;
+}
+
+/* One line: 0 when taken or ignored, else its status with c->err filled. */
+static unsigned take_line(const struct job *jb, struct chunk *c, char *line, size_t len,
+                          size_t lineno)
+{
+    json_error_t jerr;
+    json_t *j = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (j == NULL) {
+        char msg[300];
+        snprintf(msg, sizeof(msg), "invalid JSON at column %d: %s", jerr.column, jerr.text);
+        return bad_line(&c->err, lineno, NULL, msg);
+    }
+    unsigned st = 0;
+    const char *type = json_string_value(json_object_get(j, "type"));
+    if (!json_is_object(j)) {
+        st = bad_line(&c->err, lineno, NULL, "expected one JSON object per line");
+    } else if (vr_xrecord_is_x(j)) {
+        st = take_x(jb, c, j, line, len, lineno);
+    } else if (type != NULL && strcmp(type, "interval") != 0 && strcmp(type, "summary") != 0) {
+        c->b.ignored++; /* verdict records and other types: acknowledged, not stored */
+    } else if (grow(c) < 0) {
+        st = no_memory(&c->err);
+    } else {
+        struct vr_record *r = &c->b.recs[c->b.n];
+        struct vr_errbuf eb = {{0}};
+        if (vr_record_from_json(j, r, &eb) < 0) {
+            st = bad_record(&c->err, lineno, &eb);
+        } else if (strcmp(r->site, jb->site) != 0) {
+            st = wrong_site(&c->err, lineno, r->site, jb->site);
+        } else {
+            /* the verdict is the collector's, with the site's thresholds */
+            struct vr_thresholds t;
+            vr_config_thresholds(jb->cfg, r->site, &t);
+            struct vr_finding f[VR_SCORE_MAX_FINDINGS];
+            (void)vr_score_interval(r, &t, f, VR_SCORE_MAX_FINDINGS);
+            line[len] = '\0'; /* the newline's byte: raw stays a C string inside the body */
+            c->b.raw[c->b.n] = line;
+            c->b.weight[c->b.n] = r->calls > 1 ? (double)r->calls : 1.0;
+            c->b.n++;
+        }
+    }
+    json_decref(j);
+    return st;
+}
+
+/* Skips blank lines; stops at the first bad one. Each line's jansson values live in this
+ * thread's arena (jarena.h) and are all released before the next line. */
+static void parse_chunk(void *arg, size_t i)
+{
+    const struct job *jb = arg;
+    struct chunk *c = &jb->c[i];
+    size_t pos = 0, lineno = c->lineno0;
+    while (pos < c->len && c->status == 0) {
+        char *nl = memchr(c->start + pos, '\n', c->len - pos);
+        size_t end = nl != NULL ? (size_t)(nl - c->start) : c->len;
+        size_t len = end - pos;
+        char *line = c->start + pos;
+        if (len > 0 && line[len - 1] == '\r')
+            len--;
+        size_t k = 0;
+        while (k < len && (line[k] == ' ' || line[k] == '\t'))
+            k++;
+        if (k < len) {
+            vr_jarena_begin();
+            c->status = take_line(jb, c, line, len, lineno);
+            vr_jarena_end();
+        }
+        pos = end + 1;
+        lineno++;
+    }
+}
+
+static bool blank(const char *s, size_t len)
+{
+    for (size_t k = 0; k < len; k++)
+        if (s[k] != ' ' && s[k] != '\t' && s[k] != '\r')
+            return false;
+    return true;
+}
+
+/* Cuts body into chunks of whole lines (*n of them, caller frees *out); refuses a body with more
+ * than VR_INGEST_MAX_LINES non-blank lines (status, resp filled). */
+static unsigned cut(char *body, size_t len, struct chunk **out, size_t *n,
+                    struct vr_api_response *resp)
+{
+    size_t cap = len / CHUNK_BYTES + 2, nc = 0, pos = 0, lineno = 1, lines = 0;
+    struct chunk *c = calloc(cap, sizeof(*c));
+    if (c == NULL)
+        return no_memory(resp);
+    while (pos < len) {
+        struct chunk *k = &c[nc++];
+        k->start = body + pos;
+        k->lineno0 = lineno;
+        size_t stop = len - pos > CHUNK_BYTES ? pos + CHUNK_BYTES : len;
+        while (pos < len) {
+            char *nl = memchr(body + pos, '\n', len - pos);
+            size_t end = nl != NULL ? (size_t)(nl - body) : len;
+            if (!blank(body + pos, end - pos) && ++lines > VR_INGEST_MAX_LINES) {
+                free(c);
+                char msg[96];
+                snprintf(msg, sizeof(msg), "more than %d lines in one batch; split it",
+                         VR_INGEST_MAX_LINES);
+                return bad_line(resp, lineno, NULL, msg);
+            }
+            pos = end + 1;
+            lineno++;
+            if (pos >= stop)
+                break;
+        }
+        k->len = (pos < len ? pos : len) - (size_t)(k->start - body);
+    }
+    *out = c;
+    *n = nc;
+    return 0;
+}
+
+/* Moves the chunks' records, in order, into one batch. */
+static int join(struct chunk *c, size_t nc, struct vr_ingest_batch *b)
+{
+    size_t n = 0, nx = 0;
+    for (size_t i = 0; i < nc; i++) {
+        n += c[i].b.n;
+        nx += c[i].b.nx;
+        b->ignored += c[i].b.ignored;
+    }
+    if (nc == 1) { /* the common small upload: hand the arrays over */
+        size_t ignored = b->ignored;
+        *b = c[0].b;
+        b->ignored = ignored;
+        memset(&c[0].b, 0, sizeof(c[0].b));
+        return 0;
+    }
+    if ((n > 0 && ((b->recs = malloc(n * sizeof(*b->recs))) == NULL ||
+                   (b->raw = malloc(n * sizeof(*b->raw))) == NULL ||
+                   (b->weight = malloc(n * sizeof(*b->weight))) == NULL ||
+                   (b->stored = calloc(n, sizeof(*b->stored))) == NULL)) ||
+        (nx > 0 && ((b->xr = malloc(nx * sizeof(*b->xr))) == NULL ||
+                    (b->xstored = calloc(nx, sizeof(*b->xstored))) == NULL)))
+        return VR_ENOMEM;
+    for (size_t i = 0; i < nc; i++) {
+        const struct vr_ingest_batch *s = &c[i].b;
+        if (s->n > 0) {
+            memcpy(b->recs + b->n, s->recs, s->n * sizeof(*s->recs));
+            memcpy(b->raw + b->n, s->raw, s->n * sizeof(*s->raw));
+            memcpy(b->weight + b->n, s->weight, s->n * sizeof(*s->weight));
+            b->n += s->n;
+        }
+        if (s->nx > 0) {
+            memcpy(b->xr + b->nx, s->xr, s->nx * sizeof(*s->xr));
+            b->nx += s->nx;
+        }
+    }
+    return 0;
+}
+
+unsigned vr_ingest_parse(struct vr_pool *pool, const struct vr_config *cfg, const char *site,
+                         char *body, size_t len, struct vr_ingest_batch *b,
+                         struct vr_api_response *resp)
+{
+    memset(b, 0, sizeof(*b));
+    struct chunk *c = NULL;
+    size_t nc = 0;
+    unsigned st = cut(body, len, &c, &nc, resp);
+    if (st != 0)
+        return st;
+    struct job jb = {.cfg = cfg, .site = site, .c = c};
+    vr_pool_for(pool, nc, parse_chunk, &jb);
+    /* the first bad line in body order wins: chunks are in order and each stops at its first */
+    for (size_t i = 0; i < nc; i++) {
+        if (st == 0 && c[i].status != 0) {
+            st = c[i].status;
+            *resp = c[i].err;
+        } else if (c[i].status != 0) {
+            free(c[i].err.body);
+        }
+    }
+    if (st == 0 && join(c, nc, b) < 0) {
+        vr_ingest_batch_free(b);
+        st = no_memory(resp);
+    }
+    for (size_t i = 0; i < nc; i++)
+        vr_ingest_batch_free(&c[i].b);
+    free(c);
+    return st;
+}
