@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "curlfn.h"
 #include <curl/curl.h>
 #include <jansson.h>
 
@@ -24,6 +25,7 @@ struct sock {
 };
 
 struct vr_uploader {
+    struct vr_curlfn curl; /* libcurl, loaded by vr_uploader_init (curlfn.h says why) */
     uv_loop_t *loop;
     struct vr_spool *spool; /* borrowed */
     CURLM *multi;
@@ -92,13 +94,14 @@ static void maybe_free(struct vr_uploader *u)
     cb = u->close_cb;
     arg = u->close_arg;
     vr_spool_batch_free(&u->batch);
-    curl_slist_free_all(u->headers);
+    u->curl.slist_free_all(u->headers);
     free(u->resp);
     free(u->endpoint);
     free(u->auth);
     free(u->ca_file);
+    void (*global_cleanup)(void) = u->curl.global_cleanup;
     free(u);
-    curl_global_cleanup();
+    global_cleanup();
     if (cb != NULL)
         cb(arg);
 }
@@ -143,7 +146,7 @@ static void on_poll(uv_poll_t *p, int status, int events)
         if (events & UV_WRITABLE)
             flags |= CURL_CSELECT_OUT;
     }
-    curl_multi_socket_action(u->multi, s->fd, flags, &running);
+    u->curl.multi_socket_action(u->multi, s->fd, flags, &running);
     check_done(u);
 }
 
@@ -156,7 +159,7 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *
 
     if (what == CURL_POLL_REMOVE) {
         if (s != NULL) {
-            curl_multi_assign(u->multi, fd, NULL);
+            u->curl.multi_assign(u->multi, fd, NULL);
             sock_close(u, s);
         }
         return 0;
@@ -175,7 +178,7 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *
         s->next = u->socks;
         u->socks = s;
         u->open_handles++;
-        curl_multi_assign(u->multi, fd, s);
+        u->curl.multi_assign(u->multi, fd, s);
     }
     if (what & CURL_POLL_IN)
         events |= UV_READABLE;
@@ -189,7 +192,7 @@ static void on_curl_timeout(uv_timer_t *t)
 {
     struct vr_uploader *u = t->data;
     int running;
-    curl_multi_socket_action(u->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    u->curl.multi_socket_action(u->multi, CURL_SOCKET_TIMEOUT, 0, &running);
     check_done(u);
 }
 
@@ -313,12 +316,12 @@ static void finish(struct vr_uploader *u, CURLcode res)
 
     u->in_flight = false;
     if (res == CURLE_OK)
-        curl_easy_getinfo(u->easy, CURLINFO_RESPONSE_CODE, &status);
+        u->curl.easy_getinfo(u->easy, CURLINFO_RESPONSE_CODE, &status);
     u->stats.requests++;
     u->stats.last_status = status;
 
     if (res != CURLE_OK) {
-        const char *why = u->curl_err[0] ? u->curl_err : curl_easy_strerror(res);
+        const char *why = u->curl_err[0] ? u->curl_err : u->curl.easy_strerror(res);
         u->stats.failures++;
         u->stats.failures_in_row++;
         uint64_t ms = backoff(u);
@@ -358,11 +361,11 @@ static void check_done(struct vr_uploader *u)
     CURLMsg *m;
     int left;
     /* on_done may close the uploader, which ends the multi handle: check it each turn */
-    while (u->multi != NULL && (m = curl_multi_info_read(u->multi, &left)) != NULL) {
+    while (u->multi != NULL && (m = u->curl.multi_info_read(u->multi, &left)) != NULL) {
         if (m->msg != CURLMSG_DONE || m->easy_handle != u->easy)
             continue;
         CURLcode res = m->data.result; /* m is invalid after remove_handle */
-        curl_multi_remove_handle(u->multi, u->easy);
+        u->curl.multi_remove_handle(u->multi, u->easy);
         finish(u, res);
     }
 }
@@ -376,12 +379,12 @@ static int send_batch(struct vr_uploader *u)
     u->resp_len = 0;
     u->resp_overflow = false;
     u->curl_err[0] = '\0';
-    curl_easy_setopt(u->easy, CURLOPT_POSTFIELDS, u->batch.body);
-    curl_easy_setopt(u->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)u->batch.body_len);
-    mc = curl_multi_add_handle(u->multi, u->easy);
+    u->curl.easy_setopt(u->easy, CURLOPT_POSTFIELDS, u->batch.body);
+    u->curl.easy_setopt(u->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)u->batch.body_len);
+    mc = u->curl.multi_add_handle(u->multi, u->easy);
     if (mc != CURLM_OK) {
         vr_spool_batch_free(&u->batch);
-        logf_(u, "cannot start an upload: %s", curl_multi_strerror(mc));
+        logf_(u, "cannot start an upload: %s", u->curl.multi_strerror(mc));
         return VR_ENOMEM;
     }
     u->in_flight = true;
@@ -417,10 +420,10 @@ static int setup_easy(struct vr_uploader *u, struct vr_errbuf *eb)
     CURL *e = u->easy;
     CURLcode c = CURLE_OK;
 
-#define SET(opt, val)                          \
-    do {                                       \
-        if (c == CURLE_OK)                     \
-            c = curl_easy_setopt(e, opt, val); \
+#define SET(opt, val)                             \
+    do {                                          \
+        if (c == CURLE_OK)                        \
+            c = u->curl.easy_setopt(e, opt, val); \
     } while (0)
     SET(CURLOPT_URL, u->endpoint);
     SET(CURLOPT_HTTPHEADER, u->headers);
@@ -442,7 +445,7 @@ static int setup_easy(struct vr_uploader *u, struct vr_errbuf *eb)
 #undef SET
     if (c != CURLE_OK)
         return vr_errbuf_set(eb, VR_EINVAL, "collector url \"%s\": %s", u->endpoint,
-                             curl_easy_strerror(c));
+                             u->curl.easy_strerror(c));
     return 0;
 }
 
@@ -458,13 +461,17 @@ int vr_uploader_init(uv_loop_t *loop, struct vr_spool *spool, const struct vr_up
         return vr_errbuf_set(eb, VR_EINVAL, "collector url: expected http(s)://HOST[:PORT]");
     if (cfg->token == NULL || cfg->token[0] == '\0' || strpbrk(cfg->token, "\r\n") != NULL)
         return vr_errbuf_set(eb, VR_EINVAL, "collector token: missing or not one line");
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+    struct vr_curlfn curl;
+    if ((rc = vr_curlfn_load(&curl, eb)) < 0)
+        return rc;
+    if (curl.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return vr_errbuf_set(eb, VR_ENOMEM, "libcurl cannot initialise");
     u = calloc(1, sizeof(*u));
     if (u == NULL) {
-        curl_global_cleanup();
+        curl.global_cleanup();
         return vr_errbuf_set(eb, VR_ENOMEM, "out of memory");
     }
+    u->curl = curl;
     u->loop = loop;
     u->spool = spool;
     u->insecure = cfg->insecure;
@@ -501,23 +508,23 @@ int vr_uploader_init(uv_loop_t *loop, struct vr_spool *spool, const struct vr_up
         /* "Expect:" off: the 100-continue round trip only delays small batches */
         const char *hdrs[] = {u->auth, "Content-Type: application/x-ndjson", "Expect:"};
         for (size_t i = 0; i < 3; i++) {
-            struct curl_slist *l = curl_slist_append(u->headers, hdrs[i]);
+            struct curl_slist *l = u->curl.slist_append(u->headers, hdrs[i]);
             if (l == NULL)
                 goto fail_mem;
             u->headers = l;
         }
     }
-    u->multi = curl_multi_init();
-    u->easy = curl_easy_init();
+    u->multi = u->curl.multi_init();
+    u->easy = u->curl.easy_init();
     if (u->multi == NULL || u->easy == NULL)
         goto fail_mem;
     rc = setup_easy(u, eb);
     if (rc != 0)
         goto fail;
-    curl_multi_setopt(u->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-    curl_multi_setopt(u->multi, CURLMOPT_SOCKETDATA, u);
-    curl_multi_setopt(u->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
-    curl_multi_setopt(u->multi, CURLMOPT_TIMERDATA, u);
+    u->curl.multi_setopt(u->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+    u->curl.multi_setopt(u->multi, CURLMOPT_SOCKETDATA, u);
+    u->curl.multi_setopt(u->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
+    u->curl.multi_setopt(u->multi, CURLMOPT_TIMERDATA, u);
 
     rc = uv_timer_init(loop, &u->curl_timer);
     if (rc != 0) {
@@ -543,15 +550,15 @@ fail_mem:
     rc = vr_errbuf_set(eb, VR_ENOMEM, "out of memory");
 fail:
     if (u->easy != NULL)
-        curl_easy_cleanup(u->easy);
+        u->curl.easy_cleanup(u->easy);
     if (u->multi != NULL)
-        curl_multi_cleanup(u->multi);
-    curl_slist_free_all(u->headers);
+        u->curl.multi_cleanup(u->multi);
+    u->curl.slist_free_all(u->headers);
     free(u->ca_file);
     free(u->auth);
     free(u->endpoint);
     free(u);
-    curl_global_cleanup();
+    curl.global_cleanup();
     return rc;
 }
 
@@ -588,7 +595,7 @@ void vr_uploader_stop(struct vr_uploader *u)
     if (u->retry_timer.data != NULL)
         uv_timer_stop(&u->retry_timer);
     if (u->in_flight) {
-        curl_multi_remove_handle(u->multi, u->easy);
+        u->curl.multi_remove_handle(u->multi, u->easy);
         u->in_flight = false;
         vr_spool_batch_free(&u->batch);
     }
@@ -602,9 +609,9 @@ void vr_uploader_close(struct vr_uploader *u, vr_uploader_close_cb cb, void *arg
     u->close_arg = arg;
     /* curl tells on_socket to remove each socket it closes during cleanup */
     if (u->easy != NULL)
-        curl_easy_cleanup(u->easy);
+        u->curl.easy_cleanup(u->easy);
     if (u->multi != NULL)
-        curl_multi_cleanup(u->multi);
+        u->curl.multi_cleanup(u->multi);
     u->easy = NULL;
     u->multi = NULL;
     while (u->socks != NULL)
