@@ -20,7 +20,6 @@
 
 struct vr_api {
     struct vr_store *store;
-    const struct vr_config *cfg;
     struct vr_metrics *metrics;
     pthread_mutex_t *lock; /* guards store and metrics; NULL: the caller serialises */
     struct vr_pool *pool;  /* parses upload bodies; NULL: on the calling thread */
@@ -59,14 +58,12 @@ void vr_api_set_token_store(struct vr_api *api, struct vr_store *tokens)
 
 static const char ct_json[] = "application/json";
 
-struct vr_api *vr_api_new(struct vr_store *store, const struct vr_config *cfg,
-                          struct vr_metrics *metrics)
+struct vr_api *vr_api_new(struct vr_store *store, struct vr_metrics *metrics)
 {
     struct vr_api *api = calloc(1, sizeof(*api));
     if (api == NULL)
         return NULL;
     api->store = store;
-    api->cfg = cfg;
     api->metrics = metrics;
     pthread_mutex_init(&api->tokens_lock, NULL);
     return api;
@@ -229,7 +226,7 @@ static int handle_ingest(struct vr_api *api, const struct vr_api_request *req,
     body[req->body_len] = '\0';
 
     struct vr_ingest_batch b;
-    if (vr_ingest_parse(api->pool, api->cfg, tok.site, body, req->body_len, &b, resp) != 0) {
+    if (vr_ingest_parse(api->pool, tok.site, body, req->body_len, &b, resp) != 0) {
         free(body);
         return 0;
     }

@@ -1,18 +1,17 @@
 /* api: the routes of collector/API.md, independent of the HTTP library. server.c turns an
  * HTTP request into a struct vr_api_request and sends back the struct vr_api_response.
  *
- * Ingest (POST /api/v1/records) parses the NDJSON body (ingest.h: validated, scored with the
- * site's thresholds, on the parse pool when one is set) and stores the batch in one call; any
- * bad line rejects the whole batch (400 naming line and field), so nothing of it is stored. A
- * record weighs max(1, calls) in the site's score. Capacity and capture records (xrecord.h) are
- * validated the same way and stored in the same transaction; they are not scored (the store
- * applies the capacity rule when the verdict is read).
- * Threads: without a lock (vr_api_set_lock), one caller at a time. With one, any number of
- * threads may call vr_api_precheck and vr_api_handle at once: the api holds the lock around
- * every use of the store and the metrics, and parses, validates and scores an ingest body
- * outside it, so that several server threads parse while one writes (JSON parsing, not SQLite,
- * is most of an upload's cost). The config is read-only. The api borrows store, config and
- * metrics; they must outlive it. */
+ * Ingest (POST /api/v1/records) parses and validates the NDJSON body (ingest.h, on the parse
+ * pool when one is set) and stores the batch in one call, the store judging each interval with
+ * its site's thresholds; any bad line rejects the whole batch (400 naming line and field), so
+ * nothing of it is stored. A record weighs max(1, calls) in the site's score. Capacity and capture
+ * records (xrecord.h) are validated the same way and stored in the same transaction; they are not
+ * scored (the store applies the capacity rule when the verdict is read). Threads: without a lock
+ * (vr_api_set_lock), one caller at a time. With one, any number of threads may call vr_api_precheck
+ * and vr_api_handle at once: the api holds the lock around every use of the store and the metrics,
+ * and parses and validates an ingest body outside it, so that several server threads parse while
+ * one writes (JSON parsing, not SQLite, is most of an upload's cost). The api
+ * borrows store and metrics; they must outlive it. */
 #ifndef VR_API_H
 #define VR_API_H
 
@@ -23,7 +22,6 @@
 
 #include <jansson.h>
 
-#include "config.h"
 #include "metrics.h"
 #include "pool.h"
 #include "store.h"
@@ -55,8 +53,7 @@ struct vr_api_response {
 };
 
 /* NULL on allocation failure. */
-struct vr_api *vr_api_new(struct vr_store *store, const struct vr_config *cfg,
-                          struct vr_metrics *metrics);
+struct vr_api *vr_api_new(struct vr_store *store, struct vr_metrics *metrics);
 void vr_api_free(struct vr_api *api);
 /* The mutex that guards the store and the metrics (borrowed; NULL: the caller serialises). */
 void vr_api_set_lock(struct vr_api *api, pthread_mutex_t *lock);

@@ -7,7 +7,6 @@
 #include <jansson.h>
 
 #include "jarena.h"
-#include "score.h"
 
 /* A chunk is parsed by one thread. Big enough that handing it over costs nothing next to
  * parsing it (~20 µs per 1.2 KB line), small enough that a 500-record batch (600 KB) makes
@@ -26,7 +25,6 @@ struct chunk {
 };
 
 struct job {
-    const struct vr_config *cfg;
     const char *site;
     struct chunk *c;
 };
@@ -184,11 +182,6 @@ static unsigned take_line(const struct job *jb, struct chunk *c, char *line, siz
         } else if (strcmp(r->site, jb->site) != 0) {
             st = wrong_site(&c->err, lineno, r->site, jb->site);
         } else {
-            /* the verdict is the collector's, with the site's thresholds */
-            struct vr_thresholds t;
-            vr_config_thresholds(jb->cfg, r->site, &t);
-            struct vr_finding f[VR_SCORE_MAX_FINDINGS];
-            (void)vr_score_interval(r, &t, f, VR_SCORE_MAX_FINDINGS);
             line[len] = '\0'; /* the newline's byte: raw stays a C string inside the body */
             c->b.raw[c->b.n] = line;
             c->b.weight[c->b.n] = r->calls > 1 ? (double)r->calls : 1.0;
@@ -309,9 +302,8 @@ static int join(struct chunk *c, size_t nc, struct vr_ingest_batch *b)
     return 0;
 }
 
-unsigned vr_ingest_parse(struct vr_pool *pool, const struct vr_config *cfg, const char *site,
-                         char *body, size_t len, struct vr_ingest_batch *b,
-                         struct vr_api_response *resp)
+unsigned vr_ingest_parse(struct vr_pool *pool, const char *site, char *body, size_t len,
+                         struct vr_ingest_batch *b, struct vr_api_response *resp)
 {
     memset(b, 0, sizeof(*b));
     struct chunk *c = NULL;
@@ -319,7 +311,7 @@ unsigned vr_ingest_parse(struct vr_pool *pool, const struct vr_config *cfg, cons
     unsigned st = cut(body, len, &c, &nc, resp);
     if (st != 0)
         return st;
-    struct job jb = {.cfg = cfg, .site = site, .c = c};
+    struct job jb = {.site = site, .c = c};
     vr_pool_for(pool, nc, parse_chunk, &jb);
     /* the first bad line in body order wins: chunks are in order and each stops at its first */
     for (size_t i = 0; i < nc; i++) {

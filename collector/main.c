@@ -272,7 +272,7 @@ static int cmd_serve(int argc, char **argv)
     if (vr_store_prune(store, wall_now_ns(), &eb) < 0)
         fprintf(stderr, "%s: warning: pruning old records failed: %s\n", prog, eb.msg);
     metrics = vr_metrics_new();
-    api = metrics != NULL ? vr_api_new(store, &cfg, metrics) : NULL;
+    api = metrics != NULL ? vr_api_new(store, metrics) : NULL;
     if (api == NULL) {
         fail("out of memory");
         goto out;

@@ -77,7 +77,6 @@ static const char capacity_line[] =
     "\"reasons\":[]}\n";
 
 struct fx {
-    struct vr_config cfg;
     struct vr_pool *pool;
 };
 
@@ -85,7 +84,6 @@ static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof(*f));
     assert_non_null(f);
-    vr_config_init(&f->cfg);
     assert_int_equal(vr_pool_new(3, &f->pool, NULL), 0);
     *state = f;
     return 0;
@@ -95,7 +93,6 @@ static int teardown(void **state)
 {
     struct fx *f = *state;
     vr_pool_free(f->pool);
-    vr_config_free(&f->cfg);
     free(f);
     return 0;
 }
@@ -108,7 +105,7 @@ static unsigned parse(struct fx *f, bool pooled, const struct buf *body, char **
     assert_non_null(*copy);
     memcpy(*copy, body->p, body->len + 1);
     memset(resp, 0, sizeof(*resp));
-    return vr_ingest_parse(pooled ? f->pool : NULL, &f->cfg, SITE, *copy, body->len, b, resp);
+    return vr_ingest_parse(pooled ? f->pool : NULL, SITE, *copy, body->len, b, resp);
 }
 
 /* 400 records, verdict lines, a capacity record, blank and CRLF lines: ~400 KB, a dozen chunks */

@@ -12,7 +12,6 @@
 #include <jansson.h>
 
 #include "api.h"
-#include "config.h"
 #include "metrics.h"
 #include "record.h"
 #include "store.h"
@@ -37,7 +36,6 @@ static void remove_db(void)
 static struct vr_api *api_once(void)
 {
     static struct vr_api *api;
-    static struct vr_config cfg;
     struct vr_store *store = NULL;
     struct vr_errbuf eb = {{0}};
     uint8_t hash[32];
@@ -58,8 +56,7 @@ static struct vr_api *api_once(void)
         fprintf(stderr, "fuzz_ingest: setup: %s\n", eb.msg);
         abort();
     }
-    vr_config_init(&cfg);
-    api = vr_api_new(store, &cfg, vr_metrics_new());
+    api = vr_api_new(store, vr_metrics_new());
     if (api == NULL)
         abort();
     return api;
