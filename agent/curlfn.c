@@ -2,18 +2,24 @@
 
 #include <dlfcn.h>
 #include <stddef.h>
+#include <stdio.h>
 
 int vr_curlfn_load(struct vr_curlfn *fn, struct vr_errbuf *eb)
 {
     static const char *const names[] = {"libcurl.so.4", "libcurl-gnutls.so.4", "libcurl-nss.so.4"};
     void *h = NULL;
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && h == NULL; i++)
+    char first[200] = ""; /* why libcurl.so.4 itself did not load: the one to report */
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && h == NULL; i++) {
         h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+        const char *why = h == NULL ? dlerror() : NULL;
+        if (i == 0 && why != NULL)
+            snprintf(first, sizeof(first), "%s", why);
+    }
     if (h == NULL)
         return vr_errbuf_set(eb, VR_ENOTFOUND,
                              "cannot load libcurl (libcurl.so.4) to upload: %s; install it with "
                              "`apt-get install libcurl4`",
-                             dlerror());
+                             first);
     struct {
         void **slot;
         const char *name;
