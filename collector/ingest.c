@@ -192,6 +192,18 @@ static unsigned take_line(const struct job *jb, struct chunk *c, char *line, siz
     return st;
 }
 
+/* The one rule for both the line cap and the parse: a line of spaces and tabs only, once a
+ * trailing CR is dropped, is blank; any other byte makes it a line to parse. */
+static bool blank(const char *s, size_t len)
+{
+    if (len > 0 && s[len - 1] == '\r')
+        len--;
+    for (size_t k = 0; k < len; k++)
+        if (s[k] != ' ' && s[k] != '\t')
+            return false;
+    return true;
+}
+
 /* Skips blank lines; stops at the first bad one. Each line's jansson values live in this
  * thread's arena (jarena.h) and are all released before the next line. */
 static void parse_chunk(void *arg, size_t i)
@@ -204,12 +216,9 @@ static void parse_chunk(void *arg, size_t i)
         size_t end = nl != NULL ? (size_t)(nl - c->start) : c->len;
         size_t len = end - pos;
         char *line = c->start + pos;
-        if (len > 0 && line[len - 1] == '\r')
-            len--;
-        size_t k = 0;
-        while (k < len && (line[k] == ' ' || line[k] == '\t'))
-            k++;
-        if (k < len) {
+        if (!blank(line, len)) {
+            if (line[len - 1] == '\r') /* not blank: len > 0 */
+                len--;
             vr_jarena_begin();
             c->status = take_line(jb, c, line, len, lineno);
             vr_jarena_end();
@@ -217,14 +226,6 @@ static void parse_chunk(void *arg, size_t i)
         pos = end + 1;
         lineno++;
     }
-}
-
-static bool blank(const char *s, size_t len)
-{
-    for (size_t k = 0; k < len; k++)
-        if (s[k] != ' ' && s[k] != '\t' && s[k] != '\r')
-            return false;
-    return true;
 }
 
 /* Cuts body into chunks of whole lines (*n of them, caller frees *out); refuses a body with more

@@ -219,6 +219,48 @@ static void test_ingest_refuses_too_many_lines(void **state)
     free(body.p);
 }
 
+/* One rule decides blank lines for the line cap and for the parse: spaces and tabs, and one
+ * trailing CR. A CR inside makes a line to parse, so it counts against the cap too. */
+static void test_ingest_blank_lines_one_rule(void **state)
+{
+    struct fx *f = *state;
+    struct buf body = {0};
+    put_record(&body, 1, SITE);
+    put(&body, " \t \r\n\t\n\r\n");
+    put_record(&body, 2, SITE);
+    char *c;
+    struct vr_ingest_batch b;
+    struct vr_api_response resp;
+    assert_int_equal(parse(f, true, &body, &c, &b, &resp), 0);
+    assert_int_equal(b.n, 2);
+    vr_ingest_batch_free(&b);
+    free(c);
+
+    put(&body, " \r \t\n"); /* line 6 */
+    assert_int_equal(parse(f, true, &body, &c, &b, &resp), 400);
+    json_t *j = json_loadb(resp.body, resp.len, 0, NULL);
+    assert_non_null(j);
+    assert_int_equal(json_integer_value(json_object_get(j, "line")), 6);
+    json_decref(j);
+    free(resp.body);
+    free(c);
+    free(body.p);
+
+    struct buf cap = {0};
+    for (int k = 0; k < VR_INGEST_MAX_LINES; k++)
+        put(&cap, "{}\n");
+    put(&cap, " \r \t\n");
+    assert_int_equal(parse(f, true, &cap, &c, &b, &resp), 400);
+    assert_non_null(strstr(resp.body, "split it"));
+    j = json_loadb(resp.body, resp.len, 0, NULL);
+    assert_non_null(j);
+    assert_int_equal(json_integer_value(json_object_get(j, "line")), VR_INGEST_MAX_LINES + 1);
+    json_decref(j);
+    free(resp.body);
+    free(c);
+    free(cap.p);
+}
+
 static void test_ingest_empty_and_unterminated(void **state)
 {
     struct fx *f = *state;
@@ -247,6 +289,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ingest_chunks_keep_body_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ingest_first_bad_line_wins, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ingest_refuses_too_many_lines, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ingest_blank_lines_one_rule, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ingest_empty_and_unterminated, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
