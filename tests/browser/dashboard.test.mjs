@@ -30,9 +30,6 @@ const EXPECTED = {
   'depot-quiet': { text: 'No data', cls: 'v-no_data' },
 };
 const STUB_SITES = 1000; // seeded + generated
-// Sort + redraw of 1,000 rows, layout included: about 100 ms on an idle 2-core machine; the
-// margin is for a CI machine busy with parallel tests.
-const LIST_RENDER_MAX_MS = 500;
 
 const chromiumPath = process.env.VR_CHROMIUM || '/usr/bin/chromium';
 const outDir = path.resolve(process.env.VR_TEST_OUT || 'out');
@@ -153,21 +150,19 @@ async function testList(page, base, isStub) {
   if (isStub) {
     const rows = await page.locator('#sites tbody tr').count();
     check(rows === STUB_SITES, `site list: ${STUB_SITES} rows`, rows);
-    // Sorting 1,000 rows and laying them out: the click handler is synchronous, so the time
-    // to the next forced layout is the whole redraw. Median of three (score, site, score).
-    const times = [];
-    for (const key of ['score', 'site', 'score']) {
-      times.push(await page.evaluate((k) => {
-        const b = document.querySelector(`#sites thead button[data-sort="${k}"]`);
-        const t0 = performance.now();
-        b.click();
-        void document.body.offsetHeight; // force style and layout
-        return performance.now() - t0;
-      }, key));
+    // Sorting 1,000 rows: the order the page shows, column by column. How long the redraw
+    // takes is a benchmark (tests/bench/dashboard_render.mjs), not a pass/fail here.
+    for (const [key, col, numeric] of [['site', 0, false], ['score', 2, true]]) {
+      await page.click(`#sites thead button[data-sort="${key}"]`);
+      const cells = await page.locator('#sites tbody tr').evaluateAll(
+        (rows, c) => rows.map((r) => r.children[c].textContent.trim()), col);
+      const vals = numeric ? cells.filter((t) => t !== '–').map((t) => parseFloat(t))
+                           : cells.map((t) => t.toLowerCase());
+      const sorted = vals.every((v, i) => i === 0 || vals[i - 1] <= v);
+      check(cells.length === STUB_SITES && sorted,
+            `site list: ${STUB_SITES} rows sorted by ${key}, ascending`,
+            `${cells.length} rows, first ${cells.slice(0, 3).join(' | ')}`);
     }
-    const ms = times.sort((a, b) => a - b)[1];
-    check(ms < LIST_RENDER_MAX_MS, `site list: sort + redraw of ${STUB_SITES} rows under ` +
-          `${LIST_RENDER_MAX_MS} ms (median of 3)`, `${ms.toFixed(1)} ms`);
     const sortState = await page.locator('#sites thead th[data-key="score"]').getAttribute('aria-sort');
     check(sortState === 'ascending', 'site list: sort state announced (aria-sort)', sortState);
     await page.click('#sites thead button[data-sort="verdict"]'); // back to worst first

