@@ -56,6 +56,22 @@ struct vr_finding {
 
 #define VR_SCORE_MAX_FINDINGS 16
 
+/* The threshold rule of one metric, the only one in the tree: fail at or above the threshold
+ * (burst loss only above it), warn at or above t->warn_fraction of it (the warn band), else pass.
+ * A threshold that is not a positive finite number, or a value that is not finite, passes. */
+enum vr_level vr_score_level(const struct vr_thresholds *t, enum vr_metric m, double value,
+                             double threshold);
+
+/* A value for people, the one rounding rule of every reason: 3 significant-ish digits, no
+ * trailing zeros ("3.1", "100", "0.05", "0.123"). Writes a NUL-terminated string into buf. */
+void vr_score_fmt_num(double v, char *buf, size_t len);
+
+/* The reason line of finding f of an interval of mark dscp: "near threshold: loss 0.85 % forward
+ * (threshold 1 %)", "DSCP EF rewritten to CS0 on 100 % of packets, reverse". with_dir false
+ * leaves the direction out (a captured stream has only one). */
+void vr_score_fmt_reason(const struct vr_finding *f, int dscp, bool with_dir, char *buf,
+                         size_t len);
+
 /* Judges r against t: fills up to max findings (warns and fails), sets r->verdict and
  * r->reasons (fails first, then warns, e.g. "loss 3.1 % forward (threshold 1 %)",
  * "DSCP EF rewritten to CS0 on 100 % of packets, reverse"). Returns the number of findings. */

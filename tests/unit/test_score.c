@@ -654,6 +654,55 @@ static void test_site_verdict_name_and_label(void **state)
     assert_string_equal(vr_site_verdict_label(VR_VERDICT_NOT_READY), "Not ready");
 }
 
+/* The one threshold rule: fail at the threshold (burst loss only above), warn in the band. */
+static void test_score_level_rule_and_warn_band(void **state)
+{
+    (void)state;
+    assert_int_equal(vr_score_level(&client, VR_METRIC_LOSS, 0.79, 1.0), VR_LEVEL_PASS);
+    assert_int_equal(vr_score_level(&client, VR_METRIC_LOSS, 0.8, 1.0), VR_LEVEL_WARN);
+    assert_int_equal(vr_score_level(&client, VR_METRIC_LOSS, 1.0, 1.0), VR_LEVEL_FAIL);
+    assert_int_equal(vr_score_level(&client, VR_METRIC_BURST_LOSS, 10.0, 10.0), VR_LEVEL_WARN);
+    assert_int_equal(vr_score_level(&client, VR_METRIC_BURST_LOSS, 10.1, 10.0), VR_LEVEL_FAIL);
+    /* switched off, or no value */
+    assert_int_equal(vr_score_level(&client, VR_METRIC_RTT, 500.0, 0.0), VR_LEVEL_PASS);
+    assert_int_equal(vr_score_level(&client, VR_METRIC_RTT, 500.0, NAN), VR_LEVEL_PASS);
+    assert_int_equal(vr_score_level(&client, VR_METRIC_RTT, NAN, 100.0), VR_LEVEL_PASS);
+    /* no warn band outside (0, 1) */
+    struct vr_thresholds t = client;
+    t.warn_fraction = 1.0;
+    assert_int_equal(vr_score_level(&t, VR_METRIC_LOSS, 0.99, 1.0), VR_LEVEL_PASS);
+}
+
+static void test_score_fmt_num_one_rounding(void **state)
+{
+    char b[32];
+    (void)state;
+    const struct {
+        double v;
+        const char *s;
+    } cases[] = {{100.0, "100"}, {31.0, "31"},   {12.34, "12.3"},   {3.14159, "3.14"},
+                 {1.0, "1"},     {0.85, "0.85"}, {0.123, "0.123"},  {0.05, "0.05"},
+                 {0.0, "0"},     {-2.5, "-2.5"}, {0.0004, "0.0004"}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        vr_score_fmt_num(cases[i].v, b, sizeof(b));
+        assert_string_equal(b, cases[i].s);
+    }
+}
+
+static void test_score_fmt_reason_with_and_without_dir(void **state)
+{
+    char b[VR_RECORD_REASON_LEN];
+    (void)state;
+    struct vr_finding f = {VR_METRIC_LOSS, VR_DIR_FWD, VR_LEVEL_WARN, 0.85, 1.0, -1};
+    vr_score_fmt_reason(&f, 46, true, b, sizeof(b));
+    assert_string_equal(b, "near threshold: loss 0.85 % forward (threshold 1 %)");
+    vr_score_fmt_reason(&f, 46, false, b, sizeof(b));
+    assert_string_equal(b, "near threshold: loss 0.85 % (threshold 1 %)");
+    f = (struct vr_finding){VR_METRIC_DSCP, VR_DIR_REV, VR_LEVEL_FAIL, 0.0, 99.0, 0};
+    vr_score_fmt_reason(&f, 46, true, b, sizeof(b));
+    assert_string_equal(b, "DSCP EF rewritten to CS0 on 100 % of packets, reverse");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -686,6 +735,9 @@ int main(void)
         cmocka_unit_test(test_verdict_acc_result_near_threshold),
         cmocka_unit_test(test_verdict_to_json_fields),
         cmocka_unit_test(test_site_verdict_name_and_label),
+        cmocka_unit_test(test_score_level_rule_and_warn_band),
+        cmocka_unit_test(test_score_fmt_num_one_rounding),
+        cmocka_unit_test(test_score_fmt_reason_with_and_without_dir),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
