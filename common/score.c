@@ -339,15 +339,15 @@ double vr_finding_severity(const struct vr_finding *f)
     return f->threshold > 0.0 ? f->value / f->threshold : f->value;
 }
 
-void vr_verdict_acc_add(struct vr_verdict_acc *acc, const struct vr_record *r,
+void vr_verdict_step_of(struct vr_verdict_step *out, const struct vr_record *r,
                         const struct vr_finding *f, size_t nf, double weight)
 {
+    memset(out, 0, sizeof(*out));
     /* nothing sent: not judged (vr_score_interval); no weight: not counted */
     if (r->sent == 0 || !(weight > 0.0) || !isfinite(weight))
         return;
-    struct set *s = &acc->s[r->dscp != 0 ? SET_MK : SET_BE];
-    enum vr_class c;
-    size_t ci = vr_class_by_name(r->cls, &c) == 0 ? (size_t)c : VR_CLASS_COUNT;
+    out->counted = true;
+    out->marked = r->dscp != 0;
 
     enum vr_level worst = r->verdict;
     bool seen[VR_METRIC_COUNT][N_DIR][N_LVL] = {{{false}}};
@@ -359,27 +359,37 @@ void vr_verdict_acc_add(struct vr_verdict_acc *acc, const struct vr_record *r,
         if (x->level > worst)
             worst = x->level;
         size_t li = x->level == VR_LEVEL_FAIL ? 0 : 1;
-        if (seen[x->metric][x->dir][li])
+        if (seen[x->metric][x->dir][li] || out->n_groups >= VR_SCORE_MAX_FINDINGS)
             continue;
         seen[x->metric][x->dir][li] = true;
         if (x->metric == VR_METRIC_DSCP && x->level == VR_LEVEL_FAIL)
-            s->marks_rewritten = true;
-        struct vr_verdict_group one;
-        vr_verdict_group_from_finding(&one, r, x);
-        vr_verdict_group_merge(&s->g[ci][x->metric][x->dir][li], &one);
+            out->counts.marks_rewritten = true;
+        vr_verdict_group_from_finding(&out->groups[out->n_groups++], r, x);
     }
 
-    s->intervals++;
-    s->weight += weight;
+    struct vr_verdict_counts *c = &out->counts;
+    c->intervals = 1;
+    c->weight = weight;
     if (worst == VR_LEVEL_FAIL) {
-        s->failed++;
+        c->failed = 1;
     } else {
         /* a warn is a pass with a note */
-        s->passed++;
-        s->weight_passed += weight;
-        if (worst == VR_LEVEL_WARN)
-            s->warned++;
+        c->passed = 1;
+        c->weight_passed = weight;
+        c->warned = worst == VR_LEVEL_WARN ? 1 : 0;
     }
+}
+
+void vr_verdict_acc_add(struct vr_verdict_acc *acc, const struct vr_record *r,
+                        const struct vr_finding *f, size_t nf, double weight)
+{
+    struct vr_verdict_step st;
+    vr_verdict_step_of(&st, r, f, nf, weight);
+    if (!st.counted)
+        return;
+    vr_verdict_acc_add_counts(acc, st.marked, &st.counts);
+    for (size_t i = 0; i < st.n_groups; i++)
+        vr_verdict_acc_add_group(acc, st.marked, &st.groups[i]);
 }
 
 void vr_verdict_acc_reset(struct vr_verdict_acc *acc)

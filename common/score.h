@@ -150,6 +150,21 @@ void vr_verdict_group_from_finding(struct vr_verdict_group *g, const struct vr_r
  * time order. An empty into (count 0) becomes a copy of g. */
 void vr_verdict_group_merge(struct vr_verdict_group *into, const struct vr_verdict_group *g);
 
+/* What one scored interval adds to a verdict, the rule of vr_verdict_acc_add: whether it counts
+ * at all, which set it goes to (marked, or the unmarked control), the counts of one interval and
+ * one group per distinct metric, direction and level of its findings. A store that keeps counts
+ * and groups itself (the collector's hourly rows) adds exactly these, so that it and the agent
+ * judge an interval alike. r must already be scored (vr_score_interval) with these findings. */
+struct vr_verdict_step {
+    bool counted; /* false when nothing was sent or the weight is not positive: adds nothing */
+    bool marked;  /* dscp != 0: as the `marked` of vr_verdict_acc_add_counts/_group */
+    struct vr_verdict_counts counts;
+    size_t n_groups;
+    struct vr_verdict_group groups[VR_SCORE_MAX_FINDINGS];
+};
+void vr_verdict_step_of(struct vr_verdict_step *out, const struct vr_record *r,
+                        const struct vr_finding *f, size_t nf, double weight);
+
 /* How far past its threshold a finding is, for ordering reasons (1 = at the threshold). */
 double vr_finding_severity(const struct vr_finding *f);
 /* {"type":"verdict","verdict":"ready",...,"score_pct":..,"reasons":[...]}: new reference. */

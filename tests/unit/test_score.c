@@ -703,6 +703,134 @@ static void test_score_fmt_reason_with_and_without_dir(void **state)
     assert_string_equal(b, "DSCP EF rewritten to CS0 on 100 % of packets, reverse");
 }
 
+/* The store's way (vr_verdict_step_of, kept per hour, then added back as counts and groups)
+ * and the agent's way (vr_verdict_acc_add) must give the same verdict, word for word. */
+static void test_verdict_step_of_matches_acc_add(void **state)
+{
+    (void)state;
+    struct vr_verdict_acc *agent = vr_verdict_acc_new(), *store = vr_verdict_acc_new();
+    assert_non_null(agent);
+    assert_non_null(store);
+    enum { HOURS = 3 };
+    struct vr_verdict_counts hc[HOURS][2];
+    struct vr_verdict_group hg[HOURS][2][64];
+    size_t nhg[HOURS][2];
+    memset(hc, 0, sizeof(hc));
+    memset(hg, 0, sizeof(hg));
+    memset(nhg, 0, sizeof(nhg));
+    for (unsigned i = 0; i < 3 * 240; i++) {
+        struct vr_record r;
+        struct vr_finding f[VR_SCORE_MAX_FINDINGS];
+        bool be = i % 7 == 0;
+        make_interval(&r,
+                      be      ? "besteffort"
+                      : i % 2 ? "video"
+                              : "audio",
+                      be      ? 0
+                      : i % 2 ? 34
+                              : 46,
+                      T_1405 + i * INTERVAL_NS);
+        if (i % 13 == 0)
+            r.loss_fwd_pct = r.loss_pct = 0.9; /* warn */
+        if (i % 17 == 0)
+            r.loss_rev_pct = r.loss_pct = 1.0 + (double)(i % 5);
+        if (i % 29 == 0)
+            r.jitter_fwd_ms = 25.0 + (double)(i % 11);
+        if (i == 400) {
+            r.dscp_rev[r.dscp] = 0;
+            r.dscp_rev[0] = 750;
+        }
+        if (i % 101 == 0)
+            r.sent = 0; /* not judged */
+        double w = i % 61 == 0 ? 0.0 : i % 3 == 0 ? 2.0 : 1.0;
+        size_t nf = score(&r, f);
+        /* a finding twice must count once, in both ways */
+        if (nf > 0 && nf < VR_SCORE_MAX_FINDINGS)
+            f[nf++] = f[0];
+        vr_verdict_acc_add(agent, &r, f, nf, w);
+
+        struct vr_verdict_step st;
+        vr_verdict_step_of(&st, &r, f, nf, w);
+        if (!st.counted) {
+            assert_true(r.sent == 0 || w == 0.0);
+            continue;
+        }
+        size_t h = (size_t)((r.start_wall_ns - T_1405) / (3600 * NS)), mk = st.marked ? 0 : 1;
+        assert_true(h < HOURS);
+        struct vr_verdict_counts *c = &hc[h][mk];
+        c->intervals += st.counts.intervals;
+        c->passed += st.counts.passed;
+        c->failed += st.counts.failed;
+        c->warned += st.counts.warned;
+        c->weight += st.counts.weight;
+        c->weight_passed += st.counts.weight_passed;
+        c->marks_rewritten |= st.counts.marks_rewritten;
+        for (size_t k = 0; k < st.n_groups; k++) {
+            const struct vr_verdict_group *g = &st.groups[k];
+            size_t j = 0;
+            while (j < nhg[h][mk] &&
+                   !(strcmp(hg[h][mk][j].cls, g->cls) == 0 && hg[h][mk][j].metric == g->metric &&
+                     hg[h][mk][j].dir == g->dir && hg[h][mk][j].level == g->level))
+                j++;
+            assert_true(j < 64);
+            if (j == nhg[h][mk])
+                nhg[h][mk]++;
+            vr_verdict_group_merge(&hg[h][mk][j], g);
+        }
+    }
+    for (size_t h = 0; h < HOURS; h++) {
+        for (size_t mk = 0; mk < 2; mk++) {
+            vr_verdict_acc_add_counts(store, mk == 0, &hc[h][mk]);
+            for (size_t j = 0; j < nhg[h][mk]; j++)
+                vr_verdict_acc_add_group(store, mk == 0, &hg[h][mk][j]);
+        }
+    }
+    struct vr_verdict a, b;
+    vr_verdict_acc_result(agent, &a);
+    vr_verdict_acc_result(store, &b);
+    assert_true(a.intervals > 500 && a.failed > 0 && a.warned > 0 && a.marks_rewritten);
+    assert_int_equal(a.verdict, b.verdict);
+    assert_int_equal(a.intervals, b.intervals);
+    assert_int_equal(a.passed, b.passed);
+    assert_int_equal(a.failed, b.failed);
+    assert_int_equal(a.warned, b.warned);
+    assert_near(a.score_pct, b.score_pct, 1e-9);
+    assert_int_equal(a.marks_rewritten, b.marks_rewritten);
+    assert_int_equal(a.n_reasons, b.n_reasons);
+    for (size_t i = 0; i < a.n_reasons; i++)
+        assert_string_equal(a.reasons[i], b.reasons[i]);
+    vr_verdict_acc_free(agent);
+    vr_verdict_acc_free(store);
+}
+
+static void test_verdict_step_of_one_interval(void **state)
+{
+    (void)state;
+    struct vr_record r;
+    struct vr_finding f[VR_SCORE_MAX_FINDINGS];
+    struct vr_verdict_step st;
+    make_interval(&r, "audio", 46, T_1405);
+    r.loss_fwd_pct = r.loss_pct = 0.9;
+    r.jitter_rev_ms = 40.0;
+    size_t nf = score(&r, f);
+    vr_verdict_step_of(&st, &r, f, nf, 2.0);
+    assert_true(st.counted && st.marked);
+    assert_int_equal(st.counts.intervals, 1);
+    assert_int_equal(st.counts.failed, 1);
+    assert_int_equal(st.counts.passed, 0);
+    assert_near(st.counts.weight, 2.0, 1e-12);
+    assert_near(st.counts.weight_passed, 0.0, 1e-12);
+    assert_int_equal(st.n_groups, 2);
+    assert_int_equal(st.groups[0].metric, VR_METRIC_JITTER); /* fails first, as the findings */
+    assert_int_equal(st.groups[0].level, VR_LEVEL_FAIL);
+    assert_int_equal(st.groups[1].level, VR_LEVEL_WARN);
+    assert_int_equal(st.groups[1].first_start_ns, T_1405);
+    assert_int_equal(st.groups[1].last_end_ns, T_1405 + INTERVAL_NS);
+    vr_verdict_step_of(&st, &r, f, nf, 0.0);
+    assert_false(st.counted);
+    assert_int_equal(st.n_groups, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -736,6 +864,8 @@ int main(void)
         cmocka_unit_test(test_verdict_to_json_fields),
         cmocka_unit_test(test_site_verdict_name_and_label),
         cmocka_unit_test(test_score_level_rule_and_warn_band),
+        cmocka_unit_test(test_verdict_step_of_matches_acc_add),
+        cmocka_unit_test(test_verdict_step_of_one_interval),
         cmocka_unit_test(test_score_fmt_num_one_rounding),
         cmocka_unit_test(test_score_fmt_reason_with_and_without_dir),
     };
