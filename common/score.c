@@ -578,6 +578,25 @@ void vr_verdict_acc_result(const struct vr_verdict_acc *acc, struct vr_verdict *
     }
 }
 
+void vr_verdict_apply_capacity(struct vr_verdict *v, enum vr_capacity_status status,
+                               const char *reason)
+{
+    int level = vr_capacity_status_level(status);
+    if (v->intervals == 0 || level == 0)
+        return;
+    size_t at = v->n_reasons; /* after the interval reasons, unless the rule decides the verdict */
+    if (level >= (int)v->verdict)
+        at = 0;
+    if ((int)v->verdict < level)
+        v->verdict = (enum vr_site_verdict)level;
+    if (at >= VR_VERDICT_MAX_REASONS)
+        return;
+    size_t n = v->n_reasons < VR_VERDICT_MAX_REASONS ? v->n_reasons : VR_VERDICT_MAX_REASONS - 1;
+    memmove(v->reasons[at + 1], v->reasons[at], (n - at) * sizeof(v->reasons[0]));
+    snprintf(v->reasons[at], sizeof(v->reasons[at]), "%s", reason);
+    v->n_reasons = n + 1;
+}
+
 json_t *vr_verdict_to_json(const struct vr_verdict *v)
 {
     json_t *o = json_object();

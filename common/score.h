@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "plan.h"
 #include "record.h"
 
 struct vr_thresholds {
@@ -167,6 +168,13 @@ void vr_verdict_step_of(struct vr_verdict_step *out, const struct vr_record *r,
 
 /* How far past its threshold a finding is, for ordering reasons (1 = at the threshold). */
 double vr_finding_severity(const struct vr_finding *f);
+/* The capacity rule on a site verdict v (common/plan.h vr_plan_judge gives status and reason
+ * from the capacity calls measured, the planned peak and its growth): when v counted intervals
+ * and the status asks for at least At risk, v becomes at least that level, and reason joins
+ * the reasons, first when the rule decides the verdict, else after the interval reasons (the
+ * last is dropped when they are full). A verdict without intervals is left as it is. */
+void vr_verdict_apply_capacity(struct vr_verdict *v, enum vr_capacity_status status,
+                               const char *reason);
 /* {"type":"verdict","verdict":"ready",...,"score_pct":..,"reasons":[...]}: new reference. */
 json_t *vr_verdict_to_json(const struct vr_verdict *v);
 

@@ -831,6 +831,63 @@ static void test_verdict_step_of_one_interval(void **state)
     assert_int_equal(st.n_groups, 0);
 }
 
+static void verdict_with(struct vr_verdict *v, enum vr_site_verdict level, uint64_t intervals,
+                         size_t n_reasons)
+{
+    memset(v, 0, sizeof(*v));
+    v->verdict = level;
+    v->intervals = intervals;
+    v->n_reasons = n_reasons;
+    for (size_t i = 0; i < n_reasons; i++)
+        snprintf(v->reasons[i], sizeof(v->reasons[i]), "r%zu", i);
+}
+
+/* The capacity rule: it raises the verdict and its reason goes first when it decides it. */
+static void test_verdict_apply_capacity(void **state)
+{
+    struct vr_verdict v;
+    (void)state;
+    verdict_with(&v, VR_VERDICT_READY, 10, 0);
+    vr_verdict_apply_capacity(&v, VR_CAPACITY_NOT_READY, "capacity 18 calls < planned peak 24");
+    assert_int_equal(v.verdict, VR_VERDICT_NOT_READY);
+    assert_int_equal(v.n_reasons, 1);
+    assert_string_equal(v.reasons[0], "capacity 18 calls < planned peak 24");
+    /* a worse interval verdict stays, and its reasons stay first */
+    verdict_with(&v, VR_VERDICT_NOT_READY, 10, 2);
+    vr_verdict_apply_capacity(&v, VR_CAPACITY_NOT_MEASURED, "no capacity run");
+    assert_int_equal(v.verdict, VR_VERDICT_NOT_READY);
+    assert_int_equal(v.n_reasons, 3);
+    assert_string_equal(v.reasons[0], "r0");
+    assert_string_equal(v.reasons[2], "no capacity run");
+    /* the same level: the rule's reason first */
+    verdict_with(&v, VR_VERDICT_AT_RISK, 10, 1);
+    vr_verdict_apply_capacity(&v, VR_CAPACITY_AT_RISK, "cap");
+    assert_int_equal(v.n_reasons, 2);
+    assert_string_equal(v.reasons[0], "cap");
+    assert_string_equal(v.reasons[1], "r0");
+    /* full: the last interval reason makes room when the rule decides */
+    verdict_with(&v, VR_VERDICT_READY, 10, VR_VERDICT_MAX_REASONS);
+    vr_verdict_apply_capacity(&v, VR_CAPACITY_AT_RISK, "cap");
+    assert_int_equal(v.n_reasons, VR_VERDICT_MAX_REASONS);
+    assert_string_equal(v.reasons[0], "cap");
+    assert_string_equal(v.reasons[VR_VERDICT_MAX_REASONS - 1], "r6");
+    /* full and not deciding: nothing to add */
+    verdict_with(&v, VR_VERDICT_NOT_READY, 10, VR_VERDICT_MAX_REASONS);
+    vr_verdict_apply_capacity(&v, VR_CAPACITY_AT_RISK, "cap");
+    assert_int_equal(v.n_reasons, VR_VERDICT_MAX_REASONS);
+    assert_string_equal(v.reasons[VR_VERDICT_MAX_REASONS - 1], "r7");
+    /* no intervals, or a status that asks for nothing: unchanged */
+    verdict_with(&v, VR_VERDICT_READY, 0, 0);
+    vr_verdict_apply_capacity(&v, VR_CAPACITY_NOT_READY, "cap");
+    assert_int_equal(v.verdict, VR_VERDICT_READY);
+    assert_int_equal(v.n_reasons, 0);
+    verdict_with(&v, VR_VERDICT_READY, 10, 0);
+    vr_verdict_apply_capacity(&v, VR_CAPACITY_READY, "cap");
+    vr_verdict_apply_capacity(&v, VR_CAPACITY_NO_PLAN, "cap");
+    assert_int_equal(v.verdict, VR_VERDICT_READY);
+    assert_int_equal(v.n_reasons, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -864,6 +921,7 @@ int main(void)
         cmocka_unit_test(test_verdict_to_json_fields),
         cmocka_unit_test(test_site_verdict_name_and_label),
         cmocka_unit_test(test_score_level_rule_and_warn_band),
+        cmocka_unit_test(test_verdict_apply_capacity),
         cmocka_unit_test(test_verdict_step_of_matches_acc_add),
         cmocka_unit_test(test_verdict_step_of_one_interval),
         cmocka_unit_test(test_score_fmt_num_one_rounding),
