@@ -142,8 +142,10 @@ static void add_step_reason(struct vr_capacity_step *st, const char *reason)
         snprintf(st->reasons[st->n_reasons++], VR_CAPACITY_REASON_LEN, "%s", reason);
 }
 
-static void note_marking(struct vr_capacity *c, struct vr_capacity_step *st,
-                         const struct vr_record *r)
+/* The worst share of marks kept per direction, and the first rewrite: the DSCP fail of the
+ * session's findings f (score.c judges the mark; this only notes where it was lost). */
+static void note_marking(struct vr_capacity_step *st, const struct vr_record *r,
+                         const struct vr_finding *f, size_t nf)
 {
     if (r->dscp == 0)
         return; /* the unmarked control has no mark to lose */
@@ -155,12 +157,15 @@ static void note_marking(struct vr_capacity *c, struct vr_capacity_step *st,
             continue;
         if (*worst < 0 || kept < *worst)
             *worst = kept;
-        if (kept < c->cfg.session.thr.dscp_preserved_pct && !st->marking_lost) {
+        for (size_t i = 0; i < nf && !st->marking_lost; i++) {
+            if (f[i].metric != VR_METRIC_DSCP || f[i].dir != (enum vr_dir)d ||
+                f[i].level != VR_LEVEL_FAIL)
+                continue;
             st->marking_lost = true;
             snprintf(st->marking_cls, sizeof(st->marking_cls), "%s", r->cls);
             st->marking_dir = (enum vr_dir)d;
             st->marking_dscp = r->dscp;
-            st->marking_seen = vr_record_dscp_top_other(counts, r->dscp);
+            st->marking_seen = f[i].dscp_seen;
         }
     }
 }
@@ -169,10 +174,9 @@ static void on_session_record(void *arg, const struct vr_record *r)
 {
     struct vr_capacity *c = arg;
     struct vr_capacity_step *st = &c->steps[c->n_steps - 1];
-    struct vr_finding f[VR_SCORE_MAX_FINDINGS];
-    struct vr_record tmp;
+    const struct vr_finding *f = NULL;
     enum vr_class cls;
-    size_t nf;
+    size_t nf = 0;
 
     if (r->type != VR_RECORD_INTERVAL)
         return; /* the step is judged by its intervals; summaries would count them twice */
@@ -188,16 +192,16 @@ static void on_session_record(void *arg, const struct vr_record *r)
             json_decref(j);
         }
     }
-    /* scoring is deterministic: a copy scored again gives the findings behind its reasons */
-    tmp = *r;
-    nf = vr_score_interval(&tmp, &c->cfg.session.thr, f, VR_SCORE_MAX_FINDINGS);
-    if (tmp.sent == 0)
+    if (r->sent == 0)
         return;
+    /* judged once, by the session (vr_score_interval): the findings behind r's reasons */
+    if (c->session != NULL)
+        nf = vr_session_findings(c->session, &f);
     st->intervals++;
     if (vr_class_by_name(r->cls, &cls) == 0)
         c->class_dur_s[cls] += r->duration_s;
-    if (tmp.verdict > st->verdict)
-        st->verdict = tmp.verdict;
+    if (r->verdict > st->verdict)
+        st->verdict = r->verdict;
     st->loss_fwd_pct = fmax(st->loss_fwd_pct, r->loss_fwd_pct);
     st->loss_rev_pct = fmax(st->loss_rev_pct, r->loss_rev_pct);
     st->jitter_fwd_ms = fmax(st->jitter_fwd_ms, r->jitter_fwd_ms);
@@ -207,14 +211,14 @@ static void on_session_record(void *arg, const struct vr_record *r)
     st->last_loss_rev_pct = r->loss_rev_pct;
     st->last_jitter_fwd_ms = r->jitter_fwd_ms;
     st->last_jitter_rev_ms = r->jitter_rev_ms;
-    note_marking(c, st, r);
+    note_marking(st, r, f, nf);
 
     size_t worst = nf;
-    for (size_t i = 0; i < nf && i < tmp.n_reasons; i++) {
+    for (size_t i = 0; i < nf && i < r->n_reasons; i++) {
         char line[VR_CAPACITY_REASON_LEN];
         if (f[i].level != VR_LEVEL_FAIL)
             continue;
-        with_class(tmp.reasons[i], r->cls, line, sizeof(line));
+        with_class(r->reasons[i], r->cls, line, sizeof(line));
         add_step_reason(st, line);
         if (worst == nf || vr_finding_severity(&f[i]) > vr_finding_severity(&f[worst]))
             worst = i;
@@ -223,7 +227,7 @@ static void on_session_record(void *arg, const struct vr_record *r)
         st->has_failure = true;
         st->failure.f = f[worst];
         snprintf(st->failure.cls, sizeof(st->failure.cls), "%s", r->cls);
-        with_class(tmp.reasons[worst], r->cls, st->failure.reason, sizeof(st->failure.reason));
+        with_class(r->reasons[worst], r->cls, st->failure.reason, sizeof(st->failure.reason));
     }
     /* safety: a production link losing this much is hurt by the test itself */
     if (!st->loss_stop &&

@@ -63,6 +63,9 @@ struct vr_session {
     struct vr_agg *summary[VR_CLASS_COUNT];
     double last_rtt_ms[VR_CLASS_COUNT];
     struct vr_verdict_acc *verdict;
+    /* the findings of the record in hooks.on_record (vr_session_findings) */
+    struct vr_finding findings[VR_SCORE_MAX_FINDINGS];
+    size_t n_findings;
     struct vr_session_result res;
     /* receive batch */
     struct mmsghdr msgs[RX_BATCH];
@@ -436,7 +439,6 @@ static void finalize_epoch(struct vr_session *s, uint32_t e)
     if (end_ns > s->tl.duration_ns)
         end_ns = s->tl.duration_ns;
     for (int c = 0; c < VR_CLASS_COUNT; c++) {
-        struct vr_finding f[VR_SCORE_MAX_FINDINGS];
         struct vr_record rec = {0};
         struct vr_agg *agg;
         size_t nf;
@@ -458,11 +460,13 @@ static void finalize_epoch(struct vr_session *s, uint32_t e)
             rec.start_wall_ns = s->tl.t0_wall_ns + start_ns;
             rec.duration_s = (double)(end_ns - start_ns) / 1e9;
             vr_agg_to_record(agg, class_codec(s, (enum vr_class)c), &rec);
-            nf = vr_score_interval(&rec, &s->cfg.thr, f, VR_SCORE_MAX_FINDINGS);
-            vr_verdict_acc_add(s->verdict, &rec, f, nf, 1.0);
+            nf = vr_score_interval(&rec, &s->cfg.thr, s->findings, VR_SCORE_MAX_FINDINGS);
+            vr_verdict_acc_add(s->verdict, &rec, s->findings, nf, 1.0);
             s->last_rtt_ms[c] = rec.rtt_ms.mean;
+            s->n_findings = nf;
             if (s->hooks.on_record != NULL)
                 s->hooks.on_record(s->hooks.arg, &rec);
+            s->n_findings = 0;
             vr_agg_merge(s->summary[c], agg);
         }
         free(agg);
@@ -558,7 +562,6 @@ static void finish(struct vr_session *s)
     finalize_due(s, UINT64_MAX);
     for (int c = 0; c < VR_CLASS_COUNT; c++) {
         struct vr_record *r = &s->res.summaries[s->res.n_summaries];
-        struct vr_finding f[VR_SCORE_MAX_FINDINGS];
         if (s->summary[c] == NULL)
             continue;
         memset(r, 0, sizeof(*r));
@@ -568,10 +571,11 @@ static void finish(struct vr_session *s)
         r->start_wall_ns = s->tl.t0_wall_ns;
         r->duration_s = (double)(run_ns < s->tl.duration_ns ? run_ns : s->tl.duration_ns) / 1e9;
         vr_agg_to_record(s->summary[c], class_codec(s, (enum vr_class)c), r);
-        (void)vr_score_interval(r, &s->cfg.thr, f, VR_SCORE_MAX_FINDINGS);
+        s->n_findings = vr_score_interval(r, &s->cfg.thr, s->findings, VR_SCORE_MAX_FINDINGS);
         s->res.n_summaries++;
         if (s->hooks.on_record != NULL)
             s->hooks.on_record(s->hooks.arg, r);
+        s->n_findings = 0;
     }
     vr_verdict_acc_result(s->verdict, &s->res.verdict);
     s->res.interrupted = s->interrupted;
@@ -791,4 +795,10 @@ void vr_session_free(struct vr_session *s)
     }
     vr_verdict_acc_free(s->verdict);
     free(s);
+}
+
+size_t vr_session_findings(const struct vr_session *s, const struct vr_finding **out)
+{
+    *out = s->findings;
+    return s->n_findings;
 }

@@ -82,6 +82,10 @@ void vr_session_interrupt(struct vr_session *s);
 /* Planned end of a continuous run (daemon stop or reload): like interrupt, but the run is not
  * marked interrupted. */
 void vr_session_stop(struct vr_session *s);
+/* The findings (vr_score_interval's, fails first) of the record being passed to hooks.on_record,
+ * so that a hook reuses the session's judgement instead of scoring the record again. *out is
+ * borrowed, valid only during that call. Returns their number (0 outside on_record). */
+size_t vr_session_findings(const struct vr_session *s, const struct vr_finding **out);
 /* After the loop has returned. NULL is a no-op. */
 void vr_session_free(struct vr_session *s);
 

@@ -199,9 +199,8 @@ int vr__store_x_caps(struct vr_store *s, struct vr__store_x *x, struct vr__site_
 int vr__store_x_capacity(struct vr_store *s, struct vr__store_x *x, int64_t site_id,
                          const char *site, const struct vr__site_cap *caps, size_t n_caps,
                          struct vr__capacity *out, struct vr_errbuf *eb);
-/* The capacity rule on the site verdict v (only when v counted intervals), and the site list
- * fields planned_peak_calls, capacity_calls, capacity_status, capacity_reason into o. */
-void vr__store_x_apply(const struct vr__capacity *c, struct vr_verdict *v);
+/* The site list fields planned_peak_calls, capacity_calls, capacity_status, capacity_reason
+ * into o. (The capacity rule on the verdict is vr_verdict_apply_capacity, common/score.h.) */
 void vr__store_x_list_fields(json_t *o, const struct vr__capacity *c);
 /* The site page blocks: planning, capacity, captures, links (from o's "classes"). */
 int vr__store_x_site(struct vr_store *s, struct vr__store_x *x, int64_t site_id,

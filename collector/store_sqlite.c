@@ -804,32 +804,25 @@ static void add_sum(double *sum, int64_t *n, double v)
     }
 }
 
-/* The rollup side of vr_verdict_acc_add (common/score.c), kept per hour. */
+/* The rollup side of vr_verdict_acc_add, kept per hour: what the interval adds is decided by
+ * vr_verdict_step_of (common/score.c), the store only files it by site, path and hour. */
 static int accumulate(struct vr_store *s, const struct vr_record *r, const struct vr_finding *f,
                       size_t nf, double weight, int64_t site_id, int64_t path_id,
                       struct vr_errbuf *eb)
 {
     int64_t hour = (int64_t)(r->start_wall_ns / HOUR_NS);
-    int64_t mk = r->dscp != 0 ? 1 : 0;
+    struct vr_verdict_step v;
+    vr_verdict_step_of(&v, r, f, nf, weight);
+    if (!v.counted)
+        return 0;
+    const struct vr_verdict_counts *vc = &v.counts;
+    int64_t mk = v.marked ? 1 : 0;
     enum vr_class c;
     int64_t ci = vr_class_by_name(r->cls, &c) == 0 ? (int64_t)c : VR_CLASS_COUNT;
 
-    enum vr_level worst = r->verdict;
-    bool rewritten = false;
-    bool seen[VR_METRIC_COUNT][N_DIR][N_LVL] = {{{false}}};
-    for (size_t i = 0; i < nf; i++) {
-        const struct vr_finding *x = &f[i];
-        if (x->level == VR_LEVEL_PASS || (unsigned)x->metric >= VR_METRIC_COUNT ||
-            (unsigned)x->dir >= N_DIR)
-            continue;
-        if (x->level > worst)
-            worst = x->level;
+    for (size_t i = 0; i < v.n_groups; i++) {
+        const struct vr_verdict_group *x = &v.groups[i];
         int64_t li = x->level == VR_LEVEL_FAIL ? 0 : 1;
-        if (seen[x->metric][x->dir][li])
-            continue;
-        seen[x->metric][x->dir][li] = true;
-        if (x->metric == VR_METRIC_DSCP && x->level == VR_LEVEL_FAIL)
-            rewritten = true;
         struct fg_acc *g = NULL;
         for (size_t k = s->fg.n; k-- > 0;) {
             struct fg_acc *y = (struct fg_acc *)s->fg.v + k;
@@ -850,11 +843,8 @@ static int accumulate(struct vr_store *s, const struct vr_record *r, const struc
             g->dir = (int64_t)x->dir;
             g->lvl = li;
         }
-        struct vr_verdict_group one;
-        vr_verdict_group_from_finding(&one, r, x);
-        vr_verdict_group_merge(&g->g, &one);
+        vr_verdict_group_merge(&g->g, x);
     }
-    bool pass = worst != VR_LEVEL_FAIL;
 
     struct sh_acc *h = s->sh.n > 0 ? (struct sh_acc *)s->sh.v + s->sh.n - 1 : NULL;
     if (h == NULL || h->site_id != site_id || h->hour != hour || h->mk != mk) {
@@ -874,17 +864,13 @@ static int accumulate(struct vr_store *s, const struct vr_record *r, const struc
             h->mk = mk;
         }
     }
-    h->intervals++;
-    h->weight += weight;
-    h->marks_rewritten |= rewritten;
-    if (pass) {
-        h->passed++;
-        h->weight_passed += weight;
-        if (worst == VR_LEVEL_WARN)
-            h->warned++;
-    } else {
-        h->failed++;
-    }
+    h->intervals += (int64_t)vc->intervals;
+    h->passed += (int64_t)vc->passed;
+    h->failed += (int64_t)vc->failed;
+    h->warned += (int64_t)vc->warned;
+    h->weight += vc->weight;
+    h->weight_passed += vc->weight_passed;
+    h->marks_rewritten |= vc->marks_rewritten;
 
     struct ph_acc *p = NULL;
     for (size_t k = s->ph.n; k-- > 0;) {
@@ -900,16 +886,12 @@ static int accumulate(struct vr_store *s, const struct vr_record *r, const struc
         p->path_id = path_id;
         p->hour = hour;
     }
-    p->intervals++;
-    p->weight += weight;
-    if (pass) {
-        p->passed++;
-        p->weight_passed += weight;
-        if (worst == VR_LEVEL_WARN)
-            p->warned++;
-    } else {
-        p->failed++;
-    }
+    p->intervals += (int64_t)vc->intervals;
+    p->passed += (int64_t)vc->passed;
+    p->failed += (int64_t)vc->failed;
+    p->warned += (int64_t)vc->warned;
+    p->weight += vc->weight;
+    p->weight_passed += vc->weight_passed;
     p->n++;
     add_sum(&p->loss_fwd, NULL, r->loss_fwd_pct);
     add_sum(&p->loss_rev, NULL, r->loss_rev_pct);

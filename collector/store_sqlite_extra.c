@@ -330,24 +330,6 @@ int vr__store_x_capacity(struct vr_store *s, struct vr__store_x *x, int64_t site
     return 0;
 }
 
-void vr__store_x_apply(const struct vr__capacity *c, struct vr_verdict *v)
-{
-    int level = vr_capacity_status_level(c->status);
-    if (v->intervals == 0 || level == 0)
-        return;
-    size_t at = v->n_reasons; /* after the interval reasons, unless the rule decides the verdict */
-    if (level >= (int)v->verdict)
-        at = 0;
-    if ((int)v->verdict < level)
-        v->verdict = (enum vr_site_verdict)level;
-    if (at >= VR_VERDICT_MAX_REASONS)
-        return;
-    size_t n = v->n_reasons < VR_VERDICT_MAX_REASONS ? v->n_reasons : VR_VERDICT_MAX_REASONS - 1;
-    memmove(v->reasons[at + 1], v->reasons[at], (n - at) * sizeof(v->reasons[0]));
-    snprintf(v->reasons[at], sizeof(v->reasons[at]), "%s", c->reason);
-    v->n_reasons = n + 1;
-}
-
 void vr__store_x_list_fields(json_t *o, const struct vr__capacity *c)
 {
     json_object_set_new(o, "planned_peak_calls",

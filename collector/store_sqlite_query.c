@@ -171,7 +171,7 @@ int vr_store_site_verdict(struct vr_store *s, const char *site, uint64_t now_wal
     struct vr__capacity cap;
     if (err == 0 &&
         (err = vr__store_x_capacity(s, vr__store_xs(s), id, site, NULL, 0, &cap, eb)) == 0)
-        vr__store_x_apply(&cap, out);
+        vr_verdict_apply_capacity(out, cap.status, cap.reason);
     return err;
 }
 
@@ -382,7 +382,7 @@ int vr_store_sites(struct vr_store *s, uint64_t now_wall_ns, uint64_t window_ns,
         if ((err = vr__store_x_capacity(s, vr__store_xs(s), rows[i].id, rows[i].name, caps, n_caps,
                                         &cap, eb)) < 0)
             goto done;
-        vr__store_x_apply(&cap, &v);
+        vr_verdict_apply_capacity(&v, cap.status, cap.reason);
         json_t *o = json_object();
         if (o == NULL) {
             err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", vr__store_path(s));
@@ -575,7 +575,7 @@ int vr_store_site(struct vr_store *s, const char *site, uint64_t now_wall_ns, ui
     struct vr__capacity cap;
     if ((err = vr__store_x_capacity(s, vr__store_xs(s), id, site, NULL, 0, &cap, eb)) < 0)
         goto done;
-    vr__store_x_apply(&cap, &v);
+    vr_verdict_apply_capacity(&v, cap.status, cap.reason);
     for (size_t i = 0; i < v.n_reasons; i++)
         json_array_append_new(reasons, json_string(v.reasons[i]));
     json_object_set_new(o, "site", json_string(site));

@@ -302,41 +302,15 @@ void vr_rtpstream_result(const struct vr_rtpstream *s, struct vr_rtpstream_resul
     }
 }
 
-/* "3.1", "0.05", "100": a value for people. */
-static void fmt_num(double v, char *buf, size_t len)
+/* Judges one metric with the shared rule and wording of score.c; a reason when not a pass. */
+static enum vr_level check(const struct vr_thresholds *t, enum vr_metric m, double value,
+                           double threshold, char (*reasons)[VR_RECORD_REASON_LEN], size_t max,
+                           size_t *n)
 {
-    if (fabs(v) >= 10.0)
-        snprintf(buf, len, "%.1f", v);
-    else
-        snprintf(buf, len, "%.2f", v);
-    char *dot = strchr(buf, '.');
-    if (dot != NULL) {
-        size_t n = strlen(buf);
-        while (n > 0 && buf[n - 1] == '0')
-            buf[--n] = '\0';
-        if (n > 0 && buf[n - 1] == '.')
-            buf[--n] = '\0';
-    }
-}
-
-static enum vr_level check(const struct vr_thresholds *t, const char *what, const char *unit,
-                           double value, double threshold, char (*reasons)[VR_RECORD_REASON_LEN],
-                           size_t max, size_t *n)
-{
-    if (!(threshold > 0.0) || !isfinite(threshold) || !isfinite(value))
-        return VR_LEVEL_PASS;
-    enum vr_level l = VR_LEVEL_PASS;
-    if (value >= threshold)
-        l = VR_LEVEL_FAIL;
-    else if (t->warn_fraction > 0.0 && t->warn_fraction < 1.0 &&
-             value >= t->warn_fraction * threshold)
-        l = VR_LEVEL_WARN;
+    enum vr_level l = vr_score_level(t, m, value, threshold);
     if (l != VR_LEVEL_PASS && *n < max) {
-        char v[32], th[32];
-        fmt_num(value, v, sizeof(v));
-        fmt_num(threshold, th, sizeof(th));
-        snprintf(reasons[(*n)++], VR_RECORD_REASON_LEN, "%s%s %s %s (threshold %s %s)",
-                 l == VR_LEVEL_WARN ? "near threshold: " : "", what, v, unit, th, unit);
+        struct vr_finding f = {m, VR_DIR_ROUND, l, value, threshold, -1};
+        vr_score_fmt_reason(&f, 0, false, reasons[(*n)++], VR_RECORD_REASON_LEN);
     }
     return l;
 }
@@ -357,8 +331,8 @@ enum vr_level vr_rtpstream_judge(const struct vr_rtpstream_result *r, uint8_t pt
     enum vr_level lo = VR_LEVEL_PASS, lj = VR_LEVEL_PASS;
     char tmp[2][VR_RECORD_REASON_LEN];
     size_t nl = 0, nj = 0;
-    lo = check(t, "loss", "%", r->loss_pct, t->loss_pct, tmp, 1, &nl);
-    lj = check(t, "jitter", "ms", r->jitter_ms, t->jitter_ms, tmp + 1, 1, &nj);
+    lo = check(t, VR_METRIC_LOSS, r->loss_pct, t->loss_pct, tmp, 1, &nl);
+    lj = check(t, VR_METRIC_JITTER, r->jitter_ms, t->jitter_ms, tmp + 1, 1, &nj);
     if (nl > 0 && nj > 0 && lj > lo) {
         if (*n_reasons < max)
             memcpy(reasons[(*n_reasons)++], tmp[1], VR_RECORD_REASON_LEN);

@@ -66,8 +66,7 @@ __attribute__((format(printf, 3, 4))) static void bprintf(char *buf, size_t len,
     va_end(ap);
 }
 
-/* A value for people: 3 significant-ish digits, no trailing zeros ("3.1", "100", "0.05"). */
-static void fmt_num(double v, char *buf, size_t len)
+void vr_score_fmt_num(double v, char *buf, size_t len)
 {
     double a = fabs(v);
     if (a >= 10.0)
@@ -155,7 +154,7 @@ static const char *dir_suffix(enum vr_metric m, enum vr_dir d)
 /* "loss 3.1 % forward" / "DSCP EF rewritten to CS0 on 100 % of packets, reverse" (with_share)
  * or "DSCP EF rewritten to CS0 reverse". */
 static void fmt_finding(enum vr_metric m, enum vr_dir d, double value, int dscp, int dscp_seen,
-                        bool with_share, char *buf, size_t len)
+                        bool with_share, bool with_dir, char *buf, size_t len)
 {
     char num[32], m1[12], m2[12];
     if (m == VR_METRIC_DSCP) {
@@ -163,37 +162,42 @@ static void fmt_finding(enum vr_metric m, enum vr_dir d, double value, int dscp,
         const char *to = mark_name(dscp_seen, m2, sizeof(m2));
         const char *ds = d == VR_DIR_FWD ? "forward" : d == VR_DIR_REV ? "reverse" : "both ways";
         if (with_share) {
-            fmt_num(100.0 - value, num, sizeof(num));
+            vr_score_fmt_num(100.0 - value, num, sizeof(num));
             bprintf(buf, len, "DSCP %s rewritten to %s on %s %% of packets, %s", from, to, num, ds);
         } else {
             bprintf(buf, len, "DSCP %s rewritten to %s %s", from, to, ds);
         }
         return;
     }
-    fmt_num(value, num, sizeof(num));
-    bprintf(buf, len, "%s %s %s%s", metric_label(m), num, metric_unit(m), dir_suffix(m, d));
+    vr_score_fmt_num(value, num, sizeof(num));
+    bprintf(buf, len, "%s %s %s%s", metric_label(m), num, metric_unit(m),
+            with_dir ? dir_suffix(m, d) : "");
 }
 
 /* ---- one interval -------------------------------------------------------------------------- */
 
-/* A threshold that is not a positive finite number switches its metric off (custom sets). */
-static void check(struct vr_finding *f, size_t *n, const struct vr_thresholds *t, enum vr_metric m,
-                  enum vr_dir d, double value, double threshold)
+enum vr_level vr_score_level(const struct vr_thresholds *t, enum vr_metric m, double value,
+                             double threshold)
 {
+    /* a threshold that is not a positive finite number switches its metric off (custom sets) */
     if (!(threshold > 0.0) || !isfinite(threshold) || !isfinite(value))
-        return;
-    enum vr_level level = VR_LEVEL_PASS;
+        return VR_LEVEL_PASS;
     /* Burst loss is counted in whole packets of a 200 ms window (10 at 50 pps), so one isolated
      * loss is exactly 10 %: that is the threshold reached, not a burst. It fails only above. */
     bool fails = m == VR_METRIC_BURST_LOSS ? value > threshold : value >= threshold;
     if (fails)
-        level = VR_LEVEL_FAIL;
-    else if (t->warn_fraction > 0.0 && t->warn_fraction < 1.0 &&
-             value >= t->warn_fraction * threshold)
-        level = VR_LEVEL_WARN;
-    if (level == VR_LEVEL_PASS)
-        return;
-    f[(*n)++] = (struct vr_finding){m, d, level, value, threshold, -1};
+        return VR_LEVEL_FAIL;
+    if (t->warn_fraction > 0.0 && t->warn_fraction < 1.0 && value >= t->warn_fraction * threshold)
+        return VR_LEVEL_WARN;
+    return VR_LEVEL_PASS;
+}
+
+static void check(struct vr_finding *f, size_t *n, const struct vr_thresholds *t, enum vr_metric m,
+                  enum vr_dir d, double value, double threshold)
+{
+    enum vr_level level = vr_score_level(t, m, value, threshold);
+    if (level != VR_LEVEL_PASS)
+        f[(*n)++] = (struct vr_finding){m, d, level, value, threshold, -1};
 }
 
 static enum vr_level level_of(const struct vr_finding *f, size_t n, enum vr_metric m, enum vr_dir d)
@@ -230,6 +234,20 @@ static int finding_cmp(const void *a, const void *b)
     if (x->metric != y->metric)
         return (int)x->metric - (int)y->metric;
     return (int)x->dir - (int)y->dir;
+}
+
+void vr_score_fmt_reason(const struct vr_finding *f, int dscp, bool with_dir, char *buf, size_t len)
+{
+    char what[VR_RECORD_REASON_LEN], thr[32];
+    fmt_finding(f->metric, f->dir, f->value, dscp, f->dscp_seen, true, with_dir, what,
+                sizeof(what));
+    if (f->metric == VR_METRIC_DSCP) {
+        bprintf(buf, len, "%s", what);
+        return;
+    }
+    vr_score_fmt_num(f->threshold, thr, sizeof(thr));
+    bprintf(buf, len, "%s%s (threshold %s %s)", f->level == VR_LEVEL_WARN ? "near threshold: " : "",
+            what, thr, metric_unit(f->metric));
 }
 
 /* Intervals with sent == 0 carry no evidence either way (a stream that has not started, or a
@@ -272,20 +290,9 @@ size_t vr_score_interval(struct vr_record *r, const struct vr_thresholds *t, str
     for (size_t i = 0; i < n; i++) {
         if (f[i].level > r->verdict)
             r->verdict = f[i].level;
-        if (r->n_reasons < VR_RECORD_MAX_REASONS) {
-            char what[VR_RECORD_REASON_LEN], thr[32];
-            fmt_finding(f[i].metric, f[i].dir, f[i].value, r->dscp, f[i].dscp_seen, true, what,
-                        sizeof(what));
-            char *dst = r->reasons[r->n_reasons++];
-            if (f[i].metric == VR_METRIC_DSCP) {
-                bprintf(dst, VR_RECORD_REASON_LEN, "%s", what);
-            } else {
-                fmt_num(f[i].threshold, thr, sizeof(thr));
-                bprintf(dst, VR_RECORD_REASON_LEN, "%s%s (threshold %s %s)",
-                        f[i].level == VR_LEVEL_WARN ? "near threshold: " : "", what, thr,
-                        metric_unit(f[i].metric));
-            }
-        }
+        if (r->n_reasons < VR_RECORD_MAX_REASONS)
+            vr_score_fmt_reason(&f[i], r->dscp, true, r->reasons[r->n_reasons++],
+                                VR_RECORD_REASON_LEN);
     }
     size_t k = out == NULL ? 0 : n < max ? n : max;
     if (k > 0)
@@ -332,15 +339,15 @@ double vr_finding_severity(const struct vr_finding *f)
     return f->threshold > 0.0 ? f->value / f->threshold : f->value;
 }
 
-void vr_verdict_acc_add(struct vr_verdict_acc *acc, const struct vr_record *r,
+void vr_verdict_step_of(struct vr_verdict_step *out, const struct vr_record *r,
                         const struct vr_finding *f, size_t nf, double weight)
 {
+    memset(out, 0, sizeof(*out));
     /* nothing sent: not judged (vr_score_interval); no weight: not counted */
     if (r->sent == 0 || !(weight > 0.0) || !isfinite(weight))
         return;
-    struct set *s = &acc->s[r->dscp != 0 ? SET_MK : SET_BE];
-    enum vr_class c;
-    size_t ci = vr_class_by_name(r->cls, &c) == 0 ? (size_t)c : VR_CLASS_COUNT;
+    out->counted = true;
+    out->marked = r->dscp != 0;
 
     enum vr_level worst = r->verdict;
     bool seen[VR_METRIC_COUNT][N_DIR][N_LVL] = {{{false}}};
@@ -352,27 +359,37 @@ void vr_verdict_acc_add(struct vr_verdict_acc *acc, const struct vr_record *r,
         if (x->level > worst)
             worst = x->level;
         size_t li = x->level == VR_LEVEL_FAIL ? 0 : 1;
-        if (seen[x->metric][x->dir][li])
+        if (seen[x->metric][x->dir][li] || out->n_groups >= VR_SCORE_MAX_FINDINGS)
             continue;
         seen[x->metric][x->dir][li] = true;
         if (x->metric == VR_METRIC_DSCP && x->level == VR_LEVEL_FAIL)
-            s->marks_rewritten = true;
-        struct vr_verdict_group one;
-        vr_verdict_group_from_finding(&one, r, x);
-        vr_verdict_group_merge(&s->g[ci][x->metric][x->dir][li], &one);
+            out->counts.marks_rewritten = true;
+        vr_verdict_group_from_finding(&out->groups[out->n_groups++], r, x);
     }
 
-    s->intervals++;
-    s->weight += weight;
+    struct vr_verdict_counts *c = &out->counts;
+    c->intervals = 1;
+    c->weight = weight;
     if (worst == VR_LEVEL_FAIL) {
-        s->failed++;
+        c->failed = 1;
     } else {
         /* a warn is a pass with a note */
-        s->passed++;
-        s->weight_passed += weight;
-        if (worst == VR_LEVEL_WARN)
-            s->warned++;
+        c->passed = 1;
+        c->weight_passed = weight;
+        c->warned = worst == VR_LEVEL_WARN ? 1 : 0;
     }
+}
+
+void vr_verdict_acc_add(struct vr_verdict_acc *acc, const struct vr_record *r,
+                        const struct vr_finding *f, size_t nf, double weight)
+{
+    struct vr_verdict_step st;
+    vr_verdict_step_of(&st, r, f, nf, weight);
+    if (!st.counted)
+        return;
+    vr_verdict_acc_add_counts(acc, st.marked, &st.counts);
+    for (size_t i = 0; i < st.n_groups; i++)
+        vr_verdict_acc_add_group(acc, st.marked, &st.groups[i]);
 }
 
 void vr_verdict_acc_reset(struct vr_verdict_acc *acc)
@@ -502,7 +519,8 @@ static size_t sorted_groups(const struct set *s, size_t li, struct gref *out)
 static void fmt_group(const struct gref *r, uint64_t of, const char *prefix, char *buf, size_t len)
 {
     char what[VR_RECORD_REASON_LEN], span[64];
-    fmt_finding(r->m, r->d, r->g->worst, r->g->dscp, r->g->dscp_seen, false, what, sizeof(what));
+    fmt_finding(r->m, r->d, r->g->worst, r->g->dscp, r->g->dscp_seen, false, true, what,
+                sizeof(what));
     fmt_span(r->g->first_start_ns, r->g->last_end_ns, span, sizeof(span));
     bprintf(buf, len, "%s%s, %s, %s, %llu of %llu intervals", prefix, what, r->g->cls, span,
             (unsigned long long)r->g->count, (unsigned long long)of);
@@ -551,13 +569,32 @@ void vr_verdict_acc_result(const struct vr_verdict_acc *acc, struct vr_verdict *
         size_t nb = sorted_groups(be, 0, gs);
         if (nb > 0)
             fmt_finding(gs[0].m, gs[0].d, gs[0].g->worst, gs[0].g->dscp, gs[0].g->dscp_seen, false,
-                        what, sizeof(what));
+                        true, what, sizeof(what));
         bprintf(out->reasons[out->n_reasons++], sizeof(out->reasons[0]),
                 "besteffort (unmarked control) failed %llu of %llu intervals%s%s "
                 "\xe2\x80\x94 what voice would see without QoS",
                 (unsigned long long)be->failed, (unsigned long long)be->intervals,
                 nb > 0 ? ": " : "", what);
     }
+}
+
+void vr_verdict_apply_capacity(struct vr_verdict *v, enum vr_capacity_status status,
+                               const char *reason)
+{
+    int level = vr_capacity_status_level(status);
+    if (v->intervals == 0 || level == 0)
+        return;
+    size_t at = v->n_reasons; /* after the interval reasons, unless the rule decides the verdict */
+    if (level >= (int)v->verdict)
+        at = 0;
+    if ((int)v->verdict < level)
+        v->verdict = (enum vr_site_verdict)level;
+    if (at >= VR_VERDICT_MAX_REASONS)
+        return;
+    size_t n = v->n_reasons < VR_VERDICT_MAX_REASONS ? v->n_reasons : VR_VERDICT_MAX_REASONS - 1;
+    memmove(v->reasons[at + 1], v->reasons[at], (n - at) * sizeof(v->reasons[0]));
+    snprintf(v->reasons[at], sizeof(v->reasons[at]), "%s", reason);
+    v->n_reasons = n + 1;
 }
 
 json_t *vr_verdict_to_json(const struct vr_verdict *v)

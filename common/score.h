@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "plan.h"
 #include "record.h"
 
 struct vr_thresholds {
@@ -55,6 +56,22 @@ struct vr_finding {
 };
 
 #define VR_SCORE_MAX_FINDINGS 16
+
+/* The threshold rule of one metric, the only one in the tree: fail at or above the threshold
+ * (burst loss only above it), warn at or above t->warn_fraction of it (the warn band), else pass.
+ * A threshold that is not a positive finite number, or a value that is not finite, passes. */
+enum vr_level vr_score_level(const struct vr_thresholds *t, enum vr_metric m, double value,
+                             double threshold);
+
+/* A value for people, the one rounding rule of every reason: 3 significant-ish digits, no
+ * trailing zeros ("3.1", "100", "0.05", "0.123"). Writes a NUL-terminated string into buf. */
+void vr_score_fmt_num(double v, char *buf, size_t len);
+
+/* The reason line of finding f of an interval of mark dscp: "near threshold: loss 0.85 % forward
+ * (threshold 1 %)", "DSCP EF rewritten to CS0 on 100 % of packets, reverse". with_dir false
+ * leaves the direction out (a captured stream has only one). */
+void vr_score_fmt_reason(const struct vr_finding *f, int dscp, bool with_dir, char *buf,
+                         size_t len);
 
 /* Judges r against t: fills up to max findings (warns and fails), sets r->verdict and
  * r->reasons (fails first, then warns, e.g. "loss 3.1 % forward (threshold 1 %)",
@@ -134,8 +151,30 @@ void vr_verdict_group_from_finding(struct vr_verdict_group *g, const struct vr_r
  * time order. An empty into (count 0) becomes a copy of g. */
 void vr_verdict_group_merge(struct vr_verdict_group *into, const struct vr_verdict_group *g);
 
+/* What one scored interval adds to a verdict, the rule of vr_verdict_acc_add: whether it counts
+ * at all, which set it goes to (marked, or the unmarked control), the counts of one interval and
+ * one group per distinct metric, direction and level of its findings. A store that keeps counts
+ * and groups itself (the collector's hourly rows) adds exactly these, so that it and the agent
+ * judge an interval alike. r must already be scored (vr_score_interval) with these findings. */
+struct vr_verdict_step {
+    bool counted; /* false when nothing was sent or the weight is not positive: adds nothing */
+    bool marked;  /* dscp != 0: as the `marked` of vr_verdict_acc_add_counts/_group */
+    struct vr_verdict_counts counts;
+    size_t n_groups;
+    struct vr_verdict_group groups[VR_SCORE_MAX_FINDINGS];
+};
+void vr_verdict_step_of(struct vr_verdict_step *out, const struct vr_record *r,
+                        const struct vr_finding *f, size_t nf, double weight);
+
 /* How far past its threshold a finding is, for ordering reasons (1 = at the threshold). */
 double vr_finding_severity(const struct vr_finding *f);
+/* The capacity rule on a site verdict v (common/plan.h vr_plan_judge gives status and reason
+ * from the capacity calls measured, the planned peak and its growth): when v counted intervals
+ * and the status asks for at least At risk, v becomes at least that level, and reason joins
+ * the reasons, first when the rule decides the verdict, else after the interval reasons (the
+ * last is dropped when they are full). A verdict without intervals is left as it is. */
+void vr_verdict_apply_capacity(struct vr_verdict *v, enum vr_capacity_status status,
+                               const char *reason);
 /* {"type":"verdict","verdict":"ready",...,"score_pct":..,"reasons":[...]}: new reference. */
 json_t *vr_verdict_to_json(const struct vr_verdict *v);
 

@@ -273,6 +273,28 @@ static void test_rtpstream_judge_levels(void **state)
     assert_true(mos < mos711); /* G.729A has a higher equipment impairment */
 }
 
+/* Capture and `test` share score.c's rule and rounding: 0.123 % is "0.123", not "0.12". */
+static void test_rtpstream_judge_uses_score_rule(void **state)
+{
+    struct vr_thresholds t;
+    struct vr_rtpstream_result r;
+    char reasons[2][VR_RECORD_REASON_LEN], want[VR_RECORD_REASON_LEN];
+    size_t n;
+    double mos;
+    (void)state;
+    assert_int_equal(vr_thresholds_by_name("edge", &t, NULL), 0);
+    memset(&r, 0, sizeof(r));
+    r.loss_pct = 0.123; /* edge: 0.1 % */
+    assert_int_equal(vr_rtpstream_judge(&r, 0, &t, &mos, reasons, 2, &n), VR_LEVEL_FAIL);
+    assert_int_equal(n, 1);
+    assert_string_equal(reasons[0], "loss 0.123 % (threshold 0.1 %)");
+    struct vr_finding f = {
+        VR_METRIC_LOSS, VR_DIR_ROUND, vr_score_level(&t, VR_METRIC_LOSS, r.loss_pct, t.loss_pct),
+        r.loss_pct,     t.loss_pct,   -1};
+    vr_score_fmt_reason(&f, 0, false, want, sizeof(want));
+    assert_string_equal(reasons[0], want);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -287,6 +309,7 @@ int main(void)
         cmocka_unit_test(test_rtp_static_clock_hz_table),
         cmocka_unit_test(test_rtp_class_by_dscp_then_ports),
         cmocka_unit_test(test_rtpstream_judge_levels),
+        cmocka_unit_test(test_rtpstream_judge_uses_score_rule),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

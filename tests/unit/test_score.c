@@ -654,6 +654,240 @@ static void test_site_verdict_name_and_label(void **state)
     assert_string_equal(vr_site_verdict_label(VR_VERDICT_NOT_READY), "Not ready");
 }
 
+/* The one threshold rule: fail at the threshold (burst loss only above), warn in the band. */
+static void test_score_level_rule_and_warn_band(void **state)
+{
+    (void)state;
+    assert_int_equal(vr_score_level(&client, VR_METRIC_LOSS, 0.79, 1.0), VR_LEVEL_PASS);
+    assert_int_equal(vr_score_level(&client, VR_METRIC_LOSS, 0.8, 1.0), VR_LEVEL_WARN);
+    assert_int_equal(vr_score_level(&client, VR_METRIC_LOSS, 1.0, 1.0), VR_LEVEL_FAIL);
+    assert_int_equal(vr_score_level(&client, VR_METRIC_BURST_LOSS, 10.0, 10.0), VR_LEVEL_WARN);
+    assert_int_equal(vr_score_level(&client, VR_METRIC_BURST_LOSS, 10.1, 10.0), VR_LEVEL_FAIL);
+    /* switched off, or no value */
+    assert_int_equal(vr_score_level(&client, VR_METRIC_RTT, 500.0, 0.0), VR_LEVEL_PASS);
+    assert_int_equal(vr_score_level(&client, VR_METRIC_RTT, 500.0, NAN), VR_LEVEL_PASS);
+    assert_int_equal(vr_score_level(&client, VR_METRIC_RTT, NAN, 100.0), VR_LEVEL_PASS);
+    /* no warn band outside (0, 1) */
+    struct vr_thresholds t = client;
+    t.warn_fraction = 1.0;
+    assert_int_equal(vr_score_level(&t, VR_METRIC_LOSS, 0.99, 1.0), VR_LEVEL_PASS);
+}
+
+static void test_score_fmt_num_one_rounding(void **state)
+{
+    char b[32];
+    (void)state;
+    const struct {
+        double v;
+        const char *s;
+    } cases[] = {{100.0, "100"}, {31.0, "31"},   {12.34, "12.3"},   {3.14159, "3.14"},
+                 {1.0, "1"},     {0.85, "0.85"}, {0.123, "0.123"},  {0.05, "0.05"},
+                 {0.0, "0"},     {-2.5, "-2.5"}, {0.0004, "0.0004"}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        vr_score_fmt_num(cases[i].v, b, sizeof(b));
+        assert_string_equal(b, cases[i].s);
+    }
+}
+
+static void test_score_fmt_reason_with_and_without_dir(void **state)
+{
+    char b[VR_RECORD_REASON_LEN];
+    (void)state;
+    struct vr_finding f = {VR_METRIC_LOSS, VR_DIR_FWD, VR_LEVEL_WARN, 0.85, 1.0, -1};
+    vr_score_fmt_reason(&f, 46, true, b, sizeof(b));
+    assert_string_equal(b, "near threshold: loss 0.85 % forward (threshold 1 %)");
+    vr_score_fmt_reason(&f, 46, false, b, sizeof(b));
+    assert_string_equal(b, "near threshold: loss 0.85 % (threshold 1 %)");
+    f = (struct vr_finding){VR_METRIC_DSCP, VR_DIR_REV, VR_LEVEL_FAIL, 0.0, 99.0, 0};
+    vr_score_fmt_reason(&f, 46, true, b, sizeof(b));
+    assert_string_equal(b, "DSCP EF rewritten to CS0 on 100 % of packets, reverse");
+}
+
+/* The store's way (vr_verdict_step_of, kept per hour, then added back as counts and groups)
+ * and the agent's way (vr_verdict_acc_add) must give the same verdict, word for word. */
+static void test_verdict_step_of_matches_acc_add(void **state)
+{
+    (void)state;
+    struct vr_verdict_acc *agent = vr_verdict_acc_new(), *store = vr_verdict_acc_new();
+    assert_non_null(agent);
+    assert_non_null(store);
+    enum { HOURS = 3 };
+    struct vr_verdict_counts hc[HOURS][2];
+    struct vr_verdict_group hg[HOURS][2][64];
+    size_t nhg[HOURS][2];
+    memset(hc, 0, sizeof(hc));
+    memset(hg, 0, sizeof(hg));
+    memset(nhg, 0, sizeof(nhg));
+    for (unsigned i = 0; i < 3 * 240; i++) {
+        struct vr_record r;
+        struct vr_finding f[VR_SCORE_MAX_FINDINGS];
+        bool be = i % 7 == 0;
+        make_interval(&r,
+                      be      ? "besteffort"
+                      : i % 2 ? "video"
+                              : "audio",
+                      be      ? 0
+                      : i % 2 ? 34
+                              : 46,
+                      T_1405 + i * INTERVAL_NS);
+        if (i % 13 == 0)
+            r.loss_fwd_pct = r.loss_pct = 0.9; /* warn */
+        if (i % 17 == 0)
+            r.loss_rev_pct = r.loss_pct = 1.0 + (double)(i % 5);
+        if (i % 29 == 0)
+            r.jitter_fwd_ms = 25.0 + (double)(i % 11);
+        if (i == 400) {
+            r.dscp_rev[r.dscp] = 0;
+            r.dscp_rev[0] = 750;
+        }
+        if (i % 101 == 0)
+            r.sent = 0; /* not judged */
+        double w = i % 61 == 0 ? 0.0 : i % 3 == 0 ? 2.0 : 1.0;
+        size_t nf = score(&r, f);
+        /* a finding twice must count once, in both ways */
+        if (nf > 0 && nf < VR_SCORE_MAX_FINDINGS)
+            f[nf++] = f[0];
+        vr_verdict_acc_add(agent, &r, f, nf, w);
+
+        struct vr_verdict_step st;
+        vr_verdict_step_of(&st, &r, f, nf, w);
+        if (!st.counted) {
+            assert_true(r.sent == 0 || w == 0.0);
+            continue;
+        }
+        size_t h = (size_t)((r.start_wall_ns - T_1405) / (3600 * NS)), mk = st.marked ? 0 : 1;
+        assert_true(h < HOURS);
+        struct vr_verdict_counts *c = &hc[h][mk];
+        c->intervals += st.counts.intervals;
+        c->passed += st.counts.passed;
+        c->failed += st.counts.failed;
+        c->warned += st.counts.warned;
+        c->weight += st.counts.weight;
+        c->weight_passed += st.counts.weight_passed;
+        c->marks_rewritten |= st.counts.marks_rewritten;
+        for (size_t k = 0; k < st.n_groups; k++) {
+            const struct vr_verdict_group *g = &st.groups[k];
+            size_t j = 0;
+            while (j < nhg[h][mk] &&
+                   !(strcmp(hg[h][mk][j].cls, g->cls) == 0 && hg[h][mk][j].metric == g->metric &&
+                     hg[h][mk][j].dir == g->dir && hg[h][mk][j].level == g->level))
+                j++;
+            assert_true(j < 64);
+            if (j == nhg[h][mk])
+                nhg[h][mk]++;
+            vr_verdict_group_merge(&hg[h][mk][j], g);
+        }
+    }
+    for (size_t h = 0; h < HOURS; h++) {
+        for (size_t mk = 0; mk < 2; mk++) {
+            vr_verdict_acc_add_counts(store, mk == 0, &hc[h][mk]);
+            for (size_t j = 0; j < nhg[h][mk]; j++)
+                vr_verdict_acc_add_group(store, mk == 0, &hg[h][mk][j]);
+        }
+    }
+    struct vr_verdict a, b;
+    vr_verdict_acc_result(agent, &a);
+    vr_verdict_acc_result(store, &b);
+    assert_true(a.intervals > 500 && a.failed > 0 && a.warned > 0 && a.marks_rewritten);
+    assert_int_equal(a.verdict, b.verdict);
+    assert_int_equal(a.intervals, b.intervals);
+    assert_int_equal(a.passed, b.passed);
+    assert_int_equal(a.failed, b.failed);
+    assert_int_equal(a.warned, b.warned);
+    assert_near(a.score_pct, b.score_pct, 1e-9);
+    assert_int_equal(a.marks_rewritten, b.marks_rewritten);
+    assert_int_equal(a.n_reasons, b.n_reasons);
+    for (size_t i = 0; i < a.n_reasons; i++)
+        assert_string_equal(a.reasons[i], b.reasons[i]);
+    vr_verdict_acc_free(agent);
+    vr_verdict_acc_free(store);
+}
+
+static void test_verdict_step_of_one_interval(void **state)
+{
+    (void)state;
+    struct vr_record r;
+    struct vr_finding f[VR_SCORE_MAX_FINDINGS];
+    struct vr_verdict_step st;
+    make_interval(&r, "audio", 46, T_1405);
+    r.loss_fwd_pct = r.loss_pct = 0.9;
+    r.jitter_rev_ms = 40.0;
+    size_t nf = score(&r, f);
+    vr_verdict_step_of(&st, &r, f, nf, 2.0);
+    assert_true(st.counted && st.marked);
+    assert_int_equal(st.counts.intervals, 1);
+    assert_int_equal(st.counts.failed, 1);
+    assert_int_equal(st.counts.passed, 0);
+    assert_near(st.counts.weight, 2.0, 1e-12);
+    assert_near(st.counts.weight_passed, 0.0, 1e-12);
+    assert_int_equal(st.n_groups, 2);
+    assert_int_equal(st.groups[0].metric, VR_METRIC_JITTER); /* fails first, as the findings */
+    assert_int_equal(st.groups[0].level, VR_LEVEL_FAIL);
+    assert_int_equal(st.groups[1].level, VR_LEVEL_WARN);
+    assert_int_equal(st.groups[1].first_start_ns, T_1405);
+    assert_int_equal(st.groups[1].last_end_ns, T_1405 + INTERVAL_NS);
+    vr_verdict_step_of(&st, &r, f, nf, 0.0);
+    assert_false(st.counted);
+    assert_int_equal(st.n_groups, 0);
+}
+
+static void verdict_with(struct vr_verdict *v, enum vr_site_verdict level, uint64_t intervals,
+                         size_t n_reasons)
+{
+    memset(v, 0, sizeof(*v));
+    v->verdict = level;
+    v->intervals = intervals;
+    v->n_reasons = n_reasons;
+    for (size_t i = 0; i < n_reasons; i++)
+        snprintf(v->reasons[i], sizeof(v->reasons[i]), "r%zu", i);
+}
+
+/* The capacity rule: it raises the verdict and its reason goes first when it decides it. */
+static void test_verdict_apply_capacity(void **state)
+{
+    struct vr_verdict v;
+    (void)state;
+    verdict_with(&v, VR_VERDICT_READY, 10, 0);
+    vr_verdict_apply_capacity(&v, VR_CAPACITY_NOT_READY, "capacity 18 calls < planned peak 24");
+    assert_int_equal(v.verdict, VR_VERDICT_NOT_READY);
+    assert_int_equal(v.n_reasons, 1);
+    assert_string_equal(v.reasons[0], "capacity 18 calls < planned peak 24");
+    /* a worse interval verdict stays, and its reasons stay first */
+    verdict_with(&v, VR_VERDICT_NOT_READY, 10, 2);
+    vr_verdict_apply_capacity(&v, VR_CAPACITY_NOT_MEASURED, "no capacity run");
+    assert_int_equal(v.verdict, VR_VERDICT_NOT_READY);
+    assert_int_equal(v.n_reasons, 3);
+    assert_string_equal(v.reasons[0], "r0");
+    assert_string_equal(v.reasons[2], "no capacity run");
+    /* the same level: the rule's reason first */
+    verdict_with(&v, VR_VERDICT_AT_RISK, 10, 1);
+    vr_verdict_apply_capacity(&v, VR_CAPACITY_AT_RISK, "cap");
+    assert_int_equal(v.n_reasons, 2);
+    assert_string_equal(v.reasons[0], "cap");
+    assert_string_equal(v.reasons[1], "r0");
+    /* full: the last interval reason makes room when the rule decides */
+    verdict_with(&v, VR_VERDICT_READY, 10, VR_VERDICT_MAX_REASONS);
+    vr_verdict_apply_capacity(&v, VR_CAPACITY_AT_RISK, "cap");
+    assert_int_equal(v.n_reasons, VR_VERDICT_MAX_REASONS);
+    assert_string_equal(v.reasons[0], "cap");
+    assert_string_equal(v.reasons[VR_VERDICT_MAX_REASONS - 1], "r6");
+    /* full and not deciding: nothing to add */
+    verdict_with(&v, VR_VERDICT_NOT_READY, 10, VR_VERDICT_MAX_REASONS);
+    vr_verdict_apply_capacity(&v, VR_CAPACITY_AT_RISK, "cap");
+    assert_int_equal(v.n_reasons, VR_VERDICT_MAX_REASONS);
+    assert_string_equal(v.reasons[VR_VERDICT_MAX_REASONS - 1], "r7");
+    /* no intervals, or a status that asks for nothing: unchanged */
+    verdict_with(&v, VR_VERDICT_READY, 0, 0);
+    vr_verdict_apply_capacity(&v, VR_CAPACITY_NOT_READY, "cap");
+    assert_int_equal(v.verdict, VR_VERDICT_READY);
+    assert_int_equal(v.n_reasons, 0);
+    verdict_with(&v, VR_VERDICT_READY, 10, 0);
+    vr_verdict_apply_capacity(&v, VR_CAPACITY_READY, "cap");
+    vr_verdict_apply_capacity(&v, VR_CAPACITY_NO_PLAN, "cap");
+    assert_int_equal(v.verdict, VR_VERDICT_READY);
+    assert_int_equal(v.n_reasons, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -686,6 +920,12 @@ int main(void)
         cmocka_unit_test(test_verdict_acc_result_near_threshold),
         cmocka_unit_test(test_verdict_to_json_fields),
         cmocka_unit_test(test_site_verdict_name_and_label),
+        cmocka_unit_test(test_score_level_rule_and_warn_band),
+        cmocka_unit_test(test_verdict_apply_capacity),
+        cmocka_unit_test(test_verdict_step_of_matches_acc_add),
+        cmocka_unit_test(test_verdict_step_of_one_interval),
+        cmocka_unit_test(test_score_fmt_num_one_rounding),
+        cmocka_unit_test(test_score_fmt_reason_with_and_without_dir),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
