@@ -15,8 +15,8 @@
  * suggests the nearest known one. Only the first problem is reported. It does not resolve
  * names, open the spool or start anything. The struct is caller-owned and holds no pointers to
  * free except the borrowed static `profile`. Any thread; no global state. */
-#ifndef VR_CONFIG_H
-#define VR_CONFIG_H
+#ifndef VR_AGENT_CONFIG_H
+#define VR_AGENT_CONFIG_H
 
 #include <stdbool.h>
 #include <stddef.h>

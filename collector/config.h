@@ -18,8 +18,8 @@
  *
  * Loading only fills the struct; it does not open files named in it. Command-line options
  * override it (main.c). Unknown sections and keys are errors with a suggestion. Any thread. */
-#ifndef VR_CONFIG_H
-#define VR_CONFIG_H
+#ifndef VR_COLLECTOR_CONFIG_H
+#define VR_COLLECTOR_CONFIG_H
 
 #include <stdbool.h>
 #include <stddef.h>
