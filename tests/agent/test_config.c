@@ -255,6 +255,9 @@ static void test_config_load_file(void **state)
     unlink(path);
     assert_true(vr_config_load(path, cfg, &eb) < 0);
     assert_non_null(strstr(eb.msg, "cannot open"));
+    /* endless input ends with an error (common/inifile.h) */
+    assert_int_equal(vr_config_load("/dev/zero", cfg, &eb), VR_EINVAL);
+    assert_string_equal(eb.msg, "/dev/zero:1: NUL byte: expected a text file");
     free(cfg);
 }
 
