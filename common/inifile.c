@@ -261,6 +261,10 @@ static char *reader(char *str, int num, void *stream)
             fail(c, VR_EINVAL, "NUL byte: expected a text file");
             break;
         }
+        if (ch < 0x20 && ch != '\t' && ch != '\r') {
+            fail(c, VR_EINVAL, "control character 0x%02x: expected a text file", ch);
+            break;
+        }
         if (n < max + 1) /* one more than fits: a '\r' before the line end may follow */
             str[n++] = (char)ch;
         else
@@ -276,6 +280,12 @@ static char *reader(char *str, int num, void *stream)
     }
     if (n > 0 && str[n - 1] == '\r')
         n--;
+    if (memchr(str, '\r', n) != NULL) {
+        /* a CR inside the line, not as part of its CRLF end */
+        fail(c, VR_EINVAL, "control character 0x0d: expected a text file");
+        snprintf(str, (size_t)num, "\n");
+        return str;
+    }
     if (too_long || n > max) {
         fail(c, VR_EINVAL, "line too long (at most %zu characters)", max);
         snprintf(str, (size_t)num, "\n");
@@ -339,6 +349,13 @@ static int parse_source(FILE *f, const char *text, const char *name,
     return run(&c);
 }
 
+int vr_inifile_parse_file(FILE *f, const char *name, const struct vr_inifile_section *sections,
+                          size_t n_sections, vr_inifile_entry_cb cb, void *arg,
+                          struct vr_errbuf *eb)
+{
+    return parse_source(f, NULL, name, sections, n_sections, cb, arg, eb);
+}
+
 int vr_inifile_parse_text(const char *text, const char *name,
                           const struct vr_inifile_section *sections, size_t n_sections,
                           vr_inifile_entry_cb cb, void *arg, struct vr_errbuf *eb)
@@ -356,7 +373,7 @@ int vr_inifile_parse(const char *path, const struct vr_inifile_section *sections
         rc = -errno;
         return vr_errbuf_set(eb, rc, "%s: cannot open (%s)", path, strerror(-rc));
     }
-    rc = parse_source(f, NULL, path, sections, n_sections, cb, arg, eb);
+    rc = vr_inifile_parse_file(f, path, sections, n_sections, cb, arg, eb);
     fclose(f);
     return rc;
 }

@@ -5,7 +5,8 @@
  * is `v` while `url = https://h/#x` keeps its '#'. Leading whitespace is not significant (no
  * continuation lines); CRLF line ends are accepted; a UTF-8 BOM is skipped. A line holds at most
  * VR_INIFILE_MAX_LINE characters before its line end, comment included: a longer one is refused,
- * never cut. A NUL byte is refused (not a text file), and so is a file over VR_INIFILE_MAX_BYTES or
+ * never cut. A NUL byte or another control character (but tab, and CR before LF) is refused
+ * (not a text file), and so is a file over VR_INIFILE_MAX_BYTES or
  * VR_INIFILE_MAX_LINES, so that `--config /dev/zero` or an endless pipe ends with an error.
  *
  * The caller declares its sections and their known keys in a table; this layer refuses unknown
@@ -20,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "err.h"
 
@@ -55,6 +57,12 @@ typedef int (*vr_inifile_entry_cb)(void *arg, const struct vr_inifile_entry *e,
  * code is returned as it is (its message prefixed). */
 int vr_inifile_parse(const char *path, const struct vr_inifile_section *sections, size_t n_sections,
                      vr_inifile_entry_cb cb, void *arg, struct vr_errbuf *eb);
+
+/* Same over a stream the caller opened and closes (e.g. fmemopen); name stands for it in
+ * messages. */
+int vr_inifile_parse_file(FILE *f, const char *name, const struct vr_inifile_section *sections,
+                          size_t n_sections, vr_inifile_entry_cb cb, void *arg,
+                          struct vr_errbuf *eb);
 
 /* Same over text in memory; name stands for the file in messages. */
 int vr_inifile_parse_text(const char *text, const char *name,

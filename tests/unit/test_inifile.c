@@ -139,7 +139,7 @@ static void test_inifile_parse_long_line(void **state)
                "agent.conf:1: section header too long (at most 49 characters between [ and ])");
 }
 
-static void test_inifile_parse_nul_byte(void **state)
+static void test_inifile_parse_control_bytes(void **state)
 {
     static const char data[] = "[agent]\nname = a\0b\nsite = s\n";
     char path[] = "/tmp/vr-inifile-XXXXXX";
@@ -152,6 +152,11 @@ static void test_inifile_parse_nul_byte(void **state)
     snprintf(want, sizeof(want), "%s:2: NUL byte: expected a text file", path);
     assert_string_equal(eb.msg, want);
     unlink(path);
+    /* other control characters too, and a CR that does not end the line */
+    expect_msg("[agent]\nname = a\x1b[2J\n",
+               "agent.conf:2: control character 0x1b: expected a text file");
+    expect_msg("[agent]\nname = a\rsite = s\n",
+               "agent.conf:2: control character 0x0d: expected a text file");
 }
 
 static void test_inifile_parse_endless_input(void **state)
@@ -277,7 +282,7 @@ int main(void)
         cmocka_unit_test(test_inifile_parse_comments),
         cmocka_unit_test(test_inifile_parse_crlf),
         cmocka_unit_test(test_inifile_parse_long_line),
-        cmocka_unit_test(test_inifile_parse_nul_byte),
+        cmocka_unit_test(test_inifile_parse_control_bytes),
         cmocka_unit_test(test_inifile_parse_endless_input),
         cmocka_unit_test(test_inifile_parse_unknown_names),
         cmocka_unit_test(test_inifile_parse_reports_first_problem),
