@@ -9,127 +9,56 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include <ini.h>
-
+#include "inifile.h"
 #include "parse.h"
 #include "ramp.h"
 
 enum section_kind {
-    SEC_NONE = 0,
     SEC_AGENT,
     SEC_COLLECTOR,
     SEC_TARGET,
     SEC_SCHEDULE,
     SEC_CONTINUOUS,
-    SEC_CAPTURE,
+    SEC_CAPTURE
 };
 
-static const char *const section_names[] = {"agent",    "collector",  "target",
-                                            "schedule", "continuous", "capture"};
-static const char *const agent_keys[] = {"name", "site"};
-static const char *const collector_keys[] = {"url",      "token",     "ca_file",
-                                             "insecure", "spool_dir", "spool_max_mb"};
-static const char *const target_keys[] = {"host",        "classes",    "calls",    "profile",
-                                          "teams_ports", "thresholds", "interface"};
-static const char *const schedule_keys[] = {"target", "calls",     "window",   "days", "type",
-                                            "mix",    "max_calls", "max_rate", "step", "interval"};
-static const char *const capture_keys[] = {"interface", "filter", "idle"};
-static const char *const continuous_keys[] = {"interval", "enabled"};
+static const char *const agent_keys[] = {"name", "site", NULL};
+static const char *const collector_keys[] = {"url",       "token",        "ca_file", "insecure",
+                                             "spool_dir", "spool_max_mb", NULL};
+static const char *const target_keys[] = {"host",        "classes",    "calls",     "profile",
+                                          "teams_ports", "thresholds", "interface", NULL};
+static const char *const schedule_keys[] = {"target", "calls",    "window",    "days",
+                                            "type",   "mix",      "max_calls", "max_rate",
+                                            "step",   "interval", NULL};
+static const char *const capture_keys[] = {"interface", "filter", "idle", NULL};
+static const char *const continuous_keys[] = {"interval", "enabled", NULL};
+
+/* in enum section_kind order */
+static const struct vr_inifile_section sections[] = {
+    {"agent", false, agent_keys},           {"collector", false, collector_keys},
+    {"target", true, target_keys},          {"schedule", true, schedule_keys},
+    {"continuous", false, continuous_keys}, {"capture", false, capture_keys},
+};
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 struct ctx {
     struct vr_config *cfg;
-    const char *name; /* the file, for messages */
-    struct vr_errbuf *eb;
-    int err;
-    unsigned err_line;
-    /* line tracking: inih has no line number in its handler in Debian's build, so the reader
-     * counts lines and the handler runs while the line it parses is the last one read */
-    unsigned line, completed;
-    FILE *f;
-    const char *text;
-    /* the current section, so that a [target x] is looked up once per section */
-    char section[128];
-    enum section_kind kind;
-    size_t index;
+    const char *name;     /* the file, for messages of check() */
+    struct vr_errbuf *eb; /* the current entry's message, without FILE:LINE */
+    size_t index;         /* the current [target NAME] or [schedule NAME] */
 };
 
 static int fail(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static int fail(struct ctx *c, const char *fmt, ...)
 {
-    char msg[VR_ERRBUF_SIZE];
     va_list ap;
 
-    if (c->err != 0)
-        return 0; /* only the first problem: later ones are often its consequences */
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    vsnprintf(c->eb->msg, sizeof(c->eb->msg), fmt, ap);
     va_end(ap);
-    c->err = VR_EINVAL;
-    c->err_line = c->line;
-    vr_errbuf_set(c->eb, VR_EINVAL, "%s:%u: %s", c->name, c->line, msg);
-    return 0;
-}
-
-/* Levenshtein distance, capped inputs: keys are short. */
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b), prev[64], cur[64];
-    if (la > 63 || lb > 63)
-        return SIZE_MAX;
-    for (size_t j = 0; j <= lb; j++)
-        prev[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        cur[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t sub = prev[j - 1] +
-                         (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
-            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
-            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-        }
-        memcpy(prev, cur, (lb + 1) * sizeof(size_t));
-    }
-    return prev[lb];
-}
-
-/* The nearest candidate, or NULL when none is close enough to be a plausible typo. */
-static const char *suggest(const char *word, const char *const *cands, size_t n)
-{
-    const char *best = NULL;
-    size_t best_d = SIZE_MAX;
-    for (size_t i = 0; i < n; i++) {
-        size_t d = edit_distance(word, cands[i]);
-        /* a truncated key ("spool_max") means the longer one, even when another is as close */
-        if (strlen(word) >= 4 && strncmp(word, cands[i], strlen(word)) == 0 && d > 1)
-            d = 1;
-        if (d < best_d && d <= 3 && d < strlen(cands[i])) {
-            best = cands[i];
-            best_d = d;
-        }
-    }
-    return best;
-}
-
-static int fail_unknown_key(struct ctx *c, const char *key, const char *const *keys, size_t n)
-{
-    const char *s = suggest(key, keys, n);
-    if (s != NULL)
-        return fail(c, "unknown key \"%s\" in [%s] (did you mean \"%s\"?)", key, c->section, s);
-    return fail(c, "unknown key \"%s\" in [%s]; known keys: see the example config", key,
-                c->section);
-}
-
-static bool valid_name(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > 63)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!isalnum((unsigned char)s[i]) && s[i] != '.' && s[i] != '_' && s[i] != '-')
-            return false;
-    return true;
+    return VR_EINVAL;
 }
 
 static int set_string(struct ctx *c, const char *key, const char *value, char *dst, size_t len)
@@ -137,15 +66,15 @@ static int set_string(struct ctx *c, const char *key, const char *value, char *d
     if (value[0] == '\0' || strlen(value) >= len)
         return fail(c, "%s: expected 1 to %zu characters", key, len - 1);
     snprintf(dst, len, "%s", value);
-    return 1;
+    return 0;
 }
 
 static int set_name(struct ctx *c, const char *key, const char *value, char *dst, size_t len)
 {
-    if (!valid_name(value))
+    if (!vr_inifile_valid_name(value))
         return fail(c, "%s \"%s\": use 1 to 63 letters, digits, '.', '_' or '-'", key, value);
     snprintf(dst, len, "%s", value);
-    return 1;
+    return 0;
 }
 
 static int set_bool(struct ctx *c, const char *key, const char *value, bool *dst)
@@ -158,7 +87,7 @@ static int set_bool(struct ctx *c, const char *key, const char *value, bool *dst
         *dst = false;
     else
         return fail(c, "%s \"%s\": expected yes or no", key, value);
-    return 1;
+    return 0;
 }
 
 static int set_u32(struct ctx *c, const char *key, const char *value, uint64_t min, uint64_t max,
@@ -169,7 +98,7 @@ static int set_u32(struct ctx *c, const char *key, const char *value, uint64_t m
     if (vr_parse_u64(value, key, min, max, &v, &eb) != 0)
         return fail(c, "%s", eb.msg);
     *dst = (uint32_t)v;
-    return 1;
+    return 0;
 }
 
 /* "HH:MM" into minutes after midnight; 24:00 is allowed as an end. */
@@ -197,7 +126,7 @@ static int set_window(struct ctx *c, const char *value, struct vr_config_schedul
                     value);
     s->start_min = (uint16_t)a;
     s->end_min = (uint16_t)(b == 24 * 60 ? 0 : b);
-    return 1;
+    return 0;
 }
 
 static int set_days(struct ctx *c, const char *value, uint8_t *out)
@@ -237,7 +166,7 @@ static int set_days(struct ctx *c, const char *value, uint8_t *out)
     if (mask == 0)
         return fail(c, "days: expected weekdays, weekends, daily or a list such as mon,tue,fri");
     *out = mask;
-    return 1;
+    return 0;
 }
 
 static int on_agent(struct ctx *c, const char *key, const char *value)
@@ -246,7 +175,7 @@ static int on_agent(struct ctx *c, const char *key, const char *value)
         return set_name(c, key, value, c->cfg->agent, sizeof(c->cfg->agent));
     if (!strcmp(key, "site"))
         return set_name(c, key, value, c->cfg->site, sizeof(c->cfg->site));
-    return fail_unknown_key(c, key, agent_keys, COUNT(agent_keys));
+    return fail(c, "unknown key \"%s\"", key);
 }
 
 static int on_collector(struct ctx *c, const char *key, const char *value)
@@ -262,7 +191,7 @@ static int on_collector(struct ctx *c, const char *key, const char *value)
         while (n > 0 && value[n - 1] == '/')
             n--;
         snprintf(cfg->url, sizeof(cfg->url), "%.*s", (int)n, value);
-        return 1;
+        return 0;
     }
     if (!strcmp(key, "token")) {
         for (const char *p = value; *p != '\0'; p++)
@@ -289,9 +218,9 @@ static int on_collector(struct ctx *c, const char *key, const char *value)
         if (vr_parse_u64(value, key, 2, 1000000, &mb, &eb) != 0)
             return fail(c, "%s", eb.msg);
         cfg->spool_max_bytes = mb * 1000000u;
-        return 1;
+        return 0;
     }
-    return fail_unknown_key(c, key, collector_keys, COUNT(collector_keys));
+    return fail(c, "unknown key \"%s\"", key);
 }
 
 /* An interface name's shape only (IFNAMSIZ, no '/', ':' or spaces). */
@@ -314,7 +243,7 @@ static int on_target(struct ctx *c, const char *key, const char *value)
                               &t->port, &eb) != 0)
             return fail(c, "host: %s", eb.msg);
         snprintf(t->host, sizeof(t->host), "%s", value);
-        return 1;
+        return 0;
     }
     if (!strcmp(key, "classes")) {
         /* own message: the shared parser's names the command-line option */
@@ -323,7 +252,7 @@ static int on_target(struct ctx *c, const char *key, const char *value)
                         "classes \"%s\": expected audio, video, sharing, besteffort or all "
                         "(comma-separated)",
                         value);
-        return 1;
+        return 0;
     }
     if (!strcmp(key, "calls"))
         return set_u32(c, key, value, 1, 1000, &t->calls);
@@ -331,14 +260,14 @@ static int on_target(struct ctx *c, const char *key, const char *value)
         t->profile = vr_profile_find(value);
         if (t->profile == NULL)
             return fail(c, "profile \"%s\": expected one of %s", value, vr_profile_names());
-        return 1;
+        return 0;
     }
     if (!strcmp(key, "teams_ports"))
         return set_bool(c, key, value, &t->teams_ports);
     if (!strcmp(key, "thresholds")) {
         if (vr_thresholds_by_name(value, &t->thr, &eb) != 0)
             return fail(c, "%s", eb.msg);
-        return 1;
+        return 0;
     }
     if (!strcmp(key, "interface")) {
         /* the name's shape only: Wi-Fi may come up after the daemon, which retries */
@@ -348,9 +277,9 @@ static int on_target(struct ctx *c, const char *key, const char *value)
                         "characters without '/', ':' or spaces, e.g. eth0 or wlan0",
                         value, sizeof(t->interface) - 1);
         snprintf(t->interface, sizeof(t->interface), "%s", value);
-        return 1;
+        return 0;
     }
-    return fail_unknown_key(c, key, target_keys, COUNT(target_keys));
+    return fail(c, "unknown key \"%s\"", key);
 }
 
 /* 1 s to 1 h: step, interval, idle */
@@ -380,7 +309,7 @@ static int on_schedule(struct ctx *c, const char *key, const char *value)
         if (strcmp(value, "peak") != 0 && strcmp(value, "capacity") != 0)
             return fail(c, "type \"%s\": expected peak or capacity", value);
         s->capacity = strcmp(value, "capacity") == 0;
-        return 1;
+        return 0;
     }
     if (!strcmp(key, "max_calls"))
         return set_u32(c, key, value, 1, 1000, &s->max_calls);
@@ -395,9 +324,9 @@ static int on_schedule(struct ctx *c, const char *key, const char *value)
         else
             rc =
                 set_duration(value, key, !strcmp(key, "step") ? &s->step_ns : &s->interval_ns, &eb);
-        return rc == 0 ? 1 : fail(c, "%s", eb.msg);
+        return rc == 0 ? 0 : fail(c, "%s", eb.msg);
     }
-    return fail_unknown_key(c, key, schedule_keys, COUNT(schedule_keys));
+    return fail(c, "unknown key \"%s\"", key);
 }
 
 static int on_capture(struct ctx *c, const char *key, const char *value)
@@ -407,21 +336,21 @@ static int on_capture(struct ctx *c, const char *key, const char *value)
         if (!valid_ifname(value, sizeof(cfg->capture_interface)))
             return fail(c, "interface \"%s\": expected a network interface name, e.g. eth0", value);
         snprintf(cfg->capture_interface, sizeof(cfg->capture_interface), "%s", value);
-        return 1;
+        return 0;
     }
     if (!strcmp(key, "filter")) {
         if (strlen(value) >= sizeof(cfg->capture_filter))
             return fail(c, "filter: at most %zu characters", sizeof(cfg->capture_filter) - 1);
         snprintf(cfg->capture_filter, sizeof(cfg->capture_filter), "%s", value);
-        return 1;
+        return 0;
     }
     if (!strcmp(key, "idle")) {
         struct vr_errbuf eb = {{0}};
         if (set_duration(value, key, &cfg->capture_idle_ns, &eb) != 0)
             return fail(c, "%s", eb.msg);
-        return 1;
+        return 0;
     }
-    return fail_unknown_key(c, key, capture_keys, COUNT(capture_keys));
+    return fail(c, "unknown key \"%s\"", key);
 }
 
 static int on_continuous(struct ctx *c, const char *key, const char *value)
@@ -434,35 +363,32 @@ static int on_continuous(struct ctx *c, const char *key, const char *value)
         if (ns < UINT64_C(1000000000) || ns > UINT64_C(3600000000000))
             return fail(c, "interval \"%s\": expected 1s to 1h, e.g. 15s", value);
         c->cfg->continuous_interval_ns = ns;
-        return 1;
+        return 0;
     }
     if (!strcmp(key, "enabled"))
         return set_bool(c, key, value, &c->cfg->continuous);
-    return fail_unknown_key(c, key, continuous_keys, COUNT(continuous_keys));
+    return fail(c, "unknown key \"%s\"", key);
 }
 
-/* Finds or adds the target or schedule named in a "[kind NAME]" section. */
-static int enter_named(struct ctx *c, const char *kind_name, const char *name)
+/* Finds or adds the target or schedule named in a "[kind NAME]" section (the layer checked
+ * the name's shape). */
+static int enter_named(struct ctx *c, const struct vr_inifile_entry *e)
 {
     struct vr_config *cfg = c->cfg;
-    bool target = c->kind == SEC_TARGET;
+    bool target = e->section == SEC_TARGET;
     size_t n = target ? cfg->n_targets : cfg->n_schedules;
     size_t max = target ? VR_CONFIG_MAX_TARGETS : VR_CONFIG_MAX_SCHEDULES;
+    const char *name = e->instance;
 
-    if (*name == '\0')
-        return fail(c, "[%s] needs a name, e.g. [%s hq]", kind_name, kind_name);
-    if (!valid_name(name))
-        return fail(c, "[%s %s]: use 1 to 63 letters, digits, '.', '_' or '-' in the name",
-                    kind_name, name);
     for (size_t i = 0; i < n; i++) {
         const char *have = target ? cfg->targets[i].name : cfg->schedules[i].name;
         if (!strcmp(have, name)) {
             c->index = i;
-            return 1;
+            return 0;
         }
     }
     if (n == max)
-        return fail(c, "more than %zu [%s] sections", max, kind_name);
+        return fail(c, "more than %zu [%s] sections", max, sections[e->section].name);
     c->index = n;
     if (target) {
         struct vr_config_target *t = &cfg->targets[n];
@@ -470,14 +396,14 @@ static int enter_named(struct ctx *c, const char *kind_name, const char *name)
         t->class_mask = (1u << VR_CLASS_COUNT) - 1;
         t->calls = 1;
         (void)vr_thresholds_by_name("client", &t->thr, NULL);
-        t->line = c->line;
+        t->line = e->line;
         cfg->n_targets++;
     } else {
         struct vr_config_schedule *s = &cfg->schedules[n];
         snprintf(s->name, sizeof(s->name), "%s", name);
         s->calls = 1;
         s->days = 0x7f;
-        s->line = c->line;
+        s->line = e->line;
         s->max_calls = 50;
         s->mix[VR_CLASS_AUDIO] = 1.0;
         s->max_rate_bps = 10e6;
@@ -485,123 +411,34 @@ static int enter_named(struct ctx *c, const char *kind_name, const char *name)
         s->interval_ns = UINT64_C(10000000000);
         cfg->n_schedules++;
     }
-    return 1;
-}
-
-static int enter_section(struct ctx *c, const char *section)
-{
-    char kind[32];
-    const char *name;
-    size_t klen = strcspn(section, " \t");
-    static const enum section_kind kinds[] = {SEC_AGENT,    SEC_COLLECTOR,  SEC_TARGET,
-                                              SEC_SCHEDULE, SEC_CONTINUOUS, SEC_CAPTURE};
-    size_t i;
-
-    snprintf(c->section, sizeof(c->section), "%s", section);
-    c->kind = SEC_NONE;
-    snprintf(kind, sizeof(kind), "%.*s", (int)(klen < 31 ? klen : 31), section);
-    name = section + klen;
-    while (*name == ' ' || *name == '\t')
-        name++;
-    for (i = 0; i < COUNT(section_names) && strcmp(kind, section_names[i]) != 0; i++)
-        ;
-    if (i == COUNT(section_names)) {
-        const char *s = suggest(kind, section_names, COUNT(section_names));
-        if (s != NULL)
-            return fail(c, "unknown section [%s] (did you mean [%s%s]?)", section, s,
-                        (!strcmp(s, "target") || !strcmp(s, "schedule")) ? " NAME" : "");
-        return fail(c,
-                    "unknown section [%s]; expected [agent], [collector], [target NAME], "
-                    "[schedule NAME], [continuous] or [capture]",
-                    section);
-    }
-    c->kind = kinds[i];
-    if (c->kind == SEC_TARGET || c->kind == SEC_SCHEDULE)
-        return enter_named(c, kind, name);
-    if (*name != '\0')
-        return fail(c, "[%s] takes no name; write [%s]", section, kind);
-    return 1;
-}
-
-static int handler(void *user, const char *section, const char *key, const char *value)
-{
-    struct ctx *c = user;
-
-    if (c->err != 0)
-        return 1; /* keep quiet after the first problem */
-    if (strcmp(section, c->section) != 0 || c->kind == SEC_NONE) {
-        if (*section == '\0')
-            return fail(c,
-                        "key \"%s\" outside a section; put it under [agent], [collector], "
-                        "[target NAME], [schedule NAME], [continuous] or [capture]",
-                        key);
-        if (!enter_section(c, section))
-            return 0;
-    }
-    switch (c->kind) {
-    case SEC_AGENT:
-        return on_agent(c, key, value);
-    case SEC_COLLECTOR:
-        return on_collector(c, key, value);
-    case SEC_TARGET:
-        return on_target(c, key, value);
-    case SEC_SCHEDULE:
-        return on_schedule(c, key, value);
-    case SEC_CONTINUOUS:
-        return on_continuous(c, key, value);
-    case SEC_CAPTURE:
-        return on_capture(c, key, value);
-    case SEC_NONE:
-        break;
-    }
     return 0;
 }
 
-/* fgets-like over the file or the text; counts lines and rejects lines longer than inih's
- * fixed buffer, which it would otherwise split into two "lines". */
-static char *reader(char *str, int num, void *stream)
+/* The layer's callback: one known key of one section. */
+static int on_entry(void *arg, const struct vr_inifile_entry *e, struct vr_errbuf *eb)
 {
-    struct ctx *c = stream;
-    size_t n, max = (size_t)num - 1;
-    bool nl, too_long = false;
+    struct ctx *c = arg;
+    int rc;
 
-    c->line = c->completed + 1;
-    if (c->f != NULL) {
-        if (fgets(str, num, c->f) == NULL)
-            return NULL;
-        n = strlen(str);
-        nl = n > 0 && str[n - 1] == '\n';
-        if (!nl && n == max) {
-            int ch = fgetc(c->f);
-            if (ch != EOF && ch != '\n') {
-                too_long = true;
-                while ((ch = fgetc(c->f)) != EOF && ch != '\n')
-                    ;
-            }
-            nl = ch == '\n';
-        }
-    } else {
-        size_t len = strcspn(c->text, "\n");
-        if (len == 0 && *c->text == '\0')
-            return NULL;
-        nl = c->text[len] == '\n';
-        n = len + (nl ? 1 : 0);
-        too_long = n > max;
-        if (!too_long) {
-            memcpy(str, c->text, n);
-            str[n] = '\0';
-        }
-        c->text += n;
+    c->eb = eb;
+    if (e->first && (e->section == SEC_TARGET || e->section == SEC_SCHEDULE) &&
+        (rc = enter_named(c, e)) != 0)
+        return rc;
+    switch ((enum section_kind)e->section) {
+    case SEC_AGENT:
+        return on_agent(c, e->key, e->value);
+    case SEC_COLLECTOR:
+        return on_collector(c, e->key, e->value);
+    case SEC_TARGET:
+        return on_target(c, e->key, e->value);
+    case SEC_SCHEDULE:
+        return on_schedule(c, e->key, e->value);
+    case SEC_CONTINUOUS:
+        return on_continuous(c, e->key, e->value);
+    case SEC_CAPTURE:
+        return on_capture(c, e->key, e->value);
     }
-    if (nl)
-        c->completed++;
-    if (!too_long)
-        vr_ini_strip_comment(str);
-    if (too_long) {
-        fail(c, "line too long (at most %d characters)", num - 3);
-        snprintf(str, (size_t)num, "\n");
-    }
-    return str;
+    return fail(c, "unknown section");
 }
 
 static void defaults(struct vr_config *cfg)
@@ -657,7 +494,7 @@ static int check(struct ctx *c)
         for (j = 0; j < cfg->n_targets && strcmp(s->target, names[j]) != 0; j++)
             ;
         if (j == cfg->n_targets) {
-            const char *sug = suggest(s->target, names, cfg->n_targets);
+            const char *sug = vr_inifile_suggest(s->target, names, cfg->n_targets);
             return vr_errbuf_set(c->eb, VR_EINVAL, "%s:%u: [schedule %s]: no [target %s]%s%s%s",
                                  c->name, s->line, s->name, s->target,
                                  sug ? " (did you mean \"" : "", sug ? sug : "", sug ? "\"?)" : "");
@@ -672,43 +509,26 @@ static int check(struct ctx *c)
     return 0;
 }
 
-static int run(struct ctx *c)
-{
-    int rc = ini_parse_stream(reader, c, handler, c);
-    if (rc > 0 && (c->err == 0 || (unsigned)rc < c->err_line)) {
-        c->err = 0;
-        c->line = (unsigned)rc;
-        fail(c, "expected \"key = value\" or \"[section]\"");
-        return VR_EINVAL;
-    }
-    if (rc < 0)
-        return vr_errbuf_set(c->eb, VR_ENOMEM, "%s: out of memory", c->name);
-    if (c->err != 0)
-        return c->err;
-    return check(c);
-}
-
 int vr_config_parse(const char *text, const char *name, struct vr_config *cfg, struct vr_errbuf *eb)
 {
-    struct ctx c = {.cfg = cfg, .name = name, .eb = eb, .text = text};
+    struct ctx c = {.cfg = cfg, .name = name};
+    int rc;
+
     defaults(cfg);
-    return run(&c);
+    rc = vr_inifile_parse_text(text, name, sections, COUNT(sections), on_entry, &c, eb);
+    c.eb = eb;
+    return rc != 0 ? rc : check(&c);
 }
 
 int vr_config_load(const char *path, struct vr_config *cfg, struct vr_errbuf *eb)
 {
-    struct ctx c = {.cfg = cfg, .name = path, .eb = eb};
+    struct ctx c = {.cfg = cfg, .name = path};
     int rc;
 
     defaults(cfg);
-    c.f = fopen(path, "r");
-    if (c.f == NULL) {
-        rc = -errno;
-        return vr_errbuf_set(eb, rc, "%s: cannot open (%s)", path, strerror(-rc));
-    }
-    rc = run(&c);
-    fclose(c.f);
-    return rc;
+    rc = vr_inifile_parse(path, sections, COUNT(sections), on_entry, &c, eb);
+    c.eb = eb;
+    return rc != 0 ? rc : check(&c);
 }
 
 bool vr_config_schedule_active(const struct vr_config_schedule *s, const struct tm *tm)

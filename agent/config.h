@@ -11,12 +11,13 @@
  *   [capture]     interface, filter, idle: judge the real RTP calls seen on an interface
  *   [continuous]  interval (15s), enabled
  *
- * Every problem is reported as "FILE:LINE: ..." naming the fix; an unknown key or section
+ * The grammar, the bounds and the messages are common/inifile.h's, shared with the collector:
+ * every problem is reported as "FILE:LINE: ..." naming the fix; an unknown key or section
  * suggests the nearest known one. Only the first problem is reported. It does not resolve
  * names, open the spool or start anything. The struct is caller-owned and holds no pointers to
  * free except the borrowed static `profile`. Any thread; no global state. */
-#ifndef VR_CONFIG_H
-#define VR_CONFIG_H
+#ifndef VR_AGENT_CONFIG_H
+#define VR_AGENT_CONFIG_H
 
 #include <stdbool.h>
 #include <stddef.h>

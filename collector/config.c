@@ -5,65 +5,32 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <ini.h>
-
+#include "inifile.h"
 #include "parse.h"
 
 struct load_ctx {
     struct vr_config *cfg;
-    struct vr_errbuf *eb;
-    char msg[VR_ERRBUF_SIZE]; /* the handler's complaint, without FILE:LINE */
+    char *msg; /* the current entry's message, without FILE:LINE (the layer adds it) */
+    size_t msglen;
 };
 
-static const char *const server_keys[] = {"listen",   "db",      "max_body",
-                                          "tls_cert", "tls_key", "retention_days"};
+enum section_kind { SEC_SERVER, SEC_SITE };
+
+static const char *const server_keys[] = {"listen",         "db", "max_body", "tls_cert", "tls_key",
+                                          "retention_days", NULL};
 static const char *const site_keys[] = {
-    "thresholds", "planned_peak_calls", "users", "peak_concurrency_pct", "mix", "growth_pct"};
-
-/* Levenshtein distance capped for short keys; enough for "did you mean". */
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 63 || lb > 63)
-        return 64;
-    size_t prev[64], cur[64];
-    for (size_t j = 0; j <= lb; j++)
-        prev[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        cur[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-            size_t best = prev[j] + 1;
-            if (cur[j - 1] + 1 < best)
-                best = cur[j - 1] + 1;
-            if (prev[j - 1] + cost < best)
-                best = prev[j - 1] + cost;
-            cur[j] = best;
-        }
-        memcpy(prev, cur, sizeof(prev));
-    }
-    return prev[lb];
-}
-
-static void unknown_key(struct load_ctx *c, const char *key, const char *const *keys, size_t n)
-{
-    const char *best = keys[0];
-    size_t best_d = edit_distance(key, keys[0]);
-    for (size_t i = 1; i < n; i++) {
-        size_t d = edit_distance(key, keys[i]);
-        if (d < best_d) {
-            best_d = d;
-            best = keys[i];
-        }
-    }
-    snprintf(c->msg, sizeof(c->msg), "unknown key \"%s\" (did you mean \"%s\"?)", key, best);
-}
+    "thresholds", "planned_peak_calls", "users", "peak_concurrency_pct", "mix", "growth_pct", NULL};
+/* in enum section_kind order */
+static const struct vr_inifile_section sections[] = {
+    {"server", false, server_keys},
+    {"site", true, site_keys},
+};
 
 static int copy_str(struct load_ctx *c, const char *key, const char *value, char *dst, size_t cap)
 {
     size_t n = strlen(value);
     if (n == 0 || n >= cap) {
-        snprintf(c->msg, sizeof(c->msg), "key \"%s\": expected a value of 1..%zu characters", key,
+        snprintf(c->msg, c->msglen, "key \"%s\": expected a value of 1..%zu characters", key,
                  cap - 1);
         return 0;
     }
@@ -77,18 +44,14 @@ static struct vr_config_site *site_entry(struct load_ctx *c, const char *name)
     for (size_t i = 0; i < cfg->n_sites; i++)
         if (strcmp(cfg->sites[i].name, name) == 0)
             return &cfg->sites[i];
-    size_t n = strlen(name);
-    if (n == 0 || n >= sizeof(cfg->sites[0].name)) {
-        snprintf(c->msg, sizeof(c->msg), "section [site NAME]: the name must be 1..63 characters");
-        return NULL;
-    }
+    size_t n = strlen(name); /* 1 to 63 characters: the layer checked */
     if (cfg->n_sites >= VR_CONFIG_MAX_SITES) {
-        snprintf(c->msg, sizeof(c->msg), "more than %d [site] sections", VR_CONFIG_MAX_SITES);
+        snprintf(c->msg, c->msglen, "more than %d [site] sections", VR_CONFIG_MAX_SITES);
         return NULL;
     }
     struct vr_config_site *s = realloc(cfg->sites, (cfg->n_sites + 1) * sizeof(*s));
     if (s == NULL) {
-        snprintf(c->msg, sizeof(c->msg), "out of memory");
+        snprintf(c->msg, c->msglen, "out of memory");
         return NULL;
     }
     cfg->sites = s;
@@ -115,7 +78,7 @@ static int handle_server(struct load_ctx *c, const char *key, const char *value)
         return copy_str(c, key, value, cfg->tls_key, sizeof(cfg->tls_key));
     if (strcmp(key, "max_body") == 0) {
         if (vr_parse_u64(value, "max_body", 1024, (uint64_t)1 << 30, &v, &eb) < 0) {
-            snprintf(c->msg, sizeof(c->msg), "%s", eb.msg);
+            snprintf(c->msg, c->msglen, "%s", eb.msg);
             return 0;
         }
         cfg->max_body = (size_t)v;
@@ -123,13 +86,13 @@ static int handle_server(struct load_ctx *c, const char *key, const char *value)
     }
     if (strcmp(key, "retention_days") == 0) {
         if (vr_parse_u64(value, "retention_days", 1, 3650, &v, &eb) < 0) {
-            snprintf(c->msg, sizeof(c->msg), "%s", eb.msg);
+            snprintf(c->msg, c->msglen, "%s", eb.msg);
             return 0;
         }
         cfg->retention_days = (unsigned)v;
         return 1;
     }
-    unknown_key(c, key, server_keys, sizeof(server_keys) / sizeof(server_keys[0]));
+    snprintf(c->msg, c->msglen, "unknown key \"%s\"", key);
     return 0;
 }
 
@@ -144,13 +107,13 @@ static int handle_site(struct load_ctx *c, const char *name, const char *key, co
         return 0;
     if (strcmp(key, "thresholds") == 0) {
         if (strcmp(value, "client") != 0 && strcmp(value, "edge") != 0) {
-            snprintf(c->msg, sizeof(c->msg),
+            snprintf(c->msg, c->msglen,
                      "key \"thresholds\": \"%s\" is not a threshold set; use client or edge",
                      value);
             return 0;
         }
         if (vr_thresholds_by_name(value, &s->thresholds, &eb) < 0) {
-            snprintf(c->msg, sizeof(c->msg), "%s", eb.msg);
+            snprintf(c->msg, c->msglen, "%s", eb.msg);
             return 0;
         }
         return 1;
@@ -158,7 +121,7 @@ static int handle_site(struct load_ctx *c, const char *name, const char *key, co
     if (strcmp(key, "planned_peak_calls") == 0) {
         uint64_t v = 0;
         if (vr_parse_u64(value, "planned_peak_calls", 0, 100000, &v, &eb) < 0) {
-            snprintf(c->msg, sizeof(c->msg), "%s", eb.msg);
+            snprintf(c->msg, c->msglen, "%s", eb.msg);
             return 0;
         }
         s->planned_peak_calls = (uint32_t)v;
@@ -193,31 +156,27 @@ static int handle_plan(struct load_ctx *c, struct vr_config_site *s, const char 
         if (vr_plan_parse_mix(value, "mix", s->plan.mix, &eb) < 0)
             rc = 0;
     } else {
-        unknown_key(c, key, site_keys, sizeof(site_keys) / sizeof(site_keys[0]));
+        snprintf(c->msg, c->msglen, "unknown key \"%s\"", key);
         return 0;
     }
     if (rc == 0)
-        snprintf(c->msg, sizeof(c->msg), "%s", eb.msg);
+        snprintf(c->msg, c->msglen, "%s", eb.msg);
     return rc;
 }
 
-/* libinih: returning 0 makes ini_parse() return this line's number. */
-static int handler(void *user, const char *section, const char *name, const char *value)
+/* The layer's callback: one known key of [server] or [site NAME]. */
+static int on_entry(void *arg, const struct vr_inifile_entry *e, struct vr_errbuf *eb)
 {
-    struct load_ctx *c = user;
-    if (c->msg[0] != '\0')
-        return 1; /* keep the first complaint: ini_parse() reports the first failing line */
-    if (strcmp(section, "server") == 0)
-        return handle_server(c, name, value);
-    if (strncmp(section, "site ", 5) == 0) {
-        const char *site = section + 5;
-        while (*site == ' ')
-            site++;
-        return handle_site(c, site, name, value);
-    }
-    snprintf(c->msg, sizeof(c->msg), "unknown section [%s] (sections are [server] and [site NAME])",
-             section);
-    return 0;
+    struct load_ctx *c = arg;
+    int ok;
+
+    c->msg = eb->msg;
+    c->msglen = sizeof(eb->msg);
+    if (e->section == SEC_SERVER)
+        ok = handle_server(c, e->key, e->value);
+    else
+        ok = handle_site(c, e->instance, e->key, e->value);
+    return ok ? 0 : VR_EINVAL;
 }
 
 void vr_config_init(struct vr_config *cfg)
@@ -228,33 +187,13 @@ void vr_config_init(struct vr_config *cfg)
     cfg->max_body = VR_CONFIG_DEFAULT_BODY;
 }
 
-/* libinih reader: lines as fgets gives them, less any inline comment ("key = v   # why"),
- * which Debian's libinih build would otherwise keep as part of the value. */
-static char *read_line(char *str, int num, void *stream)
-{
-    char *line = fgets(str, num, stream);
-    if (line != NULL)
-        vr_ini_strip_comment(line);
-    return line;
-}
-
 int vr_config_load(struct vr_config *cfg, const char *path, struct vr_errbuf *eb)
 {
-    struct load_ctx c = {.cfg = cfg, .eb = eb};
-    FILE *f = fopen(path, "r");
-    if (f == NULL) {
-        int err = errno;
-        return vr_errbuf_set(eb, -err, "%s: %s", path, strerror(err));
-    }
-    int line = ini_parse_stream(read_line, f, handler, &c);
-    fclose(f);
-    if (line < 0)
-        return vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory while reading", path);
-    if (line > 0) {
-        if (c.msg[0] == '\0')
-            snprintf(c.msg, sizeof(c.msg), "syntax error (expected [section] or key = value)");
-        return vr_errbuf_set(eb, VR_EINVAL, "%s:%d: %s", path, line, c.msg);
-    }
+    struct load_ctx c = {.cfg = cfg};
+    int rc =
+        vr_inifile_parse(path, sections, sizeof(sections) / sizeof(sections[0]), on_entry, &c, eb);
+    if (rc != 0)
+        return rc;
     for (size_t i = 0; i < cfg->n_sites; i++) {
         const struct vr_plan_input *p = &cfg->sites[i].plan;
         if (p->peak_calls == 0 && (p->users > 0) != (p->concurrency_cpct > 0))

@@ -17,9 +17,11 @@
  *   growth_pct = 10              ; planned = ceil(peak x (1 + growth))
  *
  * Loading only fills the struct; it does not open files named in it. Command-line options
- * override it (main.c). Unknown sections and keys are errors with a suggestion. Any thread. */
-#ifndef VR_CONFIG_H
-#define VR_CONFIG_H
+ * override it (main.c). The grammar, the bounds and the messages are common/inifile.h's, shared
+ * with the agent: unknown sections and keys are errors with a suggestion, a site NAME is 1 to 63
+ * letters, digits, '.', '_' or '-'. Any thread. */
+#ifndef VR_COLLECTOR_CONFIG_H
+#define VR_COLLECTOR_CONFIG_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -201,6 +201,25 @@ static void test_config_load_missing_file_names_it(void **state)
     vr_config_free(&cfg);
 }
 
+/* The agent's rules (common/inifile.h): an over-long line is refused at its line, never split
+ * into a second "line"; endless input ends with an error. */
+static void test_config_load_refuses_long_line_and_endless_input(void **state)
+{
+    (void)state;
+    char text[400], want[200];
+    struct vr_config cfg;
+    struct vr_errbuf eb = {{0}};
+    snprintf(text, sizeof(text), "[server]\ndb = /var/lib/%0250d\n", 7);
+    put(text);
+    vr_config_init(&cfg);
+    assert_int_equal(vr_config_load(&cfg, path, &eb), VR_EINVAL);
+    snprintf(want, sizeof(want), "%s:2: line too long (at most 197 characters)", path);
+    assert_string_equal(eb.msg, want);
+    assert_int_equal(vr_config_load(&cfg, "/dev/zero", &eb), VR_EINVAL);
+    assert_string_equal(eb.msg, "/dev/zero:1: NUL byte: expected a text file");
+    vr_config_free(&cfg);
+}
+
 /* The example shipped in packaging/ loads as it is, inline comments and all. */
 static void test_config_loads_shipped_example(void **state)
 {
@@ -233,6 +252,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_config_load_reads_plan, write_conf, remove_conf),
         cmocka_unit_test_setup_teardown(test_config_load_rejects_bad_plan, write_conf, remove_conf),
         cmocka_unit_test(test_config_load_missing_file_names_it),
+        cmocka_unit_test_setup_teardown(test_config_load_refuses_long_line_and_endless_input,
+                                        write_conf, remove_conf),
         cmocka_unit_test(test_config_loads_shipped_example),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
