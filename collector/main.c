@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "api.h"
+#include "clock.h"
 #include "config.h"
 #include "jarena.h"
 #include "metrics.h"
@@ -46,13 +47,6 @@ static int load_config(const char *path, struct vr_config *cfg)
         return fail(eb.msg);
     }
     return 0;
-}
-
-static uint64_t wall_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 static void usage_main(FILE *f)
@@ -135,7 +129,7 @@ struct prune_job {
 static int prune_locked(void *arg)
 {
     struct prune_job *j = arg;
-    return vr_store_prune(j->store, wall_now_ns(), &j->eb);
+    return vr_store_prune(j->store, vr_clock_wall_ns(), &j->eb);
 }
 
 /* One line per prune; the store does not count what it deleted, so the line names the cut-off. */
@@ -269,7 +263,7 @@ static int cmd_serve(int argc, char **argv)
     struct vr_server *srv = NULL;
     if (open_store_as(cfg.db, &cfg, true, &store) != 0 || open_store(cfg.db, &cfg, &tokens) != 0)
         goto out;
-    if (vr_store_prune(store, wall_now_ns(), &eb) < 0)
+    if (vr_store_prune(store, vr_clock_wall_ns(), &eb) < 0)
         fprintf(stderr, "%s: warning: pruning old records failed: %s\n", prog, eb.msg);
     metrics = vr_metrics_new();
     api = metrics != NULL ? vr_api_new(store, metrics) : NULL;
@@ -529,7 +523,7 @@ static int cmd_report(int argc, char **argv)
         vr_config_free(&cfg);
         return EXIT_USAGE;
     }
-    int rc = vr_report_write(store, site, wall_now_ns(), since, fmt, stdout, &eb);
+    int rc = vr_report_write(store, site, vr_clock_wall_ns(), since, fmt, stdout, &eb);
     vr_store_close(store);
     vr_config_free(&cfg);
     if (rc < 0)
