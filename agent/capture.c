@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "clock.h"
 #include "record.h"
 #include "rtpparse.h"
 #include "rtpstream.h"
@@ -535,9 +536,7 @@ int vr_capture_new(const struct vr_capture_config *cfg, struct vr_capture **out,
         c->pool[i].hnext = NIL;
         list_append(c, (uint32_t)i, L_FREE);
     }
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    c->id_base_ms = (uint64_t)now.tv_sec * 1000u + (uint64_t)now.tv_nsec / 1000000u;
+    c->id_base_ms = vr_clock_wall_ns() / 1000000u;
 
     if (c->interface != NULL)
         rc = open_live(c, eb);
@@ -621,13 +620,6 @@ int vr_capture_run_file(struct vr_capture *c, struct vr_errbuf *eb)
 
 /* ---- live ----------------------------------------------------------------------------------- */
 
-static uint64_t wall_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* Reads what the ring holds. Returns 0, or PCAP_ERROR (the interface went away, ...). */
 static int drain(struct vr_capture *c)
 {
@@ -687,7 +679,7 @@ static void on_poll(uv_poll_t *h, int status, int events)
 static void on_timer(uv_timer_t *t)
 {
     struct vr_capture *c = t->data;
-    uint64_t now = wall_ns();
+    uint64_t now = vr_clock_wall_ns();
     if (drain(c) != 0) {
         fail_pcap(c);
         return;
@@ -716,7 +708,7 @@ int vr_capture_start(struct vr_capture *c, uv_loop_t *loop, struct vr_errbuf *eb
     c->timer.data = c;
     c->loop = loop;
     c->started = true;
-    c->live_start_ns = wall_ns();
+    c->live_start_ns = vr_clock_wall_ns();
     rc = uv_poll_start(&c->poll, UV_READABLE, on_poll);
     if (rc == 0)
         rc = uv_timer_start(&c->timer, on_timer, 1000, 1000);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "hash.h"
 #include "probe.h"
 #include "sock.h"
 
@@ -73,16 +74,6 @@ struct vr_reflector {
     uint8_t tx_cmsg[BATCH][VR_SOCK_TX_CMSG_LEN];
 };
 
-static uint64_t hash_bytes(const void *p, size_t n, uint64_t h)
-{
-    const uint8_t *b = p;
-    for (size_t i = 0; i < n; i++) {
-        h ^= b[i];
-        h *= 1099511628211u;
-    }
-    return h;
-}
-
 static void key_from_addr(const struct sockaddr_storage *ss, struct stream_key *k)
 {
     memset(k, 0, sizeof(*k));
@@ -105,9 +96,9 @@ static struct stream_slot *stream_lookup(struct vr_reflector *r, const struct st
                                          uint64_t now)
 {
     uint32_t mask = r->cfg.max_streams - 1;
-    uint64_t h = hash_bytes(k->addr, 16, 1469598103934665603u);
-    h = hash_bytes(&k->port, 2, h);
-    h = hash_bytes(&k->ssrc, 4, h);
+    uint64_t h = vr_hash_fnv1a64(k->addr, 16);
+    h = vr_hash_fnv1a64_add(h, &k->port, 2);
+    h = vr_hash_fnv1a64_add(h, &k->ssrc, 4);
     struct stream_slot *victim = NULL;
 
     for (uint32_t i = 0; i < PROBE_WINDOW; i++) {
@@ -135,7 +126,7 @@ static struct stream_slot *stream_lookup(struct vr_reflector *r, const struct st
 static bool source_allow(struct vr_reflector *r, const struct stream_key *k, uint64_t now)
 {
     uint32_t mask = r->cfg.max_streams - 1;
-    uint64_t h = hash_bytes(k->addr, 16, 14695981039346656037u);
+    uint64_t h = vr_hash_fnv1a64(k->addr, 16);
     double burst = r->cfg.rate_pps / 10.0 + 1.0;
     struct source_slot *victim = NULL, *s = NULL;
 

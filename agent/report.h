@@ -1,7 +1,7 @@
 /* report: how `test` shows its results to a person: the live progress line, the table per class
  * and direction, and the verdict with its reasons. Writes to the FILE it is given; no state. */
-#ifndef VR_REPORT_H
-#define VR_REPORT_H
+#ifndef VR_AGENT_REPORT_H
+#define VR_AGENT_REPORT_H
 
 #include <stdio.h>
 

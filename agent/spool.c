@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "err.h"
+#include "hash.h"
 
 #define ACKED_BIT 0x80000000u /* in rec.len_flags: lines are at most VR_SPOOL_LINE_MAX + 1 */
 
@@ -51,11 +52,7 @@ struct vr_spool {
 /* FNV-1a 64: ids are short, and the spool only needs equality with a tiny false-match rate. */
 static uint64_t id_hash(const char *id, size_t len)
 {
-    uint64_t h = UINT64_C(0xcbf29ce484222325);
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)id[i];
-        h *= UINT64_C(0x100000001b3);
-    }
+    uint64_t h = vr_hash_fnv1a64(id, len);
     return h == 0 ? 1 : h; /* 0 marks an empty slot in struct idset */
 }
 

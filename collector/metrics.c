@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
+
 /* request duration buckets, seconds (Prometheus histogram, cumulative on output) */
 static const double latency_buckets_s[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                            0.1,   0.25,   0.5,   1.0,  2.5,   5.0};
@@ -95,13 +97,10 @@ void vr_metrics_observe_request(struct vr_metrics *m, uint64_t duration_ns)
 static size_t series_hash(const struct vr_record *r)
 {
     const char *part[] = {r->site, r->cls, r->target};
-    uint32_t h = 2166136261u;
-    for (size_t k = 0; k < 3; k++) {
-        for (const char *c = part[k]; *c != '\0'; c++)
-            h = (h ^ (uint8_t)*c) * 16777619u;
-        h = (h ^ 0xffu) * 16777619u;
-    }
-    return h;
+    uint64_t h = VR_HASH_FNV1A64_INIT;
+    for (size_t k = 0; k < 3; k++)
+        h = vr_hash_fnv1a64_add(h, part[k], strlen(part[k]) + 1); /* the NUL separates parts */
+    return (size_t)h;
 }
 
 void vr_metrics_note_interval(struct vr_metrics *m, const struct vr_record *r)

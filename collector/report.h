@@ -4,8 +4,8 @@
  * capacity and status, and per link kind the share of intervals passed and the mean jitter, so
  * that Wi-Fi trouble is not read as a WAN problem) and writes only to the FILE it is given.
  * Single-threaded (main.c). */
-#ifndef VR_REPORT_H
-#define VR_REPORT_H
+#ifndef VR_COLLECTOR_REPORT_H
+#define VR_COLLECTOR_REPORT_H
 
 #include <stdint.h>
 #include <stdio.h>

@@ -15,6 +15,7 @@
 
 #include <microhttpd.h>
 
+#include "clock.h"
 #include "parse.h"
 
 #define DEFAULT_MAX_CONNECTIONS 512
@@ -72,20 +73,6 @@ struct request {
     bool too_big;
 };
 
-static uint64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t wall_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static const char *get_arg(void *ctx, const char *key)
 {
     return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, key);
@@ -135,7 +122,7 @@ static enum MHD_Result send_response(struct vr_server *s, struct MHD_Connection 
     pthread_mutex_lock(&s->api_lock);
     if (resp->status >= 400)
         vr_metrics_count_reject(s->metrics, resp->status);
-    vr_metrics_observe_request(s->metrics, mono_ns() - rq->start_mono_ns);
+    vr_metrics_observe_request(s->metrics, vr_clock_mono_ns() - rq->start_mono_ns);
     pthread_mutex_unlock(&s->api_lock);
     return ret;
 }
@@ -208,7 +195,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         rq = calloc(1, sizeof(*rq));
         if (rq == NULL)
             return MHD_NO;
-        rq->start_mono_ns = mono_ns();
+        rq->start_mono_ns = vr_clock_mono_ns();
         *con_cls = rq;
         fill_request(conn, url, method, &req);
         /* refuse what can be refused from the headers alone, before reading any body */
@@ -236,7 +223,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     fill_request(conn, url, method, &req);
     req.body = rq->body;
     req.body_len = rq->len;
-    int hrc = vr_api_handle(s->api, &req, wall_ns(), &resp);
+    int hrc = vr_api_handle(s->api, &req, vr_clock_wall_ns(), &resp);
     if (hrc < 0) {
         free(resp.body);
         resp.body = NULL;
@@ -248,7 +235,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     (void)toe;
-    set_deadline(cls, conn, mono_ns()); /* keep-alive: the next request has its own deadline */
+    /* keep-alive: the next request has its own deadline */
+    set_deadline(cls, conn, vr_clock_mono_ns());
     struct request *rq = *con_cls;
     if (rq == NULL)
         return;
@@ -270,7 +258,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
             return;
         }
         w->fd = ci->connect_fd;
-        w->since_mono_ns = mono_ns();
+        w->since_mono_ns = vr_clock_mono_ns();
         pthread_mutex_lock(&s->lock);
         w->next = s->watches;
         if (s->watches != NULL)
@@ -311,7 +299,7 @@ static void *watchdog_main(void *arg)
             until.tv_nsec -= 1000000000L;
         }
         (void)pthread_cond_timedwait(&s->cond, &s->lock, &until);
-        uint64_t now = mono_ns();
+        uint64_t now = vr_clock_mono_ns();
         for (struct conn_watch *w = s->watches; w != NULL; w = w->next) {
             if (w->cut || w->since_mono_ns == NO_DEADLINE || now < w->since_mono_ns ||
                 now - w->since_mono_ns < s->request_timeout_ns)
@@ -332,7 +320,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
     struct vr_server *s = cls;
     char msg[256];
     vsnprintf(msg, sizeof(msg), fmt, ap);
-    uint64_t now = mono_ns();
+    uint64_t now = vr_clock_mono_ns();
     pthread_mutex_lock(&s->lock);
     if (strcmp(msg, s->last_log) == 0 && now - s->last_log_mono_ns < 10000000000ull) {
         s->suppressed++;

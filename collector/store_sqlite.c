@@ -25,6 +25,8 @@
 
 #include <sqlite3.h>
 
+#include "clock.h"
+#include "hash.h"
 #include "profile.h"
 #include "store_ckpt.h"
 #include "store_int.h"
@@ -52,16 +54,6 @@ struct cache {
     size_t cap, n;
 };
 
-static uint64_t fnv1a(const char *k, size_t len)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)k[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
 static void cache_clear(struct cache *c)
 {
     for (size_t i = 0; i < c->cap; i++)
@@ -86,7 +78,7 @@ static bool cache_get(struct cache *c, const char *k, int64_t *val)
     if (c->n == 0)
         return false;
     size_t len = strlen(k);
-    struct cache_ent *e = cache_slot(c, k, len, fnv1a(k, len));
+    struct cache_ent *e = cache_slot(c, k, len, vr_hash_fnv1a64(k, len));
     if (e->key == NULL)
         return false;
     *val = e->val;
@@ -113,7 +105,7 @@ static void cache_put(struct cache *c, const char *k, int64_t val)
         free(old.e);
     }
     size_t len = strlen(k);
-    uint64_t h = fnv1a(k, len);
+    uint64_t h = vr_hash_fnv1a64(k, len);
     struct cache_ent *e = cache_slot(c, k, len, h);
     if (e->key == NULL) {
         e->key = strdup(k);
@@ -356,13 +348,6 @@ static sqlite3_stmt *st(struct vr_store *s, enum stmt k)
     return x;
 }
 
-static uint64_t wall_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* "46:740,0:8": sparse DSCP counts, small in the rollup rows. */
 static void dscp_encode(const uint64_t c[64], char *buf, size_t len)
 {
@@ -537,7 +522,7 @@ int vr_store_token_add(struct vr_store *s, const char *site, const uint8_t hash[
     sqlite3_stmt *x = st(s, ST_TOKEN_ADD);
     sqlite3_bind_text(x, 1, site, (int)len, SQLITE_STATIC);
     sqlite3_bind_blob(x, 2, hash, 32, SQLITE_STATIC);
-    sqlite3_bind_int64(x, 3, (int64_t)wall_now_ns());
+    sqlite3_bind_int64(x, 3, (int64_t)vr_clock_wall_ns());
     int err = step_done(s, x, eb, "adding a token");
     if (err < 0)
         return err;
@@ -1028,7 +1013,7 @@ static int flush_rollups(struct vr_store *s, struct vr_errbuf *eb)
         bind_text(x, 2, ra->prefix, sizeof(ra->prefix));
         bind_text(x, 3, ra->cls, sizeof(ra->cls));
         sqlite3_bind_int64(x, 4, ra->hwm);
-        sqlite3_bind_int64(x, 5, (int64_t)wall_now_ns());
+        sqlite3_bind_int64(x, 5, (int64_t)vr_clock_wall_ns());
         if ((err = step_done(s, x, eb, "writing a high-water mark")) < 0)
             return err;
     }

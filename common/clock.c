@@ -1,5 +1,7 @@
 #include "clock.h"
 
+#include "hash.h"
+
 #include <stdio.h>
 #include <sys/timex.h>
 #include <time.h>
@@ -31,7 +33,6 @@ bool vr_clock_synced(void)
 uint64_t vr_clock_host_id(void)
 {
     char buf[64];
-    uint64_t h = 1469598103934665603u; /* FNV-1a 64 */
     FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
     size_t n;
 
@@ -41,9 +42,7 @@ uint64_t vr_clock_host_id(void)
     fclose(f);
     if (n == 0)
         return 0;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (uint8_t)buf[i];
-        h *= 1099511628211u;
-    }
-    return h;
+    /* FNV-1a from a basis a digit short of FNV's (1469598103934665603): kept, since the id
+     * goes on the wire (probe.h refl_host64) and agents of older versions compare it. */
+    return vr_hash_fnv1a64_add(UINT64_C(1469598103934665603), buf, n);
 }

@@ -13,7 +13,7 @@
 #include <jansson.h>
 
 #include "err.h"
-#include "link.h"
+#include "wifi.h"
 
 enum vr_record_type {
     VR_RECORD_INTERVAL = 0,

@@ -1,4 +1,4 @@
-/* fuzz_capture: the capture engine (agent/capture.c) and its frame parser (common/rtpparse.c)
+/* fuzz_capture: the capture engine (agent/capture.c) and its frame parser (agent/rtpparse.c)
  * on arbitrary captured records.
  *
  * Input: byte 0 picks the link type (index into the supported ones), then records, each

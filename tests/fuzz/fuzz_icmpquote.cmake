@@ -1,4 +1,4 @@
-# fuzz_icmpquote: the ICMP quote parser that `trace` runs on captured frames (common/icmpquote.c).
+# fuzz_icmpquote: the ICMP quote parser that `trace` runs on captured frames (agent/icmpquote.c).
 # fuzz.icmpquote_replay runs in every build; fuzz.icmpquote needs clang and -DVR_FUZZ=ON.
 # Regenerate the seeds with: cmake --build BUILD --target fuzz_icmpquote_gen &&
 #   BUILD/tests/fuzz/fuzz_icmpquote_gen tests/fuzz/corpus/icmpquote
@@ -7,20 +7,21 @@
 set(VR_FUZZ_ICMPQUOTE_CORPUS ${CMAKE_CURRENT_SOURCE_DIR}/corpus/icmpquote)
 
 add_executable(fuzz_icmpquote_replay fuzz_icmpquote.c replay.c)
-target_link_libraries(fuzz_icmpquote_replay PRIVATE vrcommon)
+target_link_libraries(fuzz_icmpquote_replay PRIVATE vragent)
 add_test(NAME fuzz.icmpquote_replay COMMAND fuzz_icmpquote_replay ${VR_FUZZ_ICMPQUOTE_CORPUS})
 set_tests_properties(fuzz.icmpquote_replay PROPERTIES LABELS fuzz TIMEOUT 60)
 
 add_executable(fuzz_icmpquote_gen EXCLUDE_FROM_ALL fuzz_icmpquote.c)
 target_compile_definitions(fuzz_icmpquote_gen PRIVATE VR_FUZZ_GEN)
-target_link_libraries(fuzz_icmpquote_gen PRIVATE vrcommon)
+target_link_libraries(fuzz_icmpquote_gen PRIVATE vragent)
 
 if(VR_FUZZ AND CMAKE_C_COMPILER_ID STREQUAL "Clang")
   # The parser's sources are compiled into the target so that the fuzzer's coverage sees them.
   set(VR_COMMON_DIR ${PROJECT_SOURCE_DIR}/common)
-  add_executable(fuzz_icmpquote fuzz_icmpquote.c ${VR_COMMON_DIR}/icmpquote.c
+  set(VR_AGENT_DIR ${PROJECT_SOURCE_DIR}/agent)
+  add_executable(fuzz_icmpquote fuzz_icmpquote.c ${VR_AGENT_DIR}/icmpquote.c
                                 ${VR_COMMON_DIR}/cursor.c ${VR_COMMON_DIR}/err.c)
-  target_include_directories(fuzz_icmpquote PRIVATE ${VR_COMMON_DIR})
+  target_include_directories(fuzz_icmpquote PRIVATE ${VR_AGENT_DIR} ${VR_COMMON_DIR})
   target_compile_options(fuzz_icmpquote PRIVATE -fsanitize=fuzzer,address,undefined
                                                 -fno-sanitize-recover=undefined
                                                 -fno-omit-frame-pointer)

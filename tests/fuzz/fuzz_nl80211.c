@@ -1,4 +1,4 @@
-/* fuzz_nl80211: libFuzzer harness for the nl80211 reply parsers (common/nl80211parse.c), which
+/* fuzz_nl80211: libFuzzer harness for the nl80211 reply parsers (agent/nl80211parse.c), which
  * read whatever the kernel's generic netlink hands the agent on a Wi-Fi path.
  *
  * Every input goes to both vr_nl80211_parse_iface() and vr_nl80211_parse_station(). Properties:
@@ -21,7 +21,7 @@
 #include "err.h"
 #include "nl80211parse.h"
 
-#define SSID_TEXT_LEN (4 * VR_NL80211_SSID_MAX + 1) /* link.h's VR_WIFI_SSID_LEN */
+#define SSID_TEXT_LEN (4 * VR_NL80211_SSID_MAX + 1) /* wifi.h's VR_WIFI_SSID_LEN */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

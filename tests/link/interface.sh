@@ -8,7 +8,7 @@
 # The agent's routing table prefers path-a (metric 10) over path-b (metric 20) towards
 # 10.93.9.1, so a run bound to path-b proves that the binding, not the route, chose the path.
 # nftables counters in ${P}refl count the probes that arrive on ra and on rb: the truth.
-# veth has no hardware beneath it, so its link kind is "other" (common/link.h); "wifi" needs
+# veth has no hardware beneath it, so its link kind is "other" (agent/link.h); "wifi" needs
 # hardware this machine lacks (unit-tested with recorded nl80211 messages instead).
 #
 # usage: interface.sh AGENT CASE      CASE: bind | default | daemon | nosuch

@@ -12,7 +12,8 @@
  *           physical beneath (veth, tap, a bridge of veths: a container's eth0, the test lab).
  * It does not bind sockets (sock.c does) or decide what to measure. The nl80211 parsing is in
  * nl80211parse.c, pure; this file does the sysfs reads and the netlink I/O. Blocking calls of
- * a few hundred microseconds; any thread; no global state. */
+ * a few hundred microseconds; any thread; no global state. The link kinds and struct vr_wifi
+ * themselves are in common/wifi.h, which records use. */
 #ifndef VR_LINK_H
 #define VR_LINK_H
 
@@ -22,31 +23,9 @@
 
 #include "err.h"
 #include "nl80211parse.h"
-
-enum vr_link_kind {
-    VR_LINK_OTHER = 0,
-    VR_LINK_WIRED = 1,
-    VR_LINK_WIFI = 2,
-};
+#include "wifi.h"
 
 #define VR_LINK_SYSFS_NET "/sys/class/net"
-/* 32 SSID octets, each "\xNN" at worst, and the NUL */
-#define VR_WIFI_SSID_LEN (4 * VR_NL80211_SSID_MAX + 1)
-
-/* The Wi-Fi state of one moment. Unknown values: ssid "", has_signal false,
- * tx_bitrate_mbps < 0, freq_mhz 0 (vr_wifi_reset). */
-struct vr_wifi {
-    char ssid[VR_WIFI_SSID_LEN]; /* printable UTF-8 (vr_nl80211_format_ssid) */
-    bool has_signal;
-    int signal_dbm;         /* of the access point's frames, NL80211_STA_INFO_SIGNAL */
-    double tx_bitrate_mbps; /* our transmit rate to the access point */
-    uint32_t freq_mhz;      /* operating channel's centre frequency */
-};
-
-/* "wired" | "wifi" | "other": static strings. */
-const char *vr_link_kind_name(enum vr_link_kind k);
-/* 0, or VR_EINVAL for any other string. */
-int vr_link_kind_by_name(const char *name, enum vr_link_kind *out);
 
 /* Classifies ifname by the rules above from sysfs_net (VR_LINK_SYSFS_NET; tests pass a directory
  * laid out the same way). When the result is VR_LINK_WIFI and radio is not NULL, radio receives
@@ -54,13 +33,6 @@ int vr_link_kind_by_name(const char *name, enum vr_link_kind *out);
  * that is empty, too long or contains '/' is "other". */
 enum vr_link_kind vr_link_classify(const char *sysfs_net, const char *ifname, char *radio,
                                    size_t radio_len);
-
-/* "2.4GHz", "5GHz", "6GHz", "60GHz" for a centre frequency in those bands, else NULL.
- * (2400-2500, 4900-5924, 5925-7125 and 57000-71000 MHz; 6 GHz channel 2 is 5935 MHz.) */
-const char *vr_wifi_band(uint32_t freq_mhz);
-
-/* Sets every field to unknown. */
-void vr_wifi_reset(struct vr_wifi *w);
 
 /* Combines parsed replies into w (reset first); station may be NULL (not associated). */
 void vr_wifi_from_nl80211(const struct vr_nl80211_iface *iface,

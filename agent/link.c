@@ -22,30 +22,7 @@
  * corrupt or hostile tree from recursing forever */
 #define MAX_STACK_DEPTH 4
 
-const char *vr_link_kind_name(enum vr_link_kind k)
-{
-    switch (k) {
-    case VR_LINK_OTHER:
-        return "other";
-    case VR_LINK_WIRED:
-        return "wired";
-    case VR_LINK_WIFI:
-        return "wifi";
-    }
-    return "other";
-}
-
-int vr_link_kind_by_name(const char *name, enum vr_link_kind *out)
-{
-    static const enum vr_link_kind all[] = {VR_LINK_OTHER, VR_LINK_WIRED, VR_LINK_WIFI};
-    for (size_t i = 0; name != NULL && i < sizeof(all) / sizeof(all[0]); i++) {
-        if (strcmp(name, vr_link_kind_name(all[i])) == 0) {
-            *out = all[i];
-            return 0;
-        }
-    }
-    return VR_EINVAL;
-}
+_Static_assert(VR_WIFI_SSID_OCTETS == VR_NL80211_SSID_MAX, "wifi.h and nl80211 agree on an SSID");
 
 /* ---- sysfs ---- */
 
@@ -164,25 +141,6 @@ enum vr_link_kind vr_link_classify(const char *sysfs_net, const char *ifname, ch
 }
 
 /* ---- Wi-Fi values ---- */
-
-const char *vr_wifi_band(uint32_t freq_mhz)
-{
-    if (freq_mhz >= 2400 && freq_mhz <= 2500)
-        return "2.4GHz";
-    if (freq_mhz >= 4900 && freq_mhz < 5925)
-        return "5GHz";
-    if (freq_mhz >= 5925 && freq_mhz <= 7125)
-        return "6GHz";
-    if (freq_mhz >= 57000 && freq_mhz <= 71000)
-        return "60GHz";
-    return NULL;
-}
-
-void vr_wifi_reset(struct vr_wifi *w)
-{
-    memset(w, 0, sizeof(*w));
-    w->tx_bitrate_mbps = -1.0;
-}
 
 void vr_wifi_from_nl80211(const struct vr_nl80211_iface *iface,
                           const struct vr_nl80211_station *station, struct vr_wifi *w)

@@ -1,0 +1,63 @@
+/* cmdutil: what the collector's commands share: --config, an unknown option, opening the
+ * store with each site's thresholds and plan. Messages go to stderr as "PROG: ..."; no state. */
+#include "cmdutil.h"
+
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cmdtab.h"
+
+int vr__cmd_load_config(const char *prog, const char *path, struct vr_config *cfg)
+{
+    struct vr_errbuf eb = {{0}};
+    vr_config_init(cfg);
+    if (path != NULL && vr_config_load(cfg, path, &eb) < 0) {
+        vr_config_free(cfg);
+        return vr_cmd_fail(prog, eb.msg);
+    }
+    return 0;
+}
+
+int vr__cmd_bad_option(const char *prog, char **argv, int c)
+{
+    char msg[200];
+    const char *arg = argv[optind - 1];
+    if (c == ':')
+        snprintf(msg, sizeof(msg), "%s needs a value (see --help)", arg);
+    else
+        snprintf(msg, sizeof(msg), "unknown option %s (see --help)", arg);
+    return vr_cmd_fail(prog, msg);
+}
+
+/* The store judges its hourly rollups with each site's thresholds (`thresholds = edge`). */
+static int site_thresholds(void *arg, const char *site, struct vr_thresholds *out)
+{
+    vr_config_thresholds(arg, site, out);
+    return 0;
+}
+
+/* ... and applies the capacity rule with each site's plan (users, growth, ...). */
+static bool site_plan(void *arg, const char *site, struct vr_plan_input *out)
+{
+    return vr_config_plan(arg, site, out);
+}
+
+int vr__cmd_open_store(const char *prog, const char *db, const struct vr_config *cfg, bool serving,
+                       struct vr_store **out)
+{
+    struct vr_store_options so = {.retention_days = cfg != NULL ? cfg->retention_days : 0,
+                                  .checkpoint_thread = serving};
+    if (cfg != NULL) {
+        so.site_thresholds = site_thresholds;
+        so.site_thresholds_arg = (void *)cfg;
+        so.site_plan = site_plan;
+        so.site_plan_arg = (void *)cfg;
+    }
+    struct vr_errbuf eb = {{0}};
+    if (vr_store_open(db, &so, out, &eb) < 0) {
+        char msg[VR_ERRBUF_SIZE + 64];
+        snprintf(msg, sizeof(msg), "%s", eb.msg[0] ? eb.msg : "cannot open the database");
+        return vr_cmd_fail(prog, msg);
+    }
+    return 0;
+}
