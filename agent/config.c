@@ -1,4 +1,4 @@
-/* config: the agent's INI file into struct vr_config; see config.h. */
+/* config: the agent's INI file into struct vr_agent_config; see config.h. */
 #include "config.h"
 
 #include <ctype.h>
@@ -43,7 +43,7 @@ static const struct vr_inifile_section sections[] = {
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 struct ctx {
-    struct vr_config *cfg;
+    struct vr_agent_config *cfg;
     const char *name;     /* the file, for messages of check() */
     struct vr_errbuf *eb; /* the current entry's message, without FILE:LINE */
     size_t index;         /* the current [target NAME] or [schedule NAME] */
@@ -116,7 +116,7 @@ static int parse_hhmm(const char *s, size_t len, unsigned *out)
     return 0;
 }
 
-static int set_window(struct ctx *c, const char *value, struct vr_config_schedule *s)
+static int set_window(struct ctx *c, const char *value, struct vr_agent_config_schedule *s)
 {
     const char *dash = strchr(value, '-');
     unsigned a, b;
@@ -180,7 +180,7 @@ static int on_agent(struct ctx *c, const char *key, const char *value)
 
 static int on_collector(struct ctx *c, const char *key, const char *value)
 {
-    struct vr_config *cfg = c->cfg;
+    struct vr_agent_config *cfg = c->cfg;
     if (!strcmp(key, "url")) {
         size_t n = strlen(value);
         if (strncmp(value, "http://", 7) != 0 && strncmp(value, "https://", 8) != 0)
@@ -233,7 +233,7 @@ static bool valid_ifname(const char *value, size_t cap)
 
 static int on_target(struct ctx *c, const char *key, const char *value)
 {
-    struct vr_config_target *t = &c->cfg->targets[c->index];
+    struct vr_agent_config_target *t = &c->cfg->targets[c->index];
     struct vr_errbuf eb = {{0}};
 
     if (!strcmp(key, "host")) {
@@ -296,7 +296,7 @@ static int set_duration(const char *value, const char *key, uint64_t *dst, struc
 
 static int on_schedule(struct ctx *c, const char *key, const char *value)
 {
-    struct vr_config_schedule *s = &c->cfg->schedules[c->index];
+    struct vr_agent_config_schedule *s = &c->cfg->schedules[c->index];
     if (!strcmp(key, "target"))
         return set_name(c, key, value, s->target, sizeof(s->target));
     if (!strcmp(key, "calls"))
@@ -331,7 +331,7 @@ static int on_schedule(struct ctx *c, const char *key, const char *value)
 
 static int on_capture(struct ctx *c, const char *key, const char *value)
 {
-    struct vr_config *cfg = c->cfg;
+    struct vr_agent_config *cfg = c->cfg;
     if (!strcmp(key, "interface")) {
         if (!valid_ifname(value, sizeof(cfg->capture_interface)))
             return fail(c, "interface \"%s\": expected a network interface name, e.g. eth0", value);
@@ -374,7 +374,7 @@ static int on_continuous(struct ctx *c, const char *key, const char *value)
  * the name's shape). */
 static int enter_named(struct ctx *c, const struct vr_inifile_entry *e)
 {
-    struct vr_config *cfg = c->cfg;
+    struct vr_agent_config *cfg = c->cfg;
     bool target = e->section == SEC_TARGET;
     size_t n = target ? cfg->n_targets : cfg->n_schedules;
     size_t max = target ? VR_CONFIG_MAX_TARGETS : VR_CONFIG_MAX_SCHEDULES;
@@ -391,7 +391,7 @@ static int enter_named(struct ctx *c, const struct vr_inifile_entry *e)
         return fail(c, "more than %zu [%s] sections", max, sections[e->section].name);
     c->index = n;
     if (target) {
-        struct vr_config_target *t = &cfg->targets[n];
+        struct vr_agent_config_target *t = &cfg->targets[n];
         snprintf(t->name, sizeof(t->name), "%s", name);
         t->class_mask = (1u << VR_CLASS_COUNT) - 1;
         t->calls = 1;
@@ -399,7 +399,7 @@ static int enter_named(struct ctx *c, const struct vr_inifile_entry *e)
         t->line = e->line;
         cfg->n_targets++;
     } else {
-        struct vr_config_schedule *s = &cfg->schedules[n];
+        struct vr_agent_config_schedule *s = &cfg->schedules[n];
         snprintf(s->name, sizeof(s->name), "%s", name);
         s->calls = 1;
         s->days = 0x7f;
@@ -441,7 +441,7 @@ static int on_entry(void *arg, const struct vr_inifile_entry *e, struct vr_errbu
     return fail(c, "unknown section");
 }
 
-static void defaults(struct vr_config *cfg)
+static void defaults(struct vr_agent_config *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
     snprintf(cfg->spool_dir, sizeof(cfg->spool_dir), "%s", VR_CONFIG_DEFAULT_SPOOL_DIR);
@@ -454,7 +454,7 @@ static void defaults(struct vr_config *cfg)
 /* What only the whole file can tell: required keys and references between sections. */
 static int check(struct ctx *c)
 {
-    struct vr_config *cfg = c->cfg;
+    struct vr_agent_config *cfg = c->cfg;
     const char *names[VR_CONFIG_MAX_TARGETS];
 
     if (cfg->agent[0] == '\0')
@@ -482,7 +482,7 @@ static int check(struct ctx *c)
                                  cfg->targets[i].line, cfg->targets[i].name);
     }
     for (size_t i = 0; i < cfg->n_schedules; i++) {
-        struct vr_config_schedule *s = &cfg->schedules[i];
+        struct vr_agent_config_schedule *s = &cfg->schedules[i];
         size_t j;
         if (s->target[0] == '\0')
             return vr_errbuf_set(c->eb, VR_EINVAL, "%s:%u: [schedule %s] needs target = NAME",
@@ -509,7 +509,8 @@ static int check(struct ctx *c)
     return 0;
 }
 
-int vr_config_parse(const char *text, const char *name, struct vr_config *cfg, struct vr_errbuf *eb)
+int vr_agent_config_parse(const char *text, const char *name, struct vr_agent_config *cfg,
+                          struct vr_errbuf *eb)
 {
     struct ctx c = {.cfg = cfg, .name = name};
     int rc;
@@ -520,7 +521,7 @@ int vr_config_parse(const char *text, const char *name, struct vr_config *cfg, s
     return rc != 0 ? rc : check(&c);
 }
 
-int vr_config_load(const char *path, struct vr_config *cfg, struct vr_errbuf *eb)
+int vr_agent_config_load(const char *path, struct vr_agent_config *cfg, struct vr_errbuf *eb)
 {
     struct ctx c = {.cfg = cfg, .name = path};
     int rc;
@@ -531,7 +532,7 @@ int vr_config_load(const char *path, struct vr_config *cfg, struct vr_errbuf *eb
     return rc != 0 ? rc : check(&c);
 }
 
-bool vr_config_schedule_active(const struct vr_config_schedule *s, const struct tm *tm)
+bool vr_agent_config_schedule_active(const struct vr_agent_config_schedule *s, const struct tm *tm)
 {
     unsigned m = (unsigned)(tm->tm_hour * 60 + tm->tm_min);
     unsigned today = (unsigned)tm->tm_wday % 7, yesterday = (today + 6) % 7;

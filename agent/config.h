@@ -32,7 +32,7 @@
 #define VR_CONFIG_MAX_SCHEDULES 32
 #define VR_CONFIG_DEFAULT_PORT  5004
 
-struct vr_config_target {
+struct vr_agent_config_target {
     char name[64];
     char host[128];                   /* HOST[:PORT] as written, for records ("target") */
     char hostname[128];               /* HOST alone, for resolution */
@@ -46,10 +46,10 @@ struct vr_config_target {
     unsigned line;                    /* where the section's first key is, for messages */
 };
 
-struct vr_config_schedule {
+struct vr_agent_config_schedule {
     char name[64];
     char target[64];     /* a target's name */
-    size_t target_index; /* into vr_config.targets */
+    size_t target_index; /* into vr_agent_config.targets */
     uint32_t calls;      /* streams per class during the window; default 1 */
     uint16_t start_min;  /* window start, minutes after local midnight */
     uint16_t end_min;    /* window end (exclusive); below start_min: the window spans midnight */
@@ -63,7 +63,7 @@ struct vr_config_schedule {
     uint64_t step_ns, interval_ns; /* default 30 s and 10 s */
 };
 
-struct vr_config {
+struct vr_agent_config {
     char agent[64], site[64];
     char url[256]; /* collector base URL, http:// or https:// */
     char token[256];
@@ -74,9 +74,9 @@ struct vr_config {
     bool continuous;                 /* the always-on 1-call test; default yes */
     uint64_t continuous_interval_ns; /* default 15 s */
     size_t n_targets;
-    struct vr_config_target targets[VR_CONFIG_MAX_TARGETS];
+    struct vr_agent_config_target targets[VR_CONFIG_MAX_TARGETS];
     size_t n_schedules;
-    struct vr_config_schedule schedules[VR_CONFIG_MAX_SCHEDULES];
+    struct vr_agent_config_schedule schedules[VR_CONFIG_MAX_SCHEDULES];
     /* [capture]: passive analysis of real calls; off while interface is "" */
     char capture_interface[16];
     char capture_filter[256]; /* BPF; "" = all UDP */
@@ -88,13 +88,13 @@ struct vr_config {
 /* Reads and checks path into *cfg (overwritten). Returns 0, VR_EINVAL with eb set
  * ("FILE:LINE: ..." or "FILE: ..." for what is missing), or -errno when the file cannot be read
  * (eb names the file). */
-int vr_config_load(const char *path, struct vr_config *cfg, struct vr_errbuf *eb);
+int vr_agent_config_load(const char *path, struct vr_agent_config *cfg, struct vr_errbuf *eb);
 
 /* Same, from text in memory; name stands for the file in messages. */
-int vr_config_parse(const char *text, const char *name, struct vr_config *cfg,
-                    struct vr_errbuf *eb);
+int vr_agent_config_parse(const char *text, const char *name, struct vr_agent_config *cfg,
+                          struct vr_errbuf *eb);
 
 /* True when local time `tm` is inside the schedule's window on one of its days. */
-bool vr_config_schedule_active(const struct vr_config_schedule *s, const struct tm *tm);
+bool vr_agent_config_schedule_active(const struct vr_agent_config_schedule *s, const struct tm *tm);
 
 #endif

@@ -38,8 +38,8 @@ struct run {
 struct vr_daemon {
     uv_loop_t *loop;
     char config_path[512];
-    struct vr_config cfg;
-    struct vr_config *pending; /* a reloaded config waiting for the runs to stop */
+    struct vr_agent_config cfg;
+    struct vr_agent_config *pending; /* a reloaded config waiting for the runs to stop */
     struct vr_spool *spool;
     struct vr_uploader *uploader;
     uv_timer_t tick;
@@ -105,7 +105,7 @@ int vr_daemon_init(uv_loop_t *loop, const char *config_path, struct vr_daemon **
         return VR_ENOMEM;
     d->loop = loop;
     snprintf(d->config_path, sizeof(d->config_path), "%s", config_path);
-    rc = vr_config_load(config_path, &d->cfg, eb);
+    rc = vr_agent_config_load(config_path, &d->cfg, eb);
     if (rc != 0)
         return rc;
     rc = vr_spool_open(d->cfg.spool_dir, d->cfg.spool_max_bytes, &d->spool);
@@ -176,7 +176,7 @@ static void on_run_done(void *arg, const struct vr_session_result *res)
     run->finished = true;
 }
 
-static void start_run(struct vr_daemon *d, struct run *run, const struct vr_config_target *t,
+static void start_run(struct vr_daemon *d, struct run *run, const struct vr_agent_config_target *t,
                       uint32_t calls, uint64_t duration_ns, const char *tag)
 {
     struct vr_session_config sc = {0};
@@ -223,7 +223,7 @@ static void start_run(struct vr_daemon *d, struct run *run, const struct vr_conf
 }
 
 /* Seconds left in a schedule's window from local time tm (the window may span midnight). */
-static uint64_t window_left_ns(const struct vr_config_schedule *s, const struct tm *tm)
+static uint64_t window_left_ns(const struct vr_agent_config_schedule *s, const struct tm *tm)
 {
     int now_min = tm->tm_hour * 60 + tm->tm_min;
     int end = s->end_min;
@@ -272,9 +272,10 @@ static void on_capacity_done(void *arg, const struct vr_capacity_result *res)
 }
 
 /* 0 when the ramp started; otherwise it is retried in 30 s. */
-static int start_capacity(struct vr_daemon *d, struct run *run, const struct vr_config_schedule *s)
+static int start_capacity(struct vr_daemon *d, struct run *run,
+                          const struct vr_agent_config_schedule *s)
 {
-    const struct vr_config_target *t = &d->cfg.targets[s->target_index];
+    const struct vr_agent_config_target *t = &d->cfg.targets[s->target_index];
     struct vr_capacity_config cc = {0};
     struct vr_capacity_hooks hooks = {on_capacity_record, NULL, NULL, on_capacity_done, run};
     struct vr_errbuf eb = {{0}};
@@ -315,7 +316,7 @@ static int start_capacity(struct vr_daemon *d, struct run *run, const struct vr_
 
 /* The local day a schedule's current window opened on (a window spanning midnight opened the
  * day before when it is now past midnight). */
-static int64_t window_occurrence(const struct vr_config_schedule *s, const struct tm *tm,
+static int64_t window_occurrence(const struct vr_agent_config_schedule *s, const struct tm *tm,
                                  time_t wall)
 {
     int64_t day = ((int64_t)wall + tm->tm_gmtoff) / 86400;
@@ -435,9 +436,9 @@ static void schedule_runs(struct vr_daemon *d)
 
     localtime_r(&wall, &tm);
     for (size_t j = 0; j < d->cfg.n_schedules; j++) {
-        const struct vr_config_schedule *s = &d->cfg.schedules[j];
+        const struct vr_agent_config_schedule *s = &d->cfg.schedules[j];
         const struct run *run = &d->runs[VR_CONFIG_MAX_TARGETS + j];
-        due[j] = s->capacity && run->capacity == NULL && vr_config_schedule_active(s, &tm) &&
+        due[j] = s->capacity && run->capacity == NULL && vr_agent_config_schedule_active(s, &tm) &&
                  run->done_occurrence != window_occurrence(s, &tm, wall);
     }
     if (d->cfg.capture_interface[0] != '\0' && d->capture == NULL &&
@@ -455,10 +456,10 @@ static void schedule_runs(struct vr_daemon *d)
         }
     }
     for (size_t j = 0; j < d->cfg.n_schedules; j++) {
-        const struct vr_config_schedule *s = &d->cfg.schedules[j];
+        const struct vr_agent_config_schedule *s = &d->cfg.schedules[j];
         struct run *run = &d->runs[VR_CONFIG_MAX_TARGETS + j];
         if (run->running || run->session != NULL || run->capacity != NULL ||
-            now < run->retry_mono_ns || !vr_config_schedule_active(s, &tm))
+            now < run->retry_mono_ns || !vr_agent_config_schedule_active(s, &tm))
             continue;
         if (s->capacity) {
             /* only once the target's other tests have stopped */
@@ -575,13 +576,13 @@ int vr_daemon_start(struct vr_daemon *d, struct vr_errbuf *eb)
 void vr_daemon_reload(struct vr_daemon *d)
 {
     struct vr_errbuf eb = {{0}};
-    struct vr_config *cfg = malloc(sizeof(*cfg));
+    struct vr_agent_config *cfg = malloc(sizeof(*cfg));
 
     if (d->stopping || cfg == NULL) {
         free(cfg);
         return;
     }
-    if (vr_config_load(d->config_path, cfg, &eb) != 0) {
+    if (vr_agent_config_load(d->config_path, cfg, &eb) != 0) {
         logf_("reload refused, keeping the running configuration: %s", eb.msg);
         free(cfg);
         return;

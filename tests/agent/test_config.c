@@ -56,11 +56,11 @@ static const char good[] = "; a branch office\n"
                            "[continuous]\n"
                            "interval = 30s\n";
 
-static struct vr_config *parse_ok(const char *text)
+static struct vr_agent_config *parse_ok(const char *text)
 {
-    struct vr_config *cfg = malloc(sizeof(*cfg));
+    struct vr_agent_config *cfg = malloc(sizeof(*cfg));
     struct vr_errbuf eb = {{0}};
-    int rc = vr_config_parse(text, "agent.conf", cfg, &eb);
+    int rc = vr_agent_config_parse(text, "agent.conf", cfg, &eb);
     if (rc != 0)
         fail_msg("rc %d: %s", rc, eb.msg);
     return cfg;
@@ -69,9 +69,9 @@ static struct vr_config *parse_ok(const char *text)
 /* The message for text must contain each of the NULL-terminated needles. */
 static void expect_error(const char *text, ...)
 {
-    struct vr_config *cfg = malloc(sizeof(*cfg));
+    struct vr_agent_config *cfg = malloc(sizeof(*cfg));
     struct vr_errbuf eb = {{0}};
-    int rc = vr_config_parse(text, "agent.conf", cfg, &eb);
+    int rc = vr_agent_config_parse(text, "agent.conf", cfg, &eb);
     va_list ap;
     const char *needle;
 
@@ -92,7 +92,7 @@ static void expect_error(const char *text, ...)
 
 static void test_config_parse_full(void **state)
 {
-    struct vr_config *cfg = parse_ok(good);
+    struct vr_agent_config *cfg = parse_ok(good);
     (void)state;
 
     assert_string_equal(cfg->agent, "br1-agent");
@@ -141,7 +141,7 @@ static void test_config_parse_full(void **state)
 
 static void test_config_parse_defaults(void **state)
 {
-    struct vr_config *cfg = parse_ok(BASE);
+    struct vr_agent_config *cfg = parse_ok(BASE);
     (void)state;
     assert_string_equal(cfg->spool_dir, VR_CONFIG_DEFAULT_SPOOL_DIR);
     assert_int_equal(cfg->spool_max_bytes, 100000000);
@@ -238,7 +238,7 @@ static void test_config_parse_long_line(void **state)
 static void test_config_load_file(void **state)
 {
     char path[] = "/tmp/vr-config-XXXXXX";
-    struct vr_config *cfg = malloc(sizeof(*cfg));
+    struct vr_agent_config *cfg = malloc(sizeof(*cfg));
     struct vr_errbuf eb = {{0}};
     int fd = mkstemp(path);
     FILE *f;
@@ -248,47 +248,47 @@ static void test_config_load_file(void **state)
     f = fdopen(fd, "w");
     fputs(BASE "[target dc]\nhost = dc.example\ncalss = audio\n", f);
     fclose(f);
-    assert_int_equal(vr_config_load(path, cfg, &eb), VR_EINVAL);
+    assert_int_equal(vr_agent_config_load(path, cfg, &eb), VR_EINVAL);
     assert_non_null(strstr(eb.msg, path));
     assert_non_null(strstr(eb.msg, ":11: unknown key \"calss\" (did you mean \"calls\"?)"));
     assert_non_null(strstr(eb.msg, "did you mean \"calls\"?"));
     unlink(path);
-    assert_true(vr_config_load(path, cfg, &eb) < 0);
+    assert_true(vr_agent_config_load(path, cfg, &eb) < 0);
     assert_non_null(strstr(eb.msg, "cannot open"));
     /* endless input ends with an error (common/inifile.h) */
-    assert_int_equal(vr_config_load("/dev/zero", cfg, &eb), VR_EINVAL);
+    assert_int_equal(vr_agent_config_load("/dev/zero", cfg, &eb), VR_EINVAL);
     assert_string_equal(eb.msg, "/dev/zero:1: NUL byte: expected a text file");
     free(cfg);
 }
 
 static void test_config_schedule_active(void **state)
 {
-    struct vr_config *cfg = parse_ok(good);
+    struct vr_agent_config *cfg = parse_ok(good);
     struct tm tm = {0};
     (void)state;
 
     tm.tm_wday = 2; /* Tuesday */
     tm.tm_hour = 9;
     tm.tm_min = 29;
-    assert_false(vr_config_schedule_active(&cfg->schedules[0], &tm));
+    assert_false(vr_agent_config_schedule_active(&cfg->schedules[0], &tm));
     tm.tm_min = 30;
-    assert_true(vr_config_schedule_active(&cfg->schedules[0], &tm));
+    assert_true(vr_agent_config_schedule_active(&cfg->schedules[0], &tm));
     tm.tm_hour = 10;
     tm.tm_min = 0;
-    assert_false(vr_config_schedule_active(&cfg->schedules[0], &tm));
+    assert_false(vr_agent_config_schedule_active(&cfg->schedules[0], &tm));
     tm.tm_wday = 0; /* Sunday: not a weekday */
     tm.tm_hour = 9;
     tm.tm_min = 45;
-    assert_false(vr_config_schedule_active(&cfg->schedules[0], &tm));
+    assert_false(vr_agent_config_schedule_active(&cfg->schedules[0], &tm));
 
     /* 23:00-01:00 on mon and sat: Sunday 00:30 belongs to Saturday's window */
     tm.tm_hour = 0;
     tm.tm_min = 30;
-    assert_true(vr_config_schedule_active(&cfg->schedules[1], &tm));
+    assert_true(vr_agent_config_schedule_active(&cfg->schedules[1], &tm));
     tm.tm_wday = 1; /* Monday 00:30 belongs to Sunday's: off */
-    assert_false(vr_config_schedule_active(&cfg->schedules[1], &tm));
+    assert_false(vr_agent_config_schedule_active(&cfg->schedules[1], &tm));
     tm.tm_hour = 23;
-    assert_true(vr_config_schedule_active(&cfg->schedules[1], &tm));
+    assert_true(vr_agent_config_schedule_active(&cfg->schedules[1], &tm));
     free(cfg);
 }
 
