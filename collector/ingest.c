@@ -142,9 +142,9 @@ static unsigned take_x(const struct job *jb, struct chunk *c, const json_t *j, c
     if (grow_x(c) < 0)
         return no_memory(&c->err);
     struct vr_xrecord *x = &c->b.xr[c->b.nx];
-    struct vr_errbuf eb = {{0}};
-    if (vr_xrecord_from_json(j, x, &eb) < 0)
-        return bad_record(&c->err, lineno, &eb);
+    struct vr_jerr e = {{{0}}, {0}};
+    if (vr_xrecord_from_json(j, x, &e) < 0)
+        return bad_line(&c->err, lineno, e.field, e.eb.msg);
     if (strcmp(x->site, jb->site) != 0)
         return wrong_site(&c->err, lineno, x->site, jb->site);
     line[len] = '\0';
