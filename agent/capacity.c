@@ -182,10 +182,11 @@ static void on_session_record(void *arg, const struct vr_record *r)
         snprintf(c->link, sizeof(c->link), "%s", r->link);
         snprintf(c->ifname, sizeof(c->ifname), "%s", r->interface);
     }
+    tmp = *r;
     if (c->hooks.on_record != NULL) {
-        json_t *j = vr_record_to_json(r);
+        tmp.step_calls = st->calls;
+        json_t *j = vr_record_to_json(&tmp);
         if (j != NULL) {
-            json_object_set_new(j, "step_calls", json_integer(st->calls));
             c->hooks.on_record(c->hooks.arg, j);
             json_decref(j);
         }

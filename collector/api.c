@@ -209,6 +209,25 @@ bool vr_api_precheck(struct vr_api *api, const struct vr_api_request *req,
 
 /* ---- ingest ---- */
 
+unsigned vr_api_ingest_error(struct vr_api_response *resp, const struct vr_ingest_error *e)
+{
+    if (e->kind == VR_INGEST_NO_MEMORY) {
+        vr_api_error(resp, 500, "out of memory");
+        return 500;
+    }
+    unsigned status = e->kind == VR_INGEST_WRONG_SITE ? 403 : 400;
+    char text[sizeof(e->msg) + 32];
+    snprintf(text, sizeof(text), "line %zu: %s", e->line, e->msg);
+    json_t *j = json_pack("{s:s,s:I}", "error", text, "line", (json_int_t)e->line);
+    if (j != NULL && e->field[0] != '\0')
+        json_object_set_new(j, "field", json_string(e->field));
+    if (vr_api_reply_json(resp, status, j) < 0) {
+        vr_api_error(resp, 500, "out of memory");
+        return 500;
+    }
+    return status;
+}
+
 static int handle_ingest(struct vr_api *api, const struct vr_api_request *req,
                          struct vr_api_response *resp)
 {
@@ -226,8 +245,10 @@ static int handle_ingest(struct vr_api *api, const struct vr_api_request *req,
     body[req->body_len] = '\0';
 
     struct vr_ingest_batch b;
-    if (vr_ingest_parse(api->pool, tok.site, body, req->body_len, &b, resp) != 0) {
+    struct vr_ingest_error ierr;
+    if (vr_ingest_parse(api->pool, tok.site, body, req->body_len, &b, &ierr) != 0) {
         free(body);
+        vr_api_ingest_error(resp, &ierr);
         return 0;
     }
     json_t *stored = json_array(), *dups = json_array();

@@ -35,6 +35,15 @@ int vr_jfield_fail(struct vr_jerr *eb, const char *prefix, const char *key, cons
     return VR_EINVAL;
 }
 
+int vr_jfield_missing(struct vr_jerr *eb, const char *prefix, const char *key)
+{
+    if (eb != NULL) {
+        snprintf(eb->field, sizeof(eb->field), "%s%s", prefix, key);
+        snprintf(eb->eb.msg, sizeof(eb->eb.msg), "record field \"%s\" is missing", eb->field);
+    }
+    return VR_EINVAL;
+}
+
 /* The value, or NULL when absent (or null and allowed); *rc < 0 when that is an error. */
 static const json_t *get(const json_t *o, const char *prefix, const char *key,
                          enum vr_jfield_need need, int *rc, struct vr_jerr *eb)

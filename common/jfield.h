@@ -39,6 +39,9 @@ enum vr_jfield_need {
 int vr_jfield_fail(struct vr_jerr *eb, const char *prefix, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Sets eb->field and the message `record field "prefix+key" is missing`. Returns VR_EINVAL. */
+int vr_jfield_missing(struct vr_jerr *eb, const char *prefix, const char *key);
+
 /* A string shorter than cap bytes without NUL bytes, copied to dst (may be NULL: only checked).
  * Absent or null (when allowed): dst = "" and *present (may be NULL) = false. */
 int vr_jfield_str(const json_t *o, const char *prefix, const char *key, char *dst, size_t cap,

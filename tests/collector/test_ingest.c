@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "api.h"
 #include "ingest.h"
 
 #define SITE "branch-1"
@@ -105,7 +106,10 @@ static unsigned parse(struct fx *f, bool pooled, const struct buf *body, char **
     assert_non_null(*copy);
     memcpy(*copy, body->p, body->len + 1);
     memset(resp, 0, sizeof(*resp));
-    return vr_ingest_parse(pooled ? f->pool : NULL, SITE, *copy, body->len, b, resp);
+    struct vr_ingest_error err;
+    if (vr_ingest_parse(pooled ? f->pool : NULL, SITE, *copy, body->len, b, &err) == 0)
+        return 0;
+    return vr_api_ingest_error(resp, &err);
 }
 
 /* 400 records, verdict lines, a capacity record, blank and CRLF lines: ~400 KB, a dozen chunks */
