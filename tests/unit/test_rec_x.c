@@ -1,0 +1,364 @@
+/* Property tests of the capacity and capture records (rec_capacity.h, rec_capture.h): random
+ * structs, with integers at their bounds, nulls, absent optional fields, empty arrays and
+ * strings of the maximum length, go through the writer and the reader and come back equal. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "rec_capacity.h"
+#include "rec_capture.h"
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static uint64_t next(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+static uint64_t pick_u(uint64_t max) /* 0, max, or in between */
+{
+    switch (next() % 4) {
+    case 0:
+        return 0;
+    case 1:
+        return max;
+    default:
+        return next() % (max + 1);
+    }
+}
+
+static double pick_d(double lo, double hi, bool nullable)
+{
+    switch (next() % 5) {
+    case 0:
+        return lo;
+    case 1:
+        return hi;
+    case 2:
+        if (nullable)
+            return NAN;
+        /* fall through */
+    default:
+        return lo + (hi - lo) * (double)(next() % 1000001) / 1e6;
+    }
+}
+
+static void pick_s(char *dst, size_t cap)
+{
+    size_t n = next() % 3 == 0 ? cap - 1 : next() % cap;
+    for (size_t i = 0; i < n; i++)
+        dst[i] = (char)('a' + next() % 26);
+    dst[n] = '\0';
+}
+
+static int pick_enum(const char *const *names, bool optional)
+{
+    int n = 0;
+    while (names[n] != NULL)
+        n++;
+    int k = (int)(next() % (uint64_t)(n + (optional ? 1 : 0)));
+    return k == n ? -1 : k;
+}
+
+static void pick_reasons(char (*r)[VR_REC_REASON_LEN], size_t *n)
+{
+    *n = next() % 3 == 0 ? 0 : pick_u(VR_REC_MAX_REASONS);
+    for (size_t i = 0; i < *n; i++)
+        pick_s(r[i], VR_REC_REASON_LEN);
+}
+
+/* Equal as the JSON says it: NAN == NAN, reals within 1e-9 relative. */
+static bool same_d(double a, double b)
+{
+    if (isnan(a) || isnan(b))
+        return isnan(a) && isnan(b);
+    return fabs(a - b) <= 1e-9 * fmax(fabs(a), fabs(b));
+}
+
+#define EQ_D(a, b)                                                        \
+    do {                                                                  \
+        if (!same_d((a), (b)))                                            \
+            fail_msg("%s: %.17g != %.17g", #a, (double)(a), (double)(b)); \
+    } while (0)
+
+static void random_capacity(struct vr_rec_capacity *r)
+{
+    vr_rec_capacity_clear(r);
+    pick_s(r->id, sizeof(r->id));
+    if (r->id[0] == '\0')
+        r->id[0] = 'i', r->id[1] = '\0';
+    pick_s(r->agent, sizeof(r->agent));
+    pick_s(r->site, sizeof(r->site));
+    pick_s(r->target, sizeof(r->target));
+    if (r->target[0] == '\0')
+        r->target[0] = 't', r->target[1] = '\0';
+    r->link = pick_enum(vr_rec_link_names, false);
+    pick_s(r->interface, sizeof(r->interface));
+    r->start_wall_ns = pick_u((uint64_t)INT64_MAX / 1000000u) * 1000000u; /* ms precision */
+    r->duration_s = pick_d(0, 1e7, false);
+    for (int k = 0; k < 3; k++) /* audio, video, sharing */
+        r->mix[k] = next() % 2 ? pick_d(0, 100, false) : NAN;
+    for (int k = 0; k < VR_CLASS_COUNT; k++)
+        if (next() % 2)
+            pick_s(r->profiles[k], sizeof(r->profiles[k]));
+    r->max_rate_bps = pick_u((uint64_t)VR_REC_MAX_BPS);
+    r->capacity_calls = (uint32_t)pick_u(VR_REC_MAX_CALLS);
+    r->capacity_bps_fwd = pick_d(0, VR_REC_MAX_BPS, false);
+    r->capacity_bps_rev = pick_d(0, VR_REC_MAX_BPS, false);
+    r->limit = pick_enum(vr_rec_limit_names, false);
+    r->has_first_failure = next() % 2;
+    if (r->has_first_failure) {
+        struct vr_rec_capacity_failure *f = &r->first_failure;
+        f->calls = (uint32_t)pick_u(VR_REC_MAX_CALLS);
+        f->metric = pick_enum(vr_rec_metric_names, false);
+        f->direction = pick_enum(vr_rec_dir_names, true);
+        pick_s(f->cls, sizeof(f->cls));
+        f->value = pick_d(-1e9, 1e9, true);
+        f->threshold = pick_d(-1e9, 1e9, true);
+        pick_s(f->reason, sizeof(f->reason));
+    }
+    r->cause = pick_enum(vr_rec_cause_names, false);
+    r->n_steps = next() % 3 == 0 ? 0 : pick_u(VR_REC_MAX_STEPS);
+    for (size_t i = 0; i < r->n_steps; i++) {
+        struct vr_rec_capacity_step *s = &r->steps[i];
+        s->calls = (uint32_t)pick_u(VR_REC_MAX_CALLS);
+        s->duration_s = pick_d(0, 1e7, true);
+        s->bps_fwd = pick_d(0, VR_REC_MAX_BPS, true);
+        s->bps_rev = pick_d(0, VR_REC_MAX_BPS, true);
+        s->verdict = (enum vr_level)pick_enum(vr_rec_level_names, false);
+        s->loss_fwd_pct = pick_d(0, 100, true);
+        s->loss_rev_pct = pick_d(0, 100, true);
+        s->jitter_fwd_ms = pick_d(0, 1e7, true);
+        s->jitter_rev_ms = pick_d(0, 1e7, true);
+        s->rtt_p95_ms = pick_d(0, 1e7, true);
+        s->dscp_preserved_fwd_pct = pick_d(0, 100, true);
+        s->dscp_preserved_rev_pct = pick_d(0, 100, true);
+        pick_reasons(s->reasons, &s->n_reasons);
+        for (int k = 0; k < VR_CLASS_COUNT; k++)
+            s->streams[k] = (int64_t)pick_u(1000000000);
+        s->intervals = next() % 3 == 0 ? -1 : (int64_t)pick_u(1000000000);
+        s->stopped = pick_enum(vr_rec_stopped_names, true);
+    }
+    r->verdict = (enum vr_level)pick_enum(vr_rec_level_names, false);
+    pick_reasons(r->reasons, &r->n_reasons);
+    if (next() % 2)
+        pick_s(r->thresholds, sizeof(r->thresholds));
+    static const int ipv[] = {0, 4, 6}; /* 0: absent */
+    r->ip_version = ipv[next() % 3];
+    r->step_s = pick_d(0, 1e7, true);
+    r->interval_s = pick_d(0, 1e7, true);
+    r->loss_stop_pct = pick_d(0, 100, true);
+    r->max_calls = next() % 3 == 0 ? -1 : (int64_t)pick_u(VR_REC_MAX_CALLS);
+}
+
+static void check_capacity(const struct vr_rec_capacity *a, const struct vr_rec_capacity *b)
+{
+    assert_string_equal(a->id, b->id);
+    assert_string_equal(a->agent, b->agent);
+    assert_string_equal(a->site, b->site);
+    assert_string_equal(a->target, b->target);
+    assert_int_equal(a->link, b->link);
+    assert_string_equal(a->interface, b->interface);
+    assert_int_equal(a->start_wall_ns, b->start_wall_ns);
+    EQ_D(a->duration_s, b->duration_s);
+    for (int k = 0; k < VR_CLASS_COUNT; k++) {
+        EQ_D(a->mix[k], b->mix[k]);
+        assert_string_equal(a->profiles[k], b->profiles[k]);
+    }
+    assert_int_equal(a->max_rate_bps, b->max_rate_bps);
+    assert_int_equal(a->capacity_calls, b->capacity_calls);
+    EQ_D(a->capacity_bps_fwd, b->capacity_bps_fwd);
+    EQ_D(a->capacity_bps_rev, b->capacity_bps_rev);
+    assert_int_equal(a->limit, b->limit);
+    assert_int_equal(a->has_first_failure, b->has_first_failure);
+    if (a->has_first_failure) {
+        const struct vr_rec_capacity_failure *f = &a->first_failure, *g = &b->first_failure;
+        assert_int_equal(f->calls, g->calls);
+        assert_int_equal(f->metric, g->metric);
+        assert_int_equal(f->direction, g->direction);
+        assert_string_equal(f->cls, g->cls);
+        EQ_D(f->value, g->value);
+        EQ_D(f->threshold, g->threshold);
+        assert_string_equal(f->reason, g->reason);
+    }
+    assert_int_equal(a->cause, b->cause);
+    assert_int_equal(a->n_steps, b->n_steps);
+    for (size_t i = 0; i < a->n_steps; i++) {
+        const struct vr_rec_capacity_step *s = &a->steps[i], *t = &b->steps[i];
+        assert_int_equal(s->calls, t->calls);
+        EQ_D(s->duration_s, t->duration_s);
+        EQ_D(s->bps_fwd, t->bps_fwd);
+        EQ_D(s->bps_rev, t->bps_rev);
+        assert_int_equal(s->verdict, t->verdict);
+        EQ_D(s->loss_fwd_pct, t->loss_fwd_pct);
+        EQ_D(s->loss_rev_pct, t->loss_rev_pct);
+        EQ_D(s->jitter_fwd_ms, t->jitter_fwd_ms);
+        EQ_D(s->jitter_rev_ms, t->jitter_rev_ms);
+        EQ_D(s->rtt_p95_ms, t->rtt_p95_ms);
+        EQ_D(s->dscp_preserved_fwd_pct, t->dscp_preserved_fwd_pct);
+        EQ_D(s->dscp_preserved_rev_pct, t->dscp_preserved_rev_pct);
+        assert_int_equal(s->n_reasons, t->n_reasons);
+        for (size_t k = 0; k < s->n_reasons; k++)
+            assert_string_equal(s->reasons[k], t->reasons[k]);
+        for (int k = 0; k < VR_CLASS_COUNT; k++)
+            assert_int_equal(s->streams[k], t->streams[k]);
+        assert_int_equal(s->intervals, t->intervals);
+        assert_int_equal(s->stopped, t->stopped);
+    }
+    assert_int_equal(a->verdict, b->verdict);
+    assert_int_equal(a->n_reasons, b->n_reasons);
+    for (size_t k = 0; k < a->n_reasons; k++)
+        assert_string_equal(a->reasons[k], b->reasons[k]);
+    assert_string_equal(a->thresholds, b->thresholds);
+    assert_int_equal(a->ip_version, b->ip_version);
+    EQ_D(a->step_s, b->step_s);
+    EQ_D(a->interval_s, b->interval_s);
+    EQ_D(a->loss_stop_pct, b->loss_stop_pct);
+    assert_int_equal(a->max_calls, b->max_calls);
+}
+
+static void test_capacity_random_round_trip(void **state)
+{
+    (void)state;
+    struct vr_rec_capacity *a = malloc(sizeof(*a)), *b = malloc(sizeof(*b));
+    assert_non_null(a);
+    assert_non_null(b);
+    for (int i = 0; i < 200; i++) {
+        random_capacity(a);
+        json_t *j = vr_rec_capacity_to_json(a);
+        assert_non_null(j);
+        struct vr_jerr e = {{""}, ""};
+        if (vr_rec_capacity_from_json(j, b, &e) != 0)
+            fail_msg("case %d: %s (field %s)", i, e.eb.msg, e.field);
+        check_capacity(a, b);
+        json_decref(j);
+    }
+    free(a);
+    free(b);
+}
+
+static void random_capture(struct vr_rec_capture *r)
+{
+    vr_rec_capture_clear(r);
+    pick_s(r->id, sizeof(r->id));
+    if (r->id[0] == '\0')
+        r->id[0] = 'i', r->id[1] = '\0';
+    pick_s(r->agent, sizeof(r->agent));
+    pick_s(r->site, sizeof(r->site));
+    if (next() % 2)
+        pick_s(r->source, sizeof(r->source));
+    r->link = pick_enum(vr_rec_link_names, false);
+    r->start_wall_ns = pick_u((uint64_t)INT64_MAX / 1000000u) * 1000000u;
+    r->duration_s = pick_d(0, 1e7, false);
+    pick_s(r->src, sizeof(r->src));
+    pick_s(r->dst, sizeof(r->dst));
+    if (next() % 2)
+        pick_s(r->ssrc, sizeof(r->ssrc));
+    r->payload_type = next() % 3 == 0 ? -1 : (int64_t)pick_u(127);
+    r->clock_hz = next() % 3 == 0 ? -1 : (int64_t)pick_u(1000000);
+    r->clock_source = pick_enum(vr_rec_clock_source_names, true);
+    r->cls = pick_enum(vr_rec_capture_class_names, false);
+    r->packets = pick_u(VR_REC_MAX_COUNT);
+    r->expected = next() % 3 == 0 ? -1 : (int64_t)pick_u(VR_REC_MAX_COUNT);
+    r->lost = pick_u(VR_REC_MAX_COUNT);
+    r->loss_pct = pick_d(0, 100, false);
+    r->duplicates = next() % 3 == 0 ? -1 : (int64_t)pick_u(VR_REC_MAX_COUNT);
+    r->reorder_pct = pick_d(0, 100, true);
+    r->jitter_ms = pick_d(0, 1e7, false);
+    r->jitter_max_ms = pick_d(0, 1e7, true);
+    r->max_delta_ms = pick_d(0, 1e7, true);
+    r->has_dscp = next() % 4 != 0;
+    for (int i = 0; r->has_dscp && i < 64; i++)
+        r->dscp[i] = next() % 4 == 0 ? pick_u(INT64_MAX) : 0;
+    r->mos = pick_d(1, 5, true);
+    r->verdict = (enum vr_level)pick_enum(vr_rec_level_names, false);
+    pick_reasons(r->reasons, &r->n_reasons);
+    r->turn_channel_data = next() % 2;
+}
+
+static void test_capture_random_round_trip(void **state)
+{
+    (void)state;
+    struct vr_rec_capture *a = malloc(sizeof(*a)), *b = malloc(sizeof(*b));
+    assert_non_null(a);
+    assert_non_null(b);
+    for (int i = 0; i < 500; i++) {
+        random_capture(a);
+        json_t *j = vr_rec_capture_to_json(a);
+        assert_non_null(j);
+        struct vr_jerr e = {{""}, ""};
+        if (vr_rec_capture_from_json(j, b, &e) != 0)
+            fail_msg("case %d: %s (field %s)", i, e.eb.msg, e.field);
+        json_decref(j);
+        assert_string_equal(a->id, b->id);
+        assert_string_equal(a->agent, b->agent);
+        assert_string_equal(a->site, b->site);
+        assert_string_equal(a->source, b->source);
+        assert_int_equal(a->link, b->link);
+        assert_int_equal(a->start_wall_ns, b->start_wall_ns);
+        EQ_D(a->duration_s, b->duration_s);
+        assert_string_equal(a->src, b->src);
+        assert_string_equal(a->dst, b->dst);
+        assert_string_equal(a->ssrc, b->ssrc);
+        assert_int_equal(a->payload_type, b->payload_type);
+        assert_int_equal(a->clock_hz, b->clock_hz);
+        assert_int_equal(a->clock_source, b->clock_source);
+        assert_int_equal(a->cls, b->cls);
+        assert_int_equal(a->packets, b->packets);
+        assert_int_equal(a->expected, b->expected);
+        assert_int_equal(a->lost, b->lost);
+        EQ_D(a->loss_pct, b->loss_pct);
+        assert_int_equal(a->duplicates, b->duplicates);
+        EQ_D(a->reorder_pct, b->reorder_pct);
+        EQ_D(a->jitter_ms, b->jitter_ms);
+        EQ_D(a->jitter_max_ms, b->jitter_max_ms);
+        EQ_D(a->max_delta_ms, b->max_delta_ms);
+        assert_int_equal(a->has_dscp, b->has_dscp);
+        assert_memory_equal(a->dscp, b->dscp, sizeof(a->dscp));
+        EQ_D(a->mos, b->mos);
+        assert_int_equal(a->verdict, b->verdict);
+        assert_int_equal(a->n_reasons, b->n_reasons);
+        for (size_t k = 0; k < a->n_reasons; k++)
+            assert_string_equal(a->reasons[k], b->reasons[k]);
+        assert_int_equal(a->turn_channel_data, b->turn_channel_data);
+    }
+    free(a);
+    free(b);
+}
+
+/* A real where the reader wants an integer names the field, apart from the message. */
+static void test_capacity_real_max_rate_names_field(void **state)
+{
+    (void)state;
+    struct vr_rec_capacity *a = malloc(sizeof(*a));
+    assert_non_null(a);
+    random_capacity(a);
+    json_t *j = vr_rec_capacity_to_json(a);
+    assert_true(json_is_integer(json_object_get(j, "max_rate_bps")));
+    json_object_set_new(j, "max_rate_bps", json_real(10000000.0));
+    struct vr_jerr e = {{""}, ""};
+    assert_int_equal(vr_rec_capacity_from_json(j, a, &e), VR_EINVAL);
+    assert_string_equal(e.field, "max_rate_bps");
+    json_decref(j);
+    free(a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_capacity_random_round_trip),
+        cmocka_unit_test(test_capture_random_round_trip),
+        cmocka_unit_test(test_capacity_real_max_rate_names_field),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
