@@ -8,8 +8,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
 #include "record.h"
 
 struct vr_thresholds {
@@ -136,7 +134,5 @@ void vr_verdict_group_merge(struct vr_verdict_group *into, const struct vr_verdi
 
 /* How far past its threshold a finding is, for ordering reasons (1 = at the threshold). */
 double vr_finding_severity(const struct vr_finding *f);
-/* {"type":"verdict","verdict":"ready",...,"score_pct":..,"reasons":[...]}: new reference. */
-json_t *vr_verdict_to_json(const struct vr_verdict *v);
 
 #endif

@@ -1,4 +1,5 @@
-/* Property tests of the capacity and capture records (rec_capacity.h, rec_capture.h): random
+/* Property tests of the capacity, capture and verdict records (rec_capacity.h, rec_capture.h,
+ * record.h): random
  * structs, with integers at their bounds, nulls, absent optional fields, empty arrays and
  * strings of the maximum length, go through the writer and the reader and come back equal. */
 #include <math.h>
@@ -14,6 +15,7 @@
 
 #include "rec_capacity.h"
 #include "rec_capture.h"
+#include "score.h"
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
@@ -336,6 +338,35 @@ static void test_capture_random_round_trip(void **state)
     free(b);
 }
 
+static void test_verdict_random_round_trip(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 500; i++) {
+        struct vr_verdict a, b;
+        memset(&a, 0, sizeof(a));
+        a.verdict = (enum vr_site_verdict)(next() % 3);
+        a.score_pct = (double)pick_u(100000) / 1000.0; /* the writer keeps 3 decimals */
+        a.intervals = pick_u(INT64_MAX);
+        a.passed = pick_u(INT64_MAX);
+        a.n_reasons = pick_u(VR_VERDICT_MAX_REASONS);
+        for (size_t k = 0; k < a.n_reasons; k++)
+            pick_s(a.reasons[k], sizeof(a.reasons[k]));
+        json_t *j = vr_verdict_to_json(&a);
+        assert_non_null(j);
+        struct vr_jerr e = {{""}, ""};
+        if (vr_verdict_from_json(j, &b, &e) != 0)
+            fail_msg("case %d: %s (field %s)", i, e.eb.msg, e.field);
+        json_decref(j);
+        assert_int_equal(a.verdict, b.verdict);
+        EQ_D(a.score_pct, b.score_pct);
+        assert_int_equal(a.intervals, b.intervals);
+        assert_int_equal(a.passed, b.passed);
+        assert_int_equal(a.n_reasons, b.n_reasons);
+        for (size_t k = 0; k < a.n_reasons; k++)
+            assert_string_equal(a.reasons[k], b.reasons[k]);
+    }
+}
+
 /* A real where the reader wants an integer names the field, apart from the message. */
 static void test_capacity_real_max_rate_names_field(void **state)
 {
@@ -359,6 +390,7 @@ int main(void)
         cmocka_unit_test(test_capacity_random_round_trip),
         cmocka_unit_test(test_capture_random_round_trip),
         cmocka_unit_test(test_capacity_real_max_rate_names_field),
+        cmocka_unit_test(test_verdict_random_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
