@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "rec_ack.h"
 #include "rec_capacity.h"
 #include "rec_capture.h"
 #include "score.h"
@@ -367,6 +368,40 @@ static void test_verdict_random_round_trip(void **state)
     }
 }
 
+static void test_ack_random_round_trip(void **state)
+{
+    (void)state;
+    static char pool[64][64];
+    const char *ids[64];
+    for (int i = 0; i < 200; i++) {
+        size_t ns = pick_u(32), nd = pick_u(32);
+        for (size_t k = 0; k < ns + nd; k++) {
+            pick_s(pool[k], sizeof(pool[k]));
+            ids[k] = pool[k];
+        }
+        uint64_t ignored = pick_u(INT64_MAX);
+        json_t *j = vr_rec_ack_to_json(ids, ns, nd, ignored);
+        assert_non_null(j);
+        struct vr_rec_ack a;
+        struct vr_jerr e = {{""}, ""};
+        if (vr_rec_ack_from_json(j, &a, &e) != 0)
+            fail_msg("case %d: %s", i, e.eb.msg);
+        assert_int_equal(a.n_stored, ns);
+        assert_int_equal(a.n_duplicates, nd);
+        assert_int_equal(a.ignored, ignored);
+        for (size_t k = 0; k < ns + nd; k++)
+            assert_string_equal(a.ids[k], ids[k]);
+        vr_rec_ack_free(&a);
+        json_decref(j);
+    }
+    json_t *err = vr_rec_error_to_json("line 3: bad", 3, "site");
+    char buf[64];
+    vr_rec_error_from_json(err, buf, sizeof(buf));
+    assert_string_equal(buf, "line 3: bad");
+    assert_string_equal(json_string_value(json_object_get(err, "field")), "site");
+    json_decref(err);
+}
+
 /* A real where the reader wants an integer names the field, apart from the message. */
 static void test_capacity_real_max_rate_names_field(void **state)
 {
@@ -391,6 +426,7 @@ int main(void)
         cmocka_unit_test(test_capture_random_round_trip),
         cmocka_unit_test(test_capacity_real_max_rate_names_field),
         cmocka_unit_test(test_verdict_random_round_trip),
+        cmocka_unit_test(test_ack_random_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
