@@ -16,6 +16,7 @@
 #include "commands.h"
 #include "daemon.h"
 #include "parse.h"
+#include "rec_verdict.h"
 #include "reflect.h"
 #include "report.h"
 #include "score.h"

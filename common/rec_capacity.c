@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "jfield.h"
-#include "rec_capture.h"
+#include "rec_head.h"
 
 #define MAX_DUR_S 1e7
 #define MAX_MS    1e7
@@ -22,8 +22,6 @@ const char *const vr_rec_metric_names[] = {"loss",    "jitter",     "rtt",  "owd
                                            "reorder", "burst_loss", "dscp", NULL};
 const char *const vr_rec_dir_names[] = {"fwd", "rev", "both", NULL};
 const char *const vr_rec_stopped_names[] = {"completed", "loss_stop", "interrupted", NULL};
-const char *const vr_rec_level_names[] = {"pass", "warn", "fail", NULL};
-const char *const vr_rec_link_names[] = {"wired", "wifi", "other", NULL};
 const char *const vr_rec_class_names[] = {"audio", "video", "sharing", "besteffort", NULL};
 
 static const char *const mix_names[] = {"audio", "video", "sharing", NULL};
@@ -308,7 +306,7 @@ static int steps_from_json(const json_t *j, struct vr_rec_capacity *r, struct vr
 int vr_rec_capacity_from_json(const json_t *j, struct vr_rec_capacity *r, struct vr_jerr *eb)
 {
     vr_rec_capacity_clear(r);
-    int rc = vr__rec_x_header(j, "capacity", r->id, r->agent, r->site, &r->link, &r->start_wall_ns,
+    int rc = vr_rec_head_read(j, "capacity", r->id, r->agent, r->site, &r->link, &r->start_wall_ns,
                               &r->duration_s, &r->verdict, &r->n_reasons, r->reasons[0], eb);
     if (rc < 0)
         return rc;

@@ -18,13 +18,12 @@
 #include "err.h"
 #include "jfield.h"
 #include "profile.h"
+#include "rec_head.h"
 #include "record.h"
 
-#define VR_REC_MAX_CALLS   100000u
-#define VR_REC_MAX_STEPS   64
-#define VR_REC_MAX_REASONS 32  /* per record or step */
-#define VR_REC_REASON_LEN  400 /* bytes with the NUL */
-#define VR_REC_MAX_BPS     1e12
+#define VR_REC_MAX_CALLS 100000u
+#define VR_REC_MAX_STEPS 64
+#define VR_REC_MAX_BPS   1e12
 
 /* Names in the record (index = the enum's value). */
 extern const char *const vr_rec_limit_names[];   /* threshold max_calls max_rate loss_stop
@@ -33,8 +32,6 @@ extern const char *const vr_rec_cause_names[];   /* bandwidth marking none */
 extern const char *const vr_rec_metric_names[];  /* loss jitter rtt owd reorder burst_loss dscp */
 extern const char *const vr_rec_dir_names[];     /* fwd rev both */
 extern const char *const vr_rec_stopped_names[]; /* completed loss_stop interrupted */
-extern const char *const vr_rec_level_names[];   /* pass warn fail */
-extern const char *const vr_rec_link_names[];    /* wired wifi other */
 extern const char *const vr_rec_class_names[];   /* audio video sharing besteffort */
 
 struct vr_rec_capacity_step {

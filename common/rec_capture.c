@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "jfield.h"
+#include "rec_head.h"
 
-#define MAX_DUR_S 1e7
 #define MAX_MS    1e7
 
 #define REQ VR_JFIELD_REQUIRED
@@ -24,41 +24,6 @@ void vr_rec_capture_clear(struct vr_rec_capture *r)
     r->payload_type = r->clock_hz = r->expected = r->duplicates = -1;
     r->clock_source = -1;
     r->reorder_pct = r->jitter_max_ms = r->max_delta_ms = r->mos = NAN;
-}
-
-int vr__rec_x_header(const json_t *j, const char *type, char *id, char *agent, char *site,
-                     int *link, uint64_t *start, double *duration_s, enum vr_level *verdict,
-                     size_t *n_reasons, char *reasons, struct vr_jerr *eb)
-{
-    static const char *const types[] = {"capacity", "capture", NULL};
-    int t, lvl, rc;
-    if (!json_is_object(j))
-        return vr_jerr_set(eb, VR_EINVAL, "expected one JSON object per line");
-    if ((rc = vr_jfield_enum(j, "", "type", types, REQ, &t, eb)) < 0)
-        return rc;
-    if (strcmp(types[t], type) != 0)
-        return vr_jfield_fail(eb, "", "type", "\"%s\" is not \"%s\"", types[t], type);
-    const json_t *schema = json_object_get(j, "schema");
-    if (!json_is_integer(schema) || json_integer_value(schema) != 1)
-        return vr_jfield_fail(eb, "", "schema", "only schema 1 is known");
-    if ((rc = vr_jfield_str(j, "", "id", id, 64, REQ, NULL, eb)) < 0 ||
-        (rc = vr_jfield_str(j, "", "agent", agent, 64, REQ, NULL, eb)) < 0 ||
-        (rc = vr_jfield_str(j, "", "site", site, 64, REQ, NULL, eb)) < 0 ||
-        (rc = vr_jfield_enum(j, "", "link", vr_rec_link_names, OPT, link, eb)) < 0 ||
-        (rc = vr_jfield_str(j, "", "start", NULL, 48, REQ, NULL, eb)) < 0 ||
-        (rc = vr_jfield_num(j, "", "duration_s", 0, MAX_DUR_S, REQ, duration_s, eb)) < 0 ||
-        (rc = vr_jfield_enum(j, "", "verdict", vr_rec_level_names, REQ, &lvl, eb)) < 0 ||
-        (rc = vr_jfield_strings(j, "", "reasons", VR_REC_MAX_REASONS, VR_REC_REASON_LEN, reasons,
-                                n_reasons, eb)) < 0)
-        return rc;
-    if (id[0] == '\0')
-        return vr_jfield_fail(eb, "", "id", "must not be empty");
-    if (*link < 0)
-        *link = 2; /* other */
-    if ((rc = vr_jfield_time(j, "", "start", start, eb)) < 0)
-        return rc;
-    *verdict = (enum vr_level)lvl;
-    return 0;
 }
 
 /* ---- writer ---------------------------------------------------------------------------------- */
@@ -153,7 +118,7 @@ static int dscp_counts(const json_t *j, struct vr_rec_capture *r, struct vr_jerr
 int vr_rec_capture_from_json(const json_t *j, struct vr_rec_capture *r, struct vr_jerr *eb)
 {
     vr_rec_capture_clear(r);
-    int rc = vr__rec_x_header(j, "capture", r->id, r->agent, r->site, &r->link, &r->start_wall_ns,
+    int rc = vr_rec_head_read(j, "capture", r->id, r->agent, r->site, &r->link, &r->start_wall_ns,
                               &r->duration_s, &r->verdict, &r->n_reasons, r->reasons[0], eb);
     if (rc < 0)
         return rc;

@@ -14,7 +14,7 @@
 
 #include "err.h"
 #include "jfield.h"
-#include "rec_capacity.h"
+#include "rec_head.h"
 #include "record.h"
 
 #define VR_REC_MAX_COUNT 1000000000000ull
@@ -27,7 +27,7 @@ struct vr_rec_capture {
     char agent[64];
     char site[64];
     char source[128]; /* interface or file name, "" absent */
-    int link;        /* index in vr_rec_link_names; absent reads as "other" */
+    int link;         /* index in vr_rec_link_names; absent reads as "other" */
     uint64_t start_wall_ns;
     double duration_s;
     char src[64], dst[64]; /* "addr:port" / "[addr]:port" */
@@ -55,10 +55,5 @@ void vr_rec_capture_clear(struct vr_rec_capture *r);
 json_t *vr_rec_capture_to_json(const struct vr_rec_capture *r);
 /* 0 or VR_EINVAL with eb naming the field (eb->field). */
 int vr_rec_capture_from_json(const json_t *j, struct vr_rec_capture *out, struct vr_jerr *eb);
-
-/* Internal to rec_capacity.c and rec_capture.c: the fields both records share. */
-int vr__rec_x_header(const json_t *j, const char *type, char *id, char *agent, char *site,
-                     int *link, uint64_t *start, double *duration_s, enum vr_level *verdict,
-                     size_t *n_reasons, char *reasons, struct vr_jerr *eb);
 
 #endif

@@ -96,14 +96,6 @@ json_t *vr_record_to_json(const struct vr_record *r);
  * derived from freq_mhz. */
 int vr_record_from_json(const json_t *j, struct vr_record *out, struct vr_jerr *eb);
 
-/* The verdict record (struct vr_verdict in score.h, which includes this header):
- * {"type":"verdict","verdict":"ready",...,"score_pct":..,"reasons":[...]}: new reference. */
-struct vr_verdict;
-json_t *vr_verdict_to_json(const struct vr_verdict *v);
-/* Its reader: verdict, score_pct, intervals, passed and reasons (the fields the writer writes;
- * failed, warned and marks_rewritten come back 0). 0 or VR_EINVAL naming the field. */
-int vr_verdict_from_json(const json_t *j, struct vr_verdict *out, struct vr_jerr *eb);
-
 /* RFC 3339 UTC with milliseconds, e.g. "2026-11-27T14:05:00.000Z". buf >= 32 bytes. */
 void vr_format_rfc3339(uint64_t wall_ns, char *buf, size_t len);
 /* Inverse of vr_format_rfc3339 (accepts any fraction length and "Z" only). 0 or VR_EINVAL. */

@@ -14,8 +14,8 @@
 #include "ingest.h"
 #include "rec_capacity.h"
 #include "rec_capture.h"
+#include "rec_verdict.h"
 #include "record.h"
-#include "score.h"
 
 static int failures;
 

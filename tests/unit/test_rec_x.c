@@ -16,7 +16,7 @@
 #include "rec_ack.h"
 #include "rec_capacity.h"
 #include "rec_capture.h"
-#include "score.h"
+#include "rec_verdict.h"
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
