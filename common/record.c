@@ -351,51 +351,27 @@ static const json_t *field(const json_t *o, const char *prefix, const char *key,
     return v;
 }
 
+/* The record's readers are jfield's (one set for every record type); these keep the call
+ * sites short. */
 static int get_str(const json_t *o, const char *key, char *dst, size_t cap, bool optional,
                    struct vr_jerr *eb)
 {
-    const json_t *v = json_object_get(o, key);
-    if (v == NULL && optional)
-        return 0;
-    if (v == NULL)
-        return vr_jfield_missing(eb, "", key);
-    if (!json_is_string(v))
-        return vr_jfield_fail(eb, "", key, "expected a string");
-    size_t len = json_string_length(v);
-    if (len >= cap)
-        return vr_jfield_fail(eb, "", key, "longer than %zu bytes", cap - 1);
-    if (memchr(json_string_value(v), '\0', len) != NULL)
-        return vr_jfield_fail(eb, "", key, "contains a NUL byte");
-    memcpy(dst, json_string_value(v), len);
-    dst[len] = '\0';
-    return 0;
+    return vr_jfield_str(o, "", key, dst, cap, optional ? VR_JFIELD_OPTIONAL : VR_JFIELD_REQUIRED,
+                         NULL, eb);
 }
 
 /* An integer in [0, max]. */
 static int get_count(const json_t *o, const char *prefix, const char *key, uint64_t max,
                      uint64_t *out, struct vr_jerr *eb)
 {
-    const json_t *v = field(o, prefix, key, eb);
-    if (v == NULL)
-        return VR_EINVAL;
-    if (!json_is_integer(v) || json_integer_value(v) < 0 || (uint64_t)json_integer_value(v) > max)
-        return vr_jfield_fail(eb, prefix, key, "expected an integer 0..%" PRIu64, max);
-    *out = (uint64_t)json_integer_value(v);
-    return 0;
+    return vr_jfield_u64(o, prefix, key, max, VR_JFIELD_REQUIRED, out, eb);
 }
 
 /* A finite number in [lo, hi]. */
 static int get_num(const json_t *o, const char *prefix, const char *key, double lo, double hi,
                    double *out, struct vr_jerr *eb)
 {
-    const json_t *v = field(o, prefix, key, eb);
-    if (v == NULL)
-        return VR_EINVAL;
-    double d = json_number_value(v);
-    if (!json_is_number(v) || !isfinite(d) || d < lo || d > hi)
-        return vr_jfield_fail(eb, prefix, key, "expected a number %g..%g", lo, hi);
-    *out = d;
-    return 0;
+    return vr_jfield_num(o, prefix, key, lo, hi, VR_JFIELD_REQUIRED, out, eb);
 }
 
 static int get_pct(const json_t *o, const char *key, double *out, struct vr_jerr *eb)
