@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "clock.h"
+#include "jfield.h"
+#include "rec_capacity.h"
 
 #define LATE_NS UINT64_C(1000000000) /* voice a second late is lost: a shorter wait per step */
 
@@ -185,9 +187,10 @@ static void on_session_record(void *arg, const struct vr_record *r)
         snprintf(c->ifname, sizeof(c->ifname), "%s", r->interface);
     }
     if (c->hooks.on_record != NULL) {
-        json_t *j = vr_record_to_json(r);
+        struct vr_record tmp = *r; /* the record as written: with the step's call count */
+        tmp.step_calls = st->calls;
+        json_t *j = vr_record_to_json(&tmp);
         if (j != NULL) {
-            json_object_set_new(j, "step_calls", json_integer(st->calls));
             c->hooks.on_record(c->hooks.arg, j);
             json_decref(j);
         }
@@ -439,111 +442,107 @@ static void build_reasons(struct vr_capacity *c)
     }
 }
 
-static json_t *num_or_null(double v)
+static double pct_or_nan(double v)
 {
-    return v < 0 || !isfinite(v) ? json_null() : json_real(v);
+    return v < 0 || !isfinite(v) ? NAN : v;
 }
 
-static json_t *step_json(const struct vr_capacity_step *st)
+static void copy_reasons(char (*dst)[VR_REC_REASON_LEN], size_t *n,
+                         const char (*src)[VR_CAPACITY_REASON_LEN], size_t count)
 {
-    json_t *j = json_object(), *reasons = json_array(), *streams = json_object();
-    for (size_t i = 0; i < st->n_reasons; i++)
-        json_array_append_new(reasons, json_string(st->reasons[i]));
-    for (int k = 0; k < VR_CLASS_COUNT; k++) {
-        if (st->streams[k] > 0)
-            json_object_set_new(streams, vr_class_get((enum vr_class)k)->name,
-                                json_integer(st->streams[k]));
-    }
-    json_object_set_new(j, "calls", json_integer(st->calls));
-    json_object_set_new(j, "duration_s", json_real(st->duration_s));
-    json_object_set_new(j, "bps_fwd", json_real(st->bps_fwd));
-    json_object_set_new(j, "bps_rev", json_real(st->bps_rev));
-    json_object_set_new(j, "verdict", json_string(vr_level_name(st->verdict)));
-    json_object_set_new(j, "loss_fwd_pct", json_real(st->loss_fwd_pct));
-    json_object_set_new(j, "loss_rev_pct", json_real(st->loss_rev_pct));
-    json_object_set_new(j, "jitter_fwd_ms", json_real(st->jitter_fwd_ms));
-    json_object_set_new(j, "jitter_rev_ms", json_real(st->jitter_rev_ms));
-    json_object_set_new(j, "rtt_p95_ms", json_real(st->rtt_p95_ms));
-    json_object_set_new(j, "dscp_preserved_fwd_pct", num_or_null(st->dscp_fwd_pct));
-    json_object_set_new(j, "dscp_preserved_rev_pct", num_or_null(st->dscp_rev_pct));
-    json_object_set_new(j, "reasons", reasons);
-    /* extra fields (ignored by the collector) */
-    json_object_set_new(j, "streams", streams);
-    json_object_set_new(j, "intervals", json_integer(st->intervals));
-    json_object_set_new(j, "stopped",
-                        json_string(st->loss_stop     ? "loss_stop"
-                                    : st->interrupted ? "interrupted"
-                                                      : "completed"));
-    return j;
+    *n = count < VR_REC_MAX_REASONS ? count : VR_REC_MAX_REASONS;
+    for (size_t i = 0; i < *n; i++)
+        snprintf(dst[i], VR_REC_REASON_LEN, "%s", src[i]);
 }
 
+static void step_rec(const struct vr_capacity_step *st, struct vr_rec_capacity_step *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->calls = st->calls;
+    o->duration_s = st->duration_s;
+    o->bps_fwd = st->bps_fwd;
+    o->bps_rev = st->bps_rev;
+    o->verdict = st->verdict;
+    o->loss_fwd_pct = st->loss_fwd_pct;
+    o->loss_rev_pct = st->loss_rev_pct;
+    o->jitter_fwd_ms = st->jitter_fwd_ms;
+    o->jitter_rev_ms = st->jitter_rev_ms;
+    o->rtt_p95_ms = st->rtt_p95_ms;
+    o->dscp_preserved_fwd_pct = pct_or_nan(st->dscp_fwd_pct);
+    o->dscp_preserved_rev_pct = pct_or_nan(st->dscp_rev_pct);
+    copy_reasons(o->reasons, &o->n_reasons, st->reasons, st->n_reasons);
+    for (int k = 0; k < VR_CLASS_COUNT; k++)
+        o->streams[k] = st->streams[k];
+    o->intervals = st->intervals;
+    o->stopped = vr_jfield_name_index(vr_rec_stopped_names, st->loss_stop     ? "loss_stop"
+                                                            : st->interrupted ? "interrupted"
+                                                                              : "completed");
+}
+
+/* The capacity record, through its one writer (rec_capacity.h). */
 static json_t *build_record(struct vr_capacity *c)
 {
     const struct vr_capacity_result *res = &c->res;
-    json_t *j = json_object(), *mix = json_object(), *profiles = json_object();
-    json_t *steps = json_array(), *reasons = json_array();
-    char id[128], start[40];
-    double dur = (double)(vr_clock_mono_ns() - c->start_mono_ns) / 1e9;
-
+    struct vr_rec_capacity *r = malloc(sizeof(*r));
+    if (r == NULL)
+        return NULL;
+    vr_rec_capacity_clear(r);
+    char id[96]; /* 40 + 10 + 13 digits of ms: fits the record's 63 bytes */
     snprintf(id, sizeof(id), "%.40s-capacity-%llu", c->cfg.session.agent,
              (unsigned long long)(c->start_wall_ns / 1000000u));
-    vr_format_rfc3339(c->start_wall_ns, start, sizeof(start));
+    size_t n = strnlen(id, sizeof(r->id) - 1);
+    memcpy(r->id, id, n);
+    r->id[n] = '\0';
+    snprintf(r->agent, sizeof(r->agent), "%s", c->cfg.session.agent);
+    snprintf(r->site, sizeof(r->site), "%s", c->cfg.session.site);
+    snprintf(r->target, sizeof(r->target), "%s", c->cfg.session.target);
+    r->link = vr_jfield_name_index(vr_rec_link_names, c->link);
+    if (r->link < 0)
+        r->link = vr_jfield_name_index(vr_rec_link_names, "other");
+    snprintf(r->interface, sizeof(r->interface), "%s", c->ifname);
+    r->start_wall_ns = c->start_wall_ns;
+    r->duration_s = (double)(vr_clock_mono_ns() - c->start_mono_ns) / 1e9;
     for (int k = 0; k < VR_CLASS_COUNT; k++) {
         const struct vr_profile *p = class_profile(&c->cfg, k);
         if (!(c->cfg.mix[k] > 0))
             continue;
-        json_object_set_new(mix, vr_class_get((enum vr_class)k)->name, json_real(c->cfg.mix[k]));
-        json_object_set_new(profiles, vr_class_get((enum vr_class)k)->name,
-                            json_string(p != NULL ? p->name : ""));
+        r->mix[k] = c->cfg.mix[k];
+        snprintf(r->profiles[k], sizeof(r->profiles[k]), "%s", p != NULL ? p->name : "");
     }
-    for (size_t i = 0; i < res->n_steps; i++)
-        json_array_append_new(steps, step_json(&res->steps[i]));
-    for (size_t i = 0; i < res->n_reasons; i++)
-        json_array_append_new(reasons, json_string(res->reasons[i]));
-
-    json_object_set_new(j, "type", json_string("capacity"));
-    json_object_set_new(j, "schema", json_integer(1));
-    json_object_set_new(j, "id", json_string(id));
-    json_object_set_new(j, "agent", json_string(c->cfg.session.agent));
-    json_object_set_new(j, "site", json_string(c->cfg.session.site));
-    json_object_set_new(j, "target", json_string(c->cfg.session.target));
-    json_object_set_new(j, "link", json_string(c->link[0] ? c->link : "other"));
-    json_object_set_new(j, "interface", json_string(c->ifname));
-    json_object_set_new(j, "start", json_string(start));
-    json_object_set_new(j, "duration_s", json_real(dur));
-    json_object_set_new(j, "mix", mix);
-    json_object_set_new(j, "profiles", profiles);
-    json_object_set_new(j, "max_rate_bps", json_real(c->cfg.max_rate_bps));
-    json_object_set_new(j, "capacity_calls", json_integer(res->capacity_calls));
-    json_object_set_new(j, "capacity_bps_fwd", json_real(res->capacity_bps_fwd));
-    json_object_set_new(j, "capacity_bps_rev", json_real(res->capacity_bps_rev));
-    json_object_set_new(j, "limit", json_string(vr_ramp_limit_name(res->limit)));
+    /* an integer in the record (a real here made the collector refuse every later batch) */
+    r->max_rate_bps = (uint64_t)llround(c->cfg.max_rate_bps);
+    r->capacity_calls = res->capacity_calls;
+    r->capacity_bps_fwd = res->capacity_bps_fwd;
+    r->capacity_bps_rev = res->capacity_bps_rev;
+    r->limit = vr_jfield_name_index(vr_rec_limit_names, vr_ramp_limit_name(res->limit));
     if (res->first_failure != NULL && res->first_failure->has_failure) {
         const struct vr_capacity_step *ff = res->first_failure;
-        json_t *f = json_object();
-        json_object_set_new(f, "calls", json_integer(ff->calls));
-        json_object_set_new(f, "metric",
-                            json_string(vr_capacity_metric_name(ff->failure.f.metric)));
-        json_object_set_new(f, "direction", json_string(vr_capacity_dir_name(ff->failure.f.dir)));
-        json_object_set_new(f, "class", json_string(ff->failure.cls));
-        json_object_set_new(f, "value", json_real(ff->failure.f.value));
-        json_object_set_new(f, "threshold", json_real(ff->failure.f.threshold));
-        json_object_set_new(f, "reason", json_string(ff->failure.reason));
-        json_object_set_new(j, "first_failure", f);
-    } else {
-        json_object_set_new(j, "first_failure", json_null());
+        struct vr_rec_capacity_failure *f = &r->first_failure;
+        r->has_first_failure = true;
+        f->calls = ff->calls;
+        f->metric = vr_jfield_name_index(vr_rec_metric_names,
+                                         vr_capacity_metric_name(ff->failure.f.metric));
+        f->direction =
+            vr_jfield_name_index(vr_rec_dir_names, vr_capacity_dir_name(ff->failure.f.dir));
+        snprintf(f->cls, sizeof(f->cls), "%s", ff->failure.cls);
+        f->value = ff->failure.f.value;
+        f->threshold = ff->failure.f.threshold;
+        snprintf(f->reason, sizeof(f->reason), "%s", ff->failure.reason);
     }
-    json_object_set_new(j, "cause", json_string(res->cause));
-    json_object_set_new(j, "steps", steps);
-    json_object_set_new(j, "verdict", json_string(vr_level_name(res->verdict)));
-    json_object_set_new(j, "reasons", reasons);
-    /* extra fields: how the ramp was run */
-    json_object_set_new(j, "thresholds", json_string(c->cfg.session.thr.name));
-    json_object_set_new(j, "ip_version", json_integer(res->ipv6 ? 6 : 4));
-    json_object_set_new(j, "step_s", json_real((double)c->cfg.step_ns / 1e9));
-    json_object_set_new(j, "interval_s", json_real((double)c->cfg.interval_ns / 1e9));
-    json_object_set_new(j, "loss_stop_pct", json_real(c->cfg.loss_stop_pct));
-    json_object_set_new(j, "max_calls", json_integer(c->cfg.max_calls));
+    r->cause = vr_jfield_name_index(vr_rec_cause_names, res->cause);
+    r->n_steps = res->n_steps < VR_REC_MAX_STEPS ? res->n_steps : VR_REC_MAX_STEPS;
+    for (size_t i = 0; i < r->n_steps; i++)
+        step_rec(&res->steps[i], &r->steps[i]);
+    r->verdict = res->verdict;
+    copy_reasons(r->reasons, &r->n_reasons, res->reasons, res->n_reasons);
+    snprintf(r->thresholds, sizeof(r->thresholds), "%s", c->cfg.session.thr.name);
+    r->ip_version = res->ipv6 ? 6 : 4;
+    r->step_s = (double)c->cfg.step_ns / 1e9;
+    r->interval_s = (double)c->cfg.interval_ns / 1e9;
+    r->loss_stop_pct = c->cfg.loss_stop_pct;
+    r->max_calls = c->cfg.max_calls;
+    json_t *j = vr_rec_capacity_to_json(r);
+    free(r);
     return j;
 }
 

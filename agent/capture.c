@@ -13,6 +13,8 @@
 #include <time.h>
 
 #include "clock.h"
+#include "jfield.h"
+#include "rec_capture.h"
 #include "record.h"
 #include "rtpparse.h"
 #include "rtpstream.h"
@@ -151,89 +153,75 @@ static void fmt_endpoint(const uint8_t *addr, uint8_t ipv, uint16_t port, char *
     }
 }
 
-static bool put(json_t *o, const char *k, json_t *v)
-{
-    return v != NULL && json_object_set_new(o, k, v) == 0;
-}
-
 /* Rounds for the record: figures are estimates, 6 significant digits say enough. */
-static json_t *jreal(double v)
+_Static_assert(VR_RECORD_REASON_LEN <= VR_REC_REASON_LEN, "capture reasons fit the record");
+
+static double round6(double v)
 {
-    return json_real(round(v * 1e6) / 1e6);
+    return round(v * 1e6) / 1e6;
 }
 
+/* The stream's capture record, through its one writer (rec_capture.h). */
 static json_t *make_record(struct vr_capture *c, const struct entry *e)
 {
     struct vr_rtpstream_result r;
-    char src[64], dst[64], start[40], id[96], ssrc[16];
     char reasons[VR_RECORD_MAX_REASONS][VR_RECORD_REASON_LEN];
     size_t n_reasons = 0;
     double mos = 0;
     vr_rtpstream_result(&e->st, &r);
     enum vr_level lvl = vr_rtpstream_judge(&r, e->st.pt, &c->cfg.thresholds, &mos, reasons,
                                            VR_RECORD_MAX_REASONS, &n_reasons);
-    fmt_endpoint(e->k.src, e->k.ipv, e->k.sport, src, sizeof(src));
-    fmt_endpoint(e->k.dst, e->k.ipv, e->k.dport, dst, sizeof(dst));
-    vr_format_rfc3339(e->st.first_ns, start, sizeof(start));
+    struct vr_rec_capture *o = malloc(sizeof(*o));
+    if (o == NULL)
+        return NULL;
+    vr_rec_capture_clear(o);
+    char id[96];
     snprintf(id, sizeof(id), "%.32s-cap%" PRIu64 "-%" PRIu64,
              c->agent[0] != '\0' ? c->agent : "local", c->id_base_ms, ++c->rec_seq);
-    snprintf(ssrc, sizeof(ssrc), "0x%08" PRIx32, e->k.ssrc);
-
-    json_t *o = json_object();
-    json_t *dscp = json_object();
-    json_t *rs = json_array();
-    bool ok = o != NULL && dscp != NULL && rs != NULL;
-    for (int i = 0; ok && i < 64; i++) {
-        char k[4];
-        if (e->st.dscp[i] == 0)
-            continue;
-        snprintf(k, sizeof(k), "%d", i);
-        ok = json_object_set_new(dscp, k, json_integer((json_int_t)e->st.dscp[i])) == 0;
-    }
-    for (size_t i = 0; ok && i < n_reasons; i++)
-        ok = json_array_append_new(rs, json_string(reasons[i])) == 0;
-    ok = ok && put(o, "type", json_string("capture"));
-    ok = ok && put(o, "schema", json_integer(1));
-    ok = ok && put(o, "id", json_string(id));
-    ok = ok && put(o, "agent", json_string(c->agent));
-    ok = ok && put(o, "site", json_string(c->site));
-    ok = ok && put(o, "source", json_string(c->source));
-    ok = ok && put(o, "link", json_string(c->link));
-    ok = ok && put(o, "start", json_string(start));
-    ok = ok && put(o, "duration_s", jreal(r.duration_s));
-    ok = ok && put(o, "src", json_string(src));
-    ok = ok && put(o, "dst", json_string(dst));
-    ok = ok && put(o, "ssrc", json_string(ssrc));
-    ok = ok && put(o, "payload_type", json_integer(e->st.pt));
-    ok = ok && put(o, "clock_hz", json_integer(r.clock_hz));
-    /* extra field: where the clock came from (payload type / option, timestamps, default) */
-    ok = ok && put(o, "clock_source",
-                   json_string(r.clock_source == VR_CLOCK_INFERRED  ? "inferred"
-                               : r.clock_source == VR_CLOCK_DEFAULT ? "default"
-                                                                    : "given"));
-    ok = ok && put(o, "class", json_string(vr_rtp_class(r.dscp_top, e->k.sport, e->k.dport)));
-    ok = ok && put(o, "packets", json_integer((json_int_t)r.packets));
-    ok = ok && put(o, "expected", json_integer((json_int_t)r.expected));
-    ok = ok && put(o, "lost", json_integer((json_int_t)r.lost));
-    ok = ok && put(o, "loss_pct", jreal(r.loss_pct));
-    ok = ok && put(o, "duplicates", json_integer((json_int_t)r.duplicates));
-    ok = ok && put(o, "reorder_pct", jreal(r.reorder_pct));
-    ok = ok && put(o, "jitter_ms", jreal(r.jitter_ms));
-    ok = ok && put(o, "jitter_max_ms", jreal(r.jitter_max_ms));
-    ok = ok && put(o, "max_delta_ms", jreal(r.max_delta_ms));
-    ok = ok && json_object_set(o, "dscp", dscp) == 0;
-    ok = ok && put(o, "mos", json_real(round(mos * 100.0) / 100.0));
-    ok = ok && put(o, "verdict", json_string(vr_level_name(lvl)));
-    ok = ok && json_object_set(o, "reasons", rs) == 0;
-    if (ok && e->channel_data)
-        ok = put(o, "turn_channel_data", json_true()); /* extra field: relayed through TURN */
-    json_decref(dscp);
-    json_decref(rs);
-    if (!ok) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    snprintf(o->id, sizeof(o->id), "%.63s", id);
+    snprintf(o->agent, sizeof(o->agent), "%s", c->agent);
+    snprintf(o->site, sizeof(o->site), "%s", c->site);
+    snprintf(o->source, sizeof(o->source), "%s", c->source);
+    o->link = vr_jfield_name_index(vr_rec_link_names, c->link);
+    if (o->link < 0)
+        o->link = vr_jfield_name_index(vr_rec_link_names, "other");
+    o->start_wall_ns = e->st.first_ns;
+    o->duration_s = round6(r.duration_s);
+    fmt_endpoint(e->k.src, e->k.ipv, e->k.sport, o->src, sizeof(o->src));
+    fmt_endpoint(e->k.dst, e->k.ipv, e->k.dport, o->dst, sizeof(o->dst));
+    snprintf(o->ssrc, sizeof(o->ssrc), "0x%08" PRIx32, e->k.ssrc);
+    o->payload_type = e->st.pt;
+    o->clock_hz = r.clock_hz;
+    /* where the clock came from (payload type / option, timestamps, default) */
+    o->clock_source = vr_jfield_name_index(vr_rec_clock_source_names,
+                                           r.clock_source == VR_CLOCK_INFERRED  ? "inferred"
+                                           : r.clock_source == VR_CLOCK_DEFAULT ? "default"
+                                                                                : "given");
+    o->cls = vr_jfield_name_index(vr_rec_capture_class_names,
+                                  vr_rtp_class(r.dscp_top, e->k.sport, e->k.dport));
+    if (o->cls < 0)
+        o->cls = vr_jfield_name_index(vr_rec_capture_class_names, "unknown");
+    o->packets = r.packets;
+    o->expected = (int64_t)r.expected;
+    o->lost = r.lost;
+    o->loss_pct = round6(r.loss_pct);
+    o->duplicates = (int64_t)r.duplicates;
+    o->reorder_pct = round6(r.reorder_pct);
+    o->jitter_ms = round6(r.jitter_ms);
+    o->jitter_max_ms = round6(r.jitter_max_ms);
+    o->max_delta_ms = round6(r.max_delta_ms);
+    o->has_dscp = true;
+    for (int i = 0; i < 64; i++)
+        o->dscp[i] = e->st.dscp[i];
+    o->mos = round(mos * 100.0) / 100.0;
+    o->verdict = lvl;
+    o->n_reasons = n_reasons < VR_REC_MAX_REASONS ? n_reasons : VR_REC_MAX_REASONS;
+    for (size_t i = 0; i < o->n_reasons; i++)
+        memcpy(o->reasons[i], reasons[i], VR_RECORD_REASON_LEN); /* < VR_REC_REASON_LEN */
+    o->turn_channel_data = e->channel_data;                      /* relayed through TURN */
+    json_t *j = vr_rec_capture_to_json(o);
+    free(o);
+    return j;
 }
 
 static void emit(struct vr_capture *c, uint32_t i)

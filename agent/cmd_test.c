@@ -13,6 +13,7 @@
 #include "cliopt.h"
 #include "commands.h"
 #include "parse.h"
+#include "rec_verdict.h"
 #include "report.h"
 #include "score.h"
 #include "session.h"

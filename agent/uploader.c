@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "curlfn.h"
+#include "rec_ack.h"
 #include <curl/curl.h>
 #include <jansson.h>
 
@@ -256,54 +257,35 @@ static uint64_t backoff(struct vr_uploader *u)
     return base;
 }
 
-/* The collector's {"error": "..."} if there is one, for the log line. */
+/* The collector's {"error": "..."} if there is one, for the log line (rec_ack.h). */
 static void reply_error(const struct vr_uploader *u, char *buf, size_t len)
 {
     json_t *j = u->resp != NULL && !u->resp_overflow ? json_loads(u->resp, 0, NULL) : NULL;
-    const char *e = json_string_value(json_object_get(j, "error"));
-    snprintf(buf, len, "%s", e != NULL ? e : "no error message in the reply");
+    vr_rec_error_from_json(j, buf, len);
+    if (buf[0] == '\0')
+        snprintf(buf, len, "no error message in the reply");
     json_decref(j);
 }
 
-/* Acknowledges the ids of a 200 reply. Returns how many records were acked, or -1 when the
- * reply is not the documented JSON. */
+/* Acknowledges the ids of a 200 reply (rec_ack.h). Returns how many records were acked, or -1
+ * when the reply is not the documented JSON. */
 static long ack_reply(struct vr_uploader *u)
 {
-    static const char *const keys[] = {"stored", "duplicates"};
-    const char **ids;
-    size_t n = 0, acked = 0;
-    json_t *j;
-    int rc;
-
+    struct vr_rec_ack ack;
+    size_t acked = 0;
     if (u->resp == NULL || u->resp_overflow)
         return -1;
-    j = json_loads(u->resp, 0, NULL);
-    if (!json_is_object(j)) {
+    json_t *j = json_loads(u->resp, 0, NULL);
+    if (vr_rec_ack_from_json(j, &ack, NULL) != 0) {
         json_decref(j);
         return -1;
     }
-    for (size_t k = 0; k < 2; k++)
-        n += json_array_size(json_object_get(j, keys[k]));
-    ids = malloc((n ? n : 1) * sizeof(*ids));
-    if (ids == NULL) {
-        json_decref(j);
-        return -1;
-    }
-    n = 0;
-    for (size_t k = 0; k < 2; k++) {
-        json_t *arr = json_object_get(j, keys[k]), *v;
-        size_t i;
-        json_array_foreach(arr, i, v)
-        {
-            if (json_is_string(v))
-                ids[n++] = json_string_value(v);
-        }
-    }
-    rc = vr_spool_ack(u->spool, ids, n, &acked);
+    size_t n = ack.n_stored + ack.n_duplicates;
+    int rc = vr_spool_ack(u->spool, ack.ids, n, &acked);
     if (rc != 0)
         logf_(u, "spool: cannot record %zu acknowledgements (%s); they will be sent again", n,
               vr_strerror(rc));
-    free(ids);
+    vr_rec_ack_free(&ack);
     json_decref(j);
     return rc != 0 ? 0 : (long)acked;
 }

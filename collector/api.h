@@ -22,6 +22,7 @@
 
 #include <jansson.h>
 
+#include "ingest.h"
 #include "metrics.h"
 #include "pool.h"
 #include "store.h"
@@ -81,5 +82,9 @@ int vr_api_handle(struct vr_api *api, const struct vr_api_request *req, uint64_t
 int vr_api_reply_json(struct vr_api_response *resp, unsigned status, json_t *j);
 /* An error document {"error":msg} with status; used by the server for its own 413 etc. */
 int vr_api_error(struct vr_api_response *resp, unsigned status, const char *msg);
+/* The answer to an upload that ingest refused (ingest.h): 400 {"error":"line N: msg","line":N,
+ * "field":F} for a bad line, 403 for another site's record, 500 out of memory. Returns the
+ * status (500 when the body could not be built). */
+unsigned vr_api_ingest_error(struct vr_api_response *resp, const struct vr_ingest_error *e);
 
 #endif

@@ -20,8 +20,8 @@ struct chunk {
     size_t lineno0; /* the line number of its first byte's line */
     struct vr_ingest_batch b;
     size_t cap, xcap;
-    unsigned status; /* 0, or the first bad line's status with err filled */
-    struct vr_api_response err;
+    int status; /* 0, or the first bad line's error with err filled */
+    struct vr_ingest_error err;
 };
 
 struct job {
@@ -29,67 +29,35 @@ struct job {
     struct chunk *c;
 };
 
-static unsigned fail(struct vr_api_response *resp, unsigned status, json_t *j)
+static int set_error(struct vr_ingest_error *e, enum vr_ingest_kind kind, size_t line,
+                     const char *field, const char *msg)
 {
-    if (vr_api_reply_json(resp, status, j) < 0) {
-        vr_api_error(resp, 500, "out of memory");
-        return 500;
-    }
-    return status;
+    e->kind = kind;
+    e->line = line;
+    snprintf(e->field, sizeof(e->field), "%s", field != NULL ? field : "");
+    snprintf(e->msg, sizeof(e->msg), "%s", msg);
+    return kind == VR_INGEST_NO_MEMORY ? VR_ENOMEM : VR_EINVAL;
 }
 
-/* The first quoted name in a record error ("record field \"x\": ..."), else "". */
-static void field_of(const char *msg, char *out, size_t cap)
+static int bad_record(struct vr_ingest_error *e, size_t line, const struct vr_jerr *je)
 {
-    out[0] = '\0';
-    const char *a = strchr(msg, '"');
-    if (a == NULL)
-        return;
-    const char *b = strchr(a + 1, '"');
-    if (b == NULL)
-        return;
-    size_t n = (size_t)(b - a - 1);
-    if (n >= cap)
-        n = cap - 1;
-    memcpy(out, a + 1, n);
-    out[n] = '\0';
+    return set_error(e, VR_INGEST_BAD_FIELD, line, je->field, je->eb.msg);
 }
 
-static unsigned bad_line(struct vr_api_response *resp, size_t line, const char *field,
-                         const char *msg)
-{
-    char text[VR_ERRBUF_SIZE + 64];
-    snprintf(text, sizeof(text), "line %zu: %s", line, msg);
-    json_t *j = json_pack("{s:s,s:I}", "error", text, "line", (json_int_t)line);
-    if (j != NULL && field != NULL && field[0] != '\0')
-        json_object_set_new(j, "field", json_string(field));
-    return fail(resp, 400, j);
-}
-
-static unsigned bad_record(struct vr_api_response *resp, size_t line, const struct vr_errbuf *eb)
-{
-    char field[64];
-    field_of(eb->msg, field, sizeof(field));
-    return bad_line(resp, line, field, eb->msg);
-}
-
-static unsigned wrong_site(struct vr_api_response *resp, size_t line, const char *site,
-                           const char *tok_site)
+static int wrong_site(struct vr_ingest_error *e, size_t line, const char *site,
+                      const char *tok_site)
 {
     char msg[300];
     snprintf(msg, sizeof(msg),
-             "line %zu: the record's site \"%s\" is not the token's site \"%s\"; use a token "
-             "of site \"%s\"",
-             line, site, tok_site, site);
-    return fail(
-        resp, 403,
-        json_pack("{s:s,s:I,s:s}", "error", msg, "line", (json_int_t)line, "field", "site"));
+             "the record's site \"%s\" is not the token's site \"%s\"; use a token of site "
+             "\"%s\"",
+             site, tok_site, site);
+    return set_error(e, VR_INGEST_WRONG_SITE, line, "site", msg);
 }
 
-static unsigned no_memory(struct vr_api_response *resp)
+static int no_memory(struct vr_ingest_error *e)
 {
-    vr_api_error(resp, 500, "out of memory");
-    return 500;
+    return set_error(e, VR_INGEST_NO_MEMORY, 0, NULL, "out of memory");
 }
 
 void vr_ingest_batch_free(struct vr_ingest_batch *b)
@@ -136,15 +104,18 @@ static int grow_x(struct chunk *c)
 }
 
 /* A capacity or capture record. j is borrowed. */
-static unsigned take_x(const struct job *jb, struct chunk *c, const json_t *j, char *line,
-                       size_t len, size_t lineno)
+static int take_x(const struct job *jb, struct chunk *c, const json_t *j, char *line, size_t len,
+                  size_t lineno)
 {
     if (grow_x(c) < 0)
         return no_memory(&c->err);
     struct vr_xrecord *x = &c->b.xr[c->b.nx];
-    struct vr_errbuf eb = {{0}};
-    if (vr_xrecord_from_json(j, x, &eb) < 0)
-        return bad_record(&c->err, lineno, &eb);
+    struct vr_jerr e = {{{0}}, {0}};
+    int rc = vr_xrecord_from_json(j, x, &e);
+    if (rc == VR_ENOMEM)
+        return no_memory(&c->err);
+    if (rc < 0)
+        return bad_record(&c->err, lineno, &e);
     if (strcmp(x->site, jb->site) != 0)
         return wrong_site(&c->err, lineno, x->site, jb->site);
     line[len] = '\0';
@@ -153,21 +124,21 @@ static unsigned take_x(const struct job *jb, struct chunk *c, const json_t *j, c
     return 0;
 }
 
-/* One line: 0 when taken or ignored, else its status with c->err filled. */
-static unsigned take_line(const struct job *jb, struct chunk *c, char *line, size_t len,
-                          size_t lineno)
+/* One line: 0 when taken or ignored, else an error with c->err filled. */
+static int take_line(const struct job *jb, struct chunk *c, char *line, size_t len, size_t lineno)
 {
     json_error_t jerr;
     json_t *j = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
     if (j == NULL) {
         char msg[300];
         snprintf(msg, sizeof(msg), "invalid JSON at column %d: %s", jerr.column, jerr.text);
-        return bad_line(&c->err, lineno, NULL, msg);
+        return set_error(&c->err, VR_INGEST_BAD_JSON, lineno, NULL, msg);
     }
-    unsigned st = 0;
+    int st = 0;
     const char *type = json_string_value(json_object_get(j, "type"));
     if (!json_is_object(j)) {
-        st = bad_line(&c->err, lineno, NULL, "expected one JSON object per line");
+        st = set_error(&c->err, VR_INGEST_NOT_OBJECT, lineno, NULL,
+                       "expected one JSON object per line");
     } else if (vr_xrecord_is_x(j)) {
         st = take_x(jb, c, j, line, len, lineno);
     } else if (type != NULL && strcmp(type, "interval") != 0 && strcmp(type, "summary") != 0) {
@@ -176,9 +147,9 @@ static unsigned take_line(const struct job *jb, struct chunk *c, char *line, siz
         st = no_memory(&c->err);
     } else {
         struct vr_record *r = &c->b.recs[c->b.n];
-        struct vr_errbuf eb = {{0}};
-        if (vr_record_from_json(j, r, &eb) < 0) {
-            st = bad_record(&c->err, lineno, &eb);
+        struct vr_jerr e = {{{0}}, {0}};
+        if (vr_record_from_json(j, r, &e) < 0) {
+            st = bad_record(&c->err, lineno, &e);
         } else if (strcmp(r->site, jb->site) != 0) {
             st = wrong_site(&c->err, lineno, r->site, jb->site);
         } else {
@@ -229,14 +200,13 @@ static void parse_chunk(void *arg, size_t i)
 }
 
 /* Cuts body into chunks of whole lines (*n of them, caller frees *out); refuses a body with more
- * than VR_INGEST_MAX_LINES non-blank lines (status, resp filled). */
-static unsigned cut(char *body, size_t len, struct chunk **out, size_t *n,
-                    struct vr_api_response *resp)
+ * than VR_INGEST_MAX_LINES non-blank lines (err filled). */
+static int cut(char *body, size_t len, struct chunk **out, size_t *n, struct vr_ingest_error *err)
 {
     size_t cap = len / CHUNK_BYTES + 2, nc = 0, pos = 0, lineno = 1, lines = 0;
     struct chunk *c = calloc(cap, sizeof(*c));
     if (c == NULL)
-        return no_memory(resp);
+        return no_memory(err);
     while (pos < len) {
         struct chunk *k = &c[nc++];
         k->start = body + pos;
@@ -250,7 +220,7 @@ static unsigned cut(char *body, size_t len, struct chunk **out, size_t *n,
                 char msg[96];
                 snprintf(msg, sizeof(msg), "more than %d lines in one batch; split it",
                          VR_INGEST_MAX_LINES);
-                return bad_line(resp, lineno, NULL, msg);
+                return set_error(err, VR_INGEST_TOO_MANY_LINES, lineno, NULL, msg);
             }
             pos = end + 1;
             lineno++;
@@ -303,13 +273,14 @@ static int join(struct chunk *c, size_t nc, struct vr_ingest_batch *b)
     return 0;
 }
 
-unsigned vr_ingest_parse(struct vr_pool *pool, const char *site, char *body, size_t len,
-                         struct vr_ingest_batch *b, struct vr_api_response *resp)
+int vr_ingest_parse(struct vr_pool *pool, const char *site, char *body, size_t len,
+                    struct vr_ingest_batch *b, struct vr_ingest_error *err)
 {
     memset(b, 0, sizeof(*b));
+    memset(err, 0, sizeof(*err));
     struct chunk *c = NULL;
     size_t nc = 0;
-    unsigned st = cut(body, len, &c, &nc, resp);
+    int st = cut(body, len, &c, &nc, err);
     if (st != 0)
         return st;
     struct job jb = {.site = site, .c = c};
@@ -318,14 +289,12 @@ unsigned vr_ingest_parse(struct vr_pool *pool, const char *site, char *body, siz
     for (size_t i = 0; i < nc; i++) {
         if (st == 0 && c[i].status != 0) {
             st = c[i].status;
-            *resp = c[i].err;
-        } else if (c[i].status != 0) {
-            free(c[i].err.body);
+            *err = c[i].err;
         }
     }
     if (st == 0 && join(c, nc, b) < 0) {
         vr_ingest_batch_free(b);
-        st = no_memory(resp);
+        st = no_memory(err);
     }
     for (size_t i = 0; i < nc; i++)
         vr_ingest_batch_free(&c[i].b);

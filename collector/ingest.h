@@ -5,9 +5,9 @@
  * (vr_record_from_json) and checked against the token's site (the store judges them with the
  * site's thresholds as it stores them); capacity and capture records (xrecord.h) are validated and
  * checked the same way; any other "type" is acknowledged and ignored. The first bad line, in body
- * order, refuses the whole batch (400 naming line and field, 403 for another site's record), so
- * nothing of it is stored; more than VR_INGEST_MAX_LINES non-blank lines are refused before
- * anything is parsed.
+ * order, refuses the whole batch with a typed error (struct vr_ingest_error: line, field, kind),
+ * so nothing of it is stored; more than VR_INGEST_MAX_LINES non-blank lines are refused before
+ * anything is parsed. This module speaks no HTTP: api.c maps the error to a status and a body.
  *
  * The body is cut into chunks of whole lines that a pool (pool.h) parses side by side; the
  * result is the same as parsing it line by line in order. Records keep body order. */
@@ -17,12 +17,28 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "api.h"
 #include "pool.h"
 #include "record.h"
 #include "xrecord.h"
 
 #define VR_INGEST_MAX_LINES 100000 /* non-blank lines per batch */
+
+enum vr_ingest_kind {
+    VR_INGEST_OK = 0,
+    VR_INGEST_BAD_JSON,       /* a line is not JSON */
+    VR_INGEST_NOT_OBJECT,     /* a line is JSON but not an object */
+    VR_INGEST_BAD_FIELD,      /* a record's field is missing or out of bounds (field names it) */
+    VR_INGEST_WRONG_SITE,     /* a record of another site than the token's (field "site") */
+    VR_INGEST_TOO_MANY_LINES, /* more than VR_INGEST_MAX_LINES non-blank lines */
+    VR_INGEST_NO_MEMORY,
+};
+
+struct vr_ingest_error {
+    enum vr_ingest_kind kind;
+    size_t line;    /* 1-based line of the body */
+    char field[64]; /* the bad field, "" when none */
+    char msg[320];  /* for the user, without the line number */
+};
 
 struct vr_ingest_batch {
     struct vr_record *recs; /* interval and summary records, body order */
@@ -39,9 +55,9 @@ struct vr_ingest_batch {
 /* body: len bytes plus a spare byte at body[len]; lines are NUL-terminated in place, and the
  * batch's raw pointers point into it (keep it until the batch is freed). site: the token's.
  * pool may be NULL (parse on this thread). Returns 0 with *b filled (free it with
- * vr_ingest_batch_free), or the HTTP status with resp filled and *b empty. */
-unsigned vr_ingest_parse(struct vr_pool *pool, const char *site, char *body, size_t len,
-                         struct vr_ingest_batch *b, struct vr_api_response *resp);
+ * vr_ingest_batch_free), or VR_EINVAL / VR_ENOMEM with *err filled and *b empty. */
+int vr_ingest_parse(struct vr_pool *pool, const char *site, char *body, size_t len,
+                    struct vr_ingest_batch *b, struct vr_ingest_error *err);
 /* The arrays, not the body. */
 void vr_ingest_batch_free(struct vr_ingest_batch *b);
 

@@ -331,6 +331,8 @@ json_t *vr_record_to_json(const struct vr_record *r)
     size_t n = r->n_reasons < VR_RECORD_MAX_REASONS ? r->n_reasons : VR_RECORD_MAX_REASONS;
     for (size_t i = 0; ok && i < n; i++)
         ok = json_array_append_new(reasons, jstr(r->reasons[i], VR_RECORD_REASON_LEN)) == 0;
+    if (r->step_calls > 0) /* extra field: the capacity step the interval belongs to */
+        ok = ok && put(o, "step_calls", json_integer(r->step_calls));
     if (!ok) {
         json_decref(o);
         return NULL;
@@ -341,80 +343,51 @@ json_t *vr_record_to_json(const struct vr_record *r)
 /* ---- from JSON ----------------------------------------------------------------------------- */
 
 /* Borrowed; sets eb when the field is missing. */
-static const json_t *field(const json_t *o, const char *prefix, const char *key,
-                           struct vr_errbuf *eb)
+static const json_t *field(const json_t *o, const char *prefix, const char *key, struct vr_jerr *eb)
 {
     const json_t *v = json_object_get(o, key);
     if (v == NULL)
-        vr_errbuf_set(eb, VR_EINVAL, "record field \"%s%s\" is missing", prefix, key);
+        vr_jfield_missing(eb, prefix, key);
     return v;
 }
 
+/* The record's readers are jfield's (one set for every record type); these keep the call
+ * sites short. */
 static int get_str(const json_t *o, const char *key, char *dst, size_t cap, bool optional,
-                   struct vr_errbuf *eb)
+                   struct vr_jerr *eb)
 {
-    const json_t *v = json_object_get(o, key);
-    if (v == NULL && optional)
-        return 0;
-    if (v == NULL)
-        return vr_errbuf_set(eb, VR_EINVAL, "record field \"%s\" is missing", key);
-    if (!json_is_string(v))
-        return vr_errbuf_set(eb, VR_EINVAL, "record field \"%s\": expected a string", key);
-    size_t len = json_string_length(v);
-    if (len >= cap)
-        return vr_errbuf_set(eb, VR_EINVAL, "record field \"%s\": longer than %zu bytes", key,
-                             cap - 1);
-    if (memchr(json_string_value(v), '\0', len) != NULL)
-        return vr_errbuf_set(eb, VR_EINVAL, "record field \"%s\": contains a NUL byte", key);
-    memcpy(dst, json_string_value(v), len);
-    dst[len] = '\0';
-    return 0;
+    return vr_jfield_str(o, "", key, dst, cap, optional ? VR_JFIELD_OPTIONAL : VR_JFIELD_REQUIRED,
+                         NULL, eb);
 }
 
 /* An integer in [0, max]. */
 static int get_count(const json_t *o, const char *prefix, const char *key, uint64_t max,
-                     uint64_t *out, struct vr_errbuf *eb)
+                     uint64_t *out, struct vr_jerr *eb)
 {
-    const json_t *v = field(o, prefix, key, eb);
-    if (v == NULL)
-        return VR_EINVAL;
-    if (!json_is_integer(v) || json_integer_value(v) < 0 || (uint64_t)json_integer_value(v) > max)
-        return vr_errbuf_set(eb, VR_EINVAL,
-                             "record field \"%s%s\": expected an integer 0..%" PRIu64, prefix, key,
-                             max);
-    *out = (uint64_t)json_integer_value(v);
-    return 0;
+    return vr_jfield_u64(o, prefix, key, max, VR_JFIELD_REQUIRED, out, eb);
 }
 
 /* A finite number in [lo, hi]. */
 static int get_num(const json_t *o, const char *prefix, const char *key, double lo, double hi,
-                   double *out, struct vr_errbuf *eb)
+                   double *out, struct vr_jerr *eb)
 {
-    const json_t *v = field(o, prefix, key, eb);
-    if (v == NULL)
-        return VR_EINVAL;
-    double d = json_number_value(v);
-    if (!json_is_number(v) || !isfinite(d) || d < lo || d > hi)
-        return vr_errbuf_set(eb, VR_EINVAL, "record field \"%s%s\": expected a number %g..%g",
-                             prefix, key, lo, hi);
-    *out = d;
-    return 0;
+    return vr_jfield_num(o, prefix, key, lo, hi, VR_JFIELD_REQUIRED, out, eb);
 }
 
-static int get_pct(const json_t *o, const char *key, double *out, struct vr_errbuf *eb)
+static int get_pct(const json_t *o, const char *key, double *out, struct vr_jerr *eb)
 {
     return get_num(o, "", key, 0.0, 100.0, out, eb);
 }
 
 /* One-way delays may be negative by the residual clock offset; other times may not. */
 static int get_quantiles(const json_t *o, const char *key, bool allow_negative,
-                         struct vr_quantiles *q, struct vr_errbuf *eb)
+                         struct vr_quantiles *q, struct vr_jerr *eb)
 {
     const json_t *v = field(o, "", key, eb);
     if (v == NULL)
         return VR_EINVAL;
     if (!json_is_object(v))
-        return vr_errbuf_set(eb, VR_EINVAL, "record field \"%s\": expected an object", key);
+        return vr_jfield_fail(eb, "", key, "expected an object");
     double *dst[6] = {&q->min, &q->mean, &q->p50, &q->p95, &q->p99, &q->max};
     char prefix[40];
     snprintf(prefix, sizeof(prefix), "%s.", key);
@@ -443,49 +416,45 @@ static int parse_dscp_key(const char *k)
 }
 
 static int get_dscp_counts(const json_t *o, const char *key, uint64_t counts[64],
-                           struct vr_errbuf *eb)
+                           struct vr_jerr *eb)
 {
     const json_t *v = field(o, "", key, eb);
     if (v == NULL)
         return VR_EINVAL;
     if (!json_is_object(v))
-        return vr_errbuf_set(eb, VR_EINVAL, "record field \"%s\": expected an object", key);
+        return vr_jfield_fail(eb, "", key, "expected an object");
     /* preserved_pct is derived from the counts; checked, then recomputed when needed */
     const json_t *p = json_object_get(v, "preserved_pct");
     if (p == NULL || !(json_is_null(p) || (json_is_number(p) && json_number_value(p) >= 0.0 &&
                                            json_number_value(p) <= 100.0)))
-        return vr_errbuf_set(eb, VR_EINVAL,
-                             "record field \"%s.preserved_pct\": expected null or a number 0..100",
-                             key);
+        return vr_jfield_fail(eb, key, ".preserved_pct", "expected null or a number 0..100");
     const json_t *recv = json_object_get(v, "received");
     if (recv == NULL || !json_is_object(recv))
-        return vr_errbuf_set(eb, VR_EINVAL, "record field \"%s.received\": expected an object",
-                             key);
+        return vr_jfield_fail(eb, key, ".received", "expected an object");
     const char *k;
     const json_t *c;
     json_object_foreach((json_t *)recv, k, c)
     {
         int d = parse_dscp_key(k);
         if (d < 0)
-            return vr_errbuf_set(eb, VR_EINVAL,
-                                 "record field \"%s.received\": key \"%.8s\" is not a DSCP 0..63",
-                                 key, k);
-        if (!json_is_integer(c) || json_integer_value(c) < 0)
-            return vr_errbuf_set(
-                eb, VR_EINVAL, "record field \"%s.received.%s\": expected an integer >= 0", key, k);
+            return vr_jfield_fail(eb, key, ".received", "key \"%.8s\" is not a DSCP 0..63", k);
+        if (!json_is_integer(c) || json_integer_value(c) < 0) {
+            char name[48];
+            snprintf(name, sizeof(name), "%s.received.", key);
+            return vr_jfield_fail(eb, name, k, "expected an integer >= 0");
+        }
         counts[d] = (uint64_t)json_integer_value(c);
     }
     return 0;
 }
 
-static int get_ecn_counts(const json_t *o, const char *key, uint64_t counts[4],
-                          struct vr_errbuf *eb)
+static int get_ecn_counts(const json_t *o, const char *key, uint64_t counts[4], struct vr_jerr *eb)
 {
     const json_t *v = field(o, "", key, eb);
     if (v == NULL)
         return VR_EINVAL;
     if (!json_is_object(v))
-        return vr_errbuf_set(eb, VR_EINVAL, "record field \"%s\": expected an object", key);
+        return vr_jfield_fail(eb, "", key, "expected an object");
     char prefix[40];
     snprintf(prefix, sizeof(prefix), "%s.", key);
     for (int i = 0; i < 4; i++) {
@@ -496,25 +465,25 @@ static int get_ecn_counts(const json_t *o, const char *key, uint64_t counts[4],
     return 0;
 }
 
-static int get_reasons(const json_t *o, struct vr_record *r, struct vr_errbuf *eb)
+static int get_reasons(const json_t *o, struct vr_record *r, struct vr_jerr *eb)
 {
     const json_t *v = field(o, "", "reasons", eb);
     if (v == NULL)
         return VR_EINVAL;
     if (!json_is_array(v) || json_array_size(v) > VR_RECORD_MAX_REASONS)
-        return vr_errbuf_set(eb, VR_EINVAL,
-                             "record field \"reasons\": expected an array of at most %d strings",
-                             VR_RECORD_MAX_REASONS);
+        return vr_jfield_fail(eb, "", "reasons", "expected an array of at most %d strings",
+                              VR_RECORD_MAX_REASONS);
     size_t i;
     const json_t *s;
     json_array_foreach(v, i, s)
     {
         if (!json_is_string(s) || json_string_length(s) >= VR_RECORD_REASON_LEN ||
-            memchr(json_string_value(s), '\0', json_string_length(s)) != NULL)
-            return vr_errbuf_set(eb, VR_EINVAL,
-                                 "record field \"reasons[%zu]\": expected a string shorter than "
-                                 "%d bytes",
-                                 i, VR_RECORD_REASON_LEN);
+            memchr(json_string_value(s), '\0', json_string_length(s)) != NULL) {
+            char name[32];
+            snprintf(name, sizeof(name), "reasons[%zu]", i);
+            return vr_jfield_fail(eb, "", name, "expected a string shorter than %d bytes",
+                                  VR_RECORD_REASON_LEN);
+        }
         memcpy(r->reasons[i], json_string_value(s), json_string_length(s));
         r->reasons[i][json_string_length(s)] = '\0';
     }
@@ -523,7 +492,7 @@ static int get_reasons(const json_t *o, struct vr_record *r, struct vr_errbuf *e
 }
 
 /* "wifi": null, or an object whose values are each null (unknown) or in range. */
-static int get_wifi(const json_t *j, struct vr_record *r, struct vr_errbuf *eb)
+static int get_wifi(const json_t *j, struct vr_record *r, struct vr_jerr *eb)
 {
     const json_t *w = json_object_get(j, "wifi"), *v;
     bool is_wifi = strcmp(r->link, "wifi") == 0;
@@ -534,26 +503,23 @@ static int get_wifi(const json_t *j, struct vr_record *r, struct vr_errbuf *eb)
     if (w == NULL || json_is_null(w))
         return 0;
     if (!is_wifi)
-        return vr_errbuf_set(eb, VR_EINVAL,
-                             "record field \"wifi\": must be null unless link is \"wifi\"");
+        return vr_jfield_fail(eb, "", "wifi", "must be null unless link is \"wifi\"");
     if (!json_is_object(w))
-        return vr_errbuf_set(eb, VR_EINVAL, "record field \"wifi\": expected an object or null");
+        return vr_jfield_fail(eb, "", "wifi", "expected an object or null");
     v = json_object_get(w, "ssid");
     if (v != NULL && !json_is_null(v)) {
         if (!json_is_string(v) || json_string_length(v) >= sizeof(r->wifi.ssid) ||
             memchr(json_string_value(v), '\0', json_string_length(v)) != NULL)
-            return vr_errbuf_set(eb, VR_EINVAL,
-                                 "record field \"wifi.ssid\": expected null or a string shorter "
-                                 "than %zu bytes",
-                                 sizeof(r->wifi.ssid));
+            return vr_jfield_fail(eb, "", "wifi.ssid",
+                                  "expected null or a string shorter than %zu bytes",
+                                  sizeof(r->wifi.ssid));
         memcpy(r->wifi.ssid, json_string_value(v), json_string_length(v) + 1);
     }
     v = json_object_get(w, "signal_dbm");
     if (v != NULL && !json_is_null(v)) {
         if (!json_is_integer(v) || json_integer_value(v) < -128 || json_integer_value(v) > 127)
-            return vr_errbuf_set(eb, VR_EINVAL,
-                                 "record field \"wifi.signal_dbm\": expected null or an integer "
-                                 "-128..127");
+            return vr_jfield_fail(eb, "", "wifi.signal_dbm",
+                                  "expected null or an integer -128..127");
         r->wifi.signal_dbm = (int)json_integer_value(v);
         r->wifi.has_signal = true;
     }
@@ -573,14 +539,12 @@ static int get_wifi(const json_t *j, struct vr_record *r, struct vr_errbuf *eb)
     /* derived from freq_mhz: checked for shape, then recomputed by vr_record_to_json */
     v = json_object_get(w, "band");
     if (v != NULL && !json_is_null(v) && (!json_is_string(v) || json_string_length(v) > 8))
-        return vr_errbuf_set(eb, VR_EINVAL,
-                             "record field \"wifi.band\": expected null or a band such as "
-                             "\"5GHz\"");
+        return vr_jfield_fail(eb, "", "wifi.band", "expected null or a band such as \"5GHz\"");
     return 0;
 }
 
 /* The identity fields: strings and enums. */
-static int get_identity(const json_t *j, struct vr_record *r, struct vr_errbuf *eb)
+static int get_identity(const json_t *j, struct vr_record *r, struct vr_jerr *eb)
 {
     char buf[16];
     int rc;
@@ -591,13 +555,12 @@ static int get_identity(const json_t *j, struct vr_record *r, struct vr_errbuf *
     else if (strcmp(buf, "summary") == 0)
         r->type = VR_RECORD_SUMMARY;
     else
-        return vr_errbuf_set(
-            eb, VR_EINVAL, "record field \"type\": \"%s\" is not \"interval\" or \"summary\"", buf);
+        return vr_jfield_fail(eb, "", "type", "\"%s\" is not \"interval\" or \"summary\"", buf);
     const json_t *schema = field(j, "", "schema", eb);
     if (schema == NULL)
         return VR_EINVAL;
     if (!json_is_integer(schema) || json_integer_value(schema) != 1)
-        return vr_errbuf_set(eb, VR_EINVAL, "record field \"schema\": only schema 1 is known");
+        return vr_jfield_fail(eb, "", "schema", "only schema 1 is known");
     if ((rc = get_str(j, "id", r->id, sizeof(r->id), false, eb)) < 0 ||
         (rc = get_str(j, "agent", r->agent, sizeof(r->agent), false, eb)) < 0 ||
         (rc = get_str(j, "site", r->site, sizeof(r->site), false, eb)) < 0 ||
@@ -608,17 +571,15 @@ static int get_identity(const json_t *j, struct vr_record *r, struct vr_errbuf *
         (rc = get_str(j, "profile", r->profile, sizeof(r->profile), true, eb)) < 0)
         return rc;
     if (r->id[0] == '\0')
-        return vr_errbuf_set(eb, VR_EINVAL, "record field \"id\": must not be empty");
+        return vr_jfield_fail(eb, "", "id", "must not be empty");
     if (strcmp(r->link, "wired") != 0 && strcmp(r->link, "wifi") != 0 &&
         strcmp(r->link, "other") != 0)
-        return vr_errbuf_set(eb, VR_EINVAL,
-                             "record field \"link\": \"%s\" is not wired, wifi or other", r->link);
+        return vr_jfield_fail(eb, "", "link", "\"%s\" is not wired, wifi or other", r->link);
     enum vr_class cls;
     if (vr_class_by_name(r->cls, &cls) < 0)
-        return vr_errbuf_set(eb, VR_EINVAL,
-                             "record field \"class\": unknown class \"%s\" (expected audio, "
-                             "video, sharing or besteffort)",
-                             r->cls);
+        return vr_jfield_fail(eb, "", "class",
+                              "unknown class \"%s\" (expected audio, video, sharing or besteffort)",
+                              r->cls);
     uint64_t dscp = 0;
     if ((rc = get_count(j, "", "dscp", 63, &dscp, eb)) < 0)
         return rc;
@@ -627,10 +588,8 @@ static int get_identity(const json_t *j, struct vr_record *r, struct vr_errbuf *
     if ((rc = get_str(j, "start", start, sizeof(start), false, eb)) < 0)
         return rc;
     if (vr_parse_rfc3339(start, &r->start_wall_ns) < 0)
-        return vr_errbuf_set(eb, VR_EINVAL,
-                             "record field \"start\": \"%s\" is not RFC 3339 UTC, e.g. "
-                             "2026-11-27T14:05:00.000Z",
-                             start);
+        return vr_jfield_fail(eb, "", "start",
+                              "\"%s\" is not RFC 3339 UTC, e.g. 2026-11-27T14:05:00.000Z", start);
     if ((rc = get_str(j, "verdict", buf, sizeof(buf), false, eb)) < 0)
         return rc;
     if (strcmp(buf, "pass") == 0)
@@ -640,17 +599,16 @@ static int get_identity(const json_t *j, struct vr_record *r, struct vr_errbuf *
     else if (strcmp(buf, "fail") == 0)
         r->verdict = VR_LEVEL_FAIL;
     else
-        return vr_errbuf_set(eb, VR_EINVAL,
-                             "record field \"verdict\": \"%s\" is not pass, warn or fail", buf);
+        return vr_jfield_fail(eb, "", "verdict", "\"%s\" is not pass, warn or fail", buf);
     return 0;
 }
 
-int vr_record_from_json(const json_t *j, struct vr_record *out, struct vr_errbuf *eb)
+int vr_record_from_json(const json_t *j, struct vr_record *out, struct vr_jerr *eb)
 {
     struct vr_record r;
     memset(&r, 0, sizeof(r));
     if (!json_is_object(j))
-        return vr_errbuf_set(eb, VR_EINVAL, "record: expected a JSON object");
+        return vr_jerr_set(eb, VR_EINVAL, "record: expected a JSON object");
     int rc = get_identity(j, &r, eb);
     if (rc < 0 || (rc = get_wifi(j, &r, eb)) < 0)
         return rc;
@@ -670,6 +628,11 @@ int vr_record_from_json(const json_t *j, struct vr_record *out, struct vr_errbuf
     if (json_object_get(j, "reflector_received") != NULL &&
         (rc = get_count(j, "", "reflector_received", cmax, &r.fwd_received, eb)) < 0)
         return rc;
+    uint64_t step_calls = 0;
+    if (json_object_get(j, "step_calls") != NULL &&
+        (rc = get_count(j, "", "step_calls", UINT32_MAX, &step_calls, eb)) < 0)
+        return rc;
+    r.step_calls = (uint32_t)step_calls;
 
     if ((rc = get_pct(j, "loss_fwd_pct", &r.loss_fwd_pct, eb)) < 0 ||
         (rc = get_pct(j, "loss_rev_pct", &r.loss_rev_pct, eb)) < 0 ||
@@ -682,7 +645,7 @@ int vr_record_from_json(const json_t *j, struct vr_record *out, struct vr_errbuf
     if (cs == NULL)
         return VR_EINVAL;
     if (!json_is_boolean(cs))
-        return vr_errbuf_set(eb, VR_EINVAL, "record field \"clock_synced\": expected a boolean");
+        return vr_jfield_fail(eb, "", "clock_synced", "expected a boolean");
     r.clock_synced = json_is_true(cs);
 
     if ((rc = get_quantiles(j, "rtt_ms", false, &r.rtt_ms, eb)) < 0 ||
@@ -694,14 +657,11 @@ int vr_record_from_json(const json_t *j, struct vr_record *out, struct vr_errbuf
     if (of == NULL || orv == NULL)
         return VR_EINVAL;
     if (json_is_null(of) != json_is_null(orv))
-        return vr_errbuf_set(eb, VR_EINVAL,
-                             "record field \"owd_fwd_ms\": owd_fwd_ms and owd_rev_ms must both be "
-                             "null or both objects");
+        return vr_jfield_fail(eb, "", "owd_fwd_ms",
+                              "owd_fwd_ms and owd_rev_ms must both be null or both objects");
     r.has_owd = !json_is_null(of);
     if (r.has_owd && !r.clock_synced)
-        return vr_errbuf_set(eb, VR_EINVAL,
-                             "record field \"owd_fwd_ms\": must be null while clock_synced is "
-                             "false");
+        return vr_jfield_fail(eb, "", "owd_fwd_ms", "must be null while clock_synced is false");
     if (r.has_owd && ((rc = get_quantiles(j, "owd_fwd_ms", true, &r.owd_fwd_ms, eb)) < 0 ||
                       (rc = get_quantiles(j, "owd_rev_ms", true, &r.owd_rev_ms, eb)) < 0))
         return rc;

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "err.h"
+#include "jfield.h"
 #include "wifi.h"
 
 enum vr_record_type {
@@ -74,6 +75,7 @@ struct vr_record {
     enum vr_level verdict;
     size_t n_reasons;
     char reasons[VR_RECORD_MAX_REASONS][VR_RECORD_REASON_LEN];
+    uint32_t step_calls; /* extra field "step_calls" in a capacity run's intervals; 0 absent */
 };
 
 /* Share of packets received with mark `dscp` among all received (percent); returns -1 when
@@ -89,9 +91,10 @@ json_t *vr_record_to_json(const struct vr_record *r);
 
 /* Parses and validates a record (type interval or summary) as produced by vr_record_to_json.
  * Unknown fields are ignored; missing or out-of-range required fields give VR_EINVAL with
- * eb naming the field. "wifi" is optional (records of agents before it; unknown values then)
- * and must be null unless link is "wifi"; its "band" is checked, then derived from freq_mhz. */
-int vr_record_from_json(const json_t *j, struct vr_record *out, struct vr_errbuf *eb);
+ * eb naming the field (eb->field, and in the message). "wifi" is optional (records of agents before
+ * it; unknown values then) and must be null unless link is "wifi"; its "band" is checked, then
+ * derived from freq_mhz. */
+int vr_record_from_json(const json_t *j, struct vr_record *out, struct vr_jerr *eb);
 
 /* RFC 3339 UTC with milliseconds, e.g. "2026-11-27T14:05:00.000Z". buf >= 32 bytes. */
 void vr_format_rfc3339(uint64_t wall_ns, char *buf, size_t len);

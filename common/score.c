@@ -596,33 +596,3 @@ void vr_verdict_apply_capacity(struct vr_verdict *v, enum vr_capacity_status sta
     snprintf(v->reasons[at], sizeof(v->reasons[at]), "%s", reason);
     v->n_reasons = n + 1;
 }
-
-json_t *vr_verdict_to_json(const struct vr_verdict *v)
-{
-    json_t *o = json_object();
-    json_t *reasons = json_array();
-    if (o == NULL || reasons == NULL)
-        goto fail;
-    for (size_t i = 0; i < v->n_reasons && i < VR_VERDICT_MAX_REASONS; i++) {
-        if (json_array_append_new(
-                reasons,
-                json_stringn(v->reasons[i], strnlen(v->reasons[i], sizeof(v->reasons[i])))) != 0)
-            goto fail;
-    }
-    double score = isfinite(v->score_pct) ? round(v->score_pct * 1000.0) / 1000.0 : 0.0;
-    if (json_object_set_new(o, "type", json_string("verdict")) != 0 ||
-        json_object_set_new(o, "verdict", json_string(vr_site_verdict_name(v->verdict))) != 0 ||
-        json_object_set_new(o, "score_pct", json_real(score)) != 0 ||
-        json_object_set_new(o, "intervals", json_integer((json_int_t)v->intervals)) != 0 ||
-        json_object_set_new(o, "passed", json_integer((json_int_t)v->passed)) != 0)
-        goto fail;
-    if (json_object_set_new(o, "reasons", reasons) != 0) {
-        reasons = NULL; /* stolen even on failure */
-        goto fail;
-    }
-    return o;
-fail:
-    json_decref(reasons);
-    json_decref(o);
-    return NULL;
-}

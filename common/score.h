@@ -8,8 +8,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
 #include "plan.h"
 #include "record.h"
 
@@ -175,7 +173,5 @@ double vr_finding_severity(const struct vr_finding *f);
  * last is dropped when they are full). A verdict without intervals is left as it is. */
 void vr_verdict_apply_capacity(struct vr_verdict *v, enum vr_capacity_status status,
                                const char *reason);
-/* {"type":"verdict","verdict":"ready",...,"score_pct":..,"reasons":[...]}: new reference. */
-json_t *vr_verdict_to_json(const struct vr_verdict *v);
 
 #endif

@@ -163,8 +163,9 @@ static void ingest_x(struct fx *f, const char *const *texts, size_t n, bool *sto
         j[i] = json_loads(texts[i], 0, &je);
         if (j[i] == NULL)
             fail_msg("bad test JSON: %s", je.text);
-        if (vr_xrecord_from_json(j[i], &x[i], &eb) != 0)
-            fail_msg("xrecord: %s", eb.msg);
+        struct vr_jerr e = {{{0}}, {0}};
+        if (vr_xrecord_from_json(j[i], &x[i], &e) != 0)
+            fail_msg("xrecord: %s", e.eb.msg);
         x[i].raw = texts[i];
     }
     if (vr_store_ingest_all(f->s, NULL, NULL, NULL, 0, NULL, x, n, stored, &eb) != 0)
@@ -400,10 +401,10 @@ static void test_xrecord_validation_names_field(void **state)
         json_t *j = json_loads(text, 0, NULL);
         assert_non_null(j);
         struct vr_xrecord x;
-        struct vr_errbuf eb = {{0}};
-        assert_int_equal(vr_xrecord_from_json(j, &x, &eb), VR_EINVAL);
-        if (strstr(eb.msg, bad[i].field) == NULL)
-            fail_msg("case %zu: \"%s\" does not name %s", i, eb.msg, bad[i].field);
+        struct vr_jerr e = {{{0}}, {0}};
+        assert_int_equal(vr_xrecord_from_json(j, &x, &e), VR_EINVAL);
+        if (strstr(e.eb.msg, bad[i].field) == NULL)
+            fail_msg("case %zu: \"%s\" does not name %s", i, e.eb.msg, bad[i].field);
         json_decref(j);
     }
 }

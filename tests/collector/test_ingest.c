@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "api.h"
 #include "ingest.h"
 
 #define SITE "branch-1"
@@ -105,7 +106,10 @@ static unsigned parse(struct fx *f, bool pooled, const struct buf *body, char **
     assert_non_null(*copy);
     memcpy(*copy, body->p, body->len + 1);
     memset(resp, 0, sizeof(*resp));
-    return vr_ingest_parse(pooled ? f->pool : NULL, SITE, *copy, body->len, b, resp);
+    struct vr_ingest_error err;
+    if (vr_ingest_parse(pooled ? f->pool : NULL, SITE, *copy, body->len, b, &err) == 0)
+        return 0;
+    return vr_api_ingest_error(resp, &err);
 }
 
 /* 400 records, verdict lines, a capacity record, blank and CRLF lines: ~400 KB, a dozen chunks */
@@ -283,6 +287,55 @@ static void test_ingest_empty_and_unterminated(void **state)
     free(body.p);
 }
 
+/* The typed error: kind, line and field as members, no HTTP (api.c maps it). */
+static void test_ingest_typed_error(void **state)
+{
+    struct fx *f = *state;
+    static const struct {
+        const char *body;
+        enum vr_ingest_kind kind;
+        size_t line;
+        const char *field;
+    } cases[] = {
+        {"\n{not json\n", VR_INGEST_BAD_JSON, 2, ""},
+        {"[1]\n", VR_INGEST_NOT_OBJECT, 1, ""},
+        {"{\"type\":\"capacity\",\"schema\":1,\"id\":\"x\",\"agent\":\"a\",\"site\":\"" SITE
+         "\",\"start\":\"2025-11-27T14:00:00.000Z\",\"duration_s\":1,\"verdict\":\"pass\","
+         "\"target\":\"t\",\"max_rate_bps\":10000000.0}\n",
+         VR_INGEST_BAD_FIELD, 1, "max_rate_bps"},
+        {"{\"type\":\"interval\",\"schema\":1}\n", VR_INGEST_BAD_FIELD, 1, "id"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        size_t len = strlen(cases[i].body);
+        char *copy = malloc(len + 1);
+        assert_non_null(copy);
+        memcpy(copy, cases[i].body, len + 1);
+        struct vr_ingest_batch b;
+        struct vr_ingest_error e;
+        assert_int_equal(vr_ingest_parse(f->pool, SITE, copy, len, &b, &e), VR_EINVAL);
+        assert_int_equal(e.kind, cases[i].kind);
+        assert_int_equal(e.line, cases[i].line);
+        assert_string_equal(e.field, cases[i].field);
+        free(copy);
+    }
+    struct buf body = {0};
+    put_record(&body, 1, "elsewhere");
+    char *c;
+    struct vr_ingest_batch b;
+    struct vr_ingest_error e;
+    c = malloc(body.len + 1);
+    assert_non_null(c);
+    memcpy(c, body.p, body.len + 1);
+    assert_int_equal(vr_ingest_parse(NULL, SITE, c, body.len, &b, &e), VR_EINVAL);
+    assert_int_equal(e.kind, VR_INGEST_WRONG_SITE);
+    assert_string_equal(e.field, "site");
+    struct vr_api_response resp = {0};
+    assert_int_equal(vr_api_ingest_error(&resp, &e), 403);
+    free(resp.body);
+    free(c);
+    free(body.p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -291,6 +344,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ingest_refuses_too_many_lines, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ingest_blank_lines_one_rule, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ingest_empty_and_unterminated, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ingest_typed_error, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

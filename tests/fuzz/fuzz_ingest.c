@@ -67,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct vr_api_request req = {0};
     struct vr_api_response resp = {0};
     struct vr_record rec;
-    struct vr_errbuf eb;
+    struct vr_jerr eb;
     json_error_t jerr;
     json_t *j;
 

@@ -383,9 +383,10 @@ static void test_record_to_json_non_finite_is_null(void **state)
     assert_non_null(j);
     assert_true(json_is_null(json_object_get(j, "jitter_fwd_ms")));
     struct vr_record back;
-    struct vr_errbuf eb = {""};
+    struct vr_jerr eb = {{""}, ""};
     assert_int_equal(vr_record_from_json(j, &back, &eb), VR_EINVAL);
-    assert_non_null(strstr(eb.msg, "jitter_fwd_ms"));
+    assert_non_null(strstr(eb.eb.msg, "jitter_fwd_ms"));
+    assert_string_equal(eb.field, "jitter_fwd_ms");
     json_decref(j);
 }
 
@@ -450,7 +451,7 @@ static void test_record_from_json_round_trip(void **state)
 {
     (void)state;
     struct vr_record r, back;
-    struct vr_errbuf eb = {""};
+    struct vr_jerr eb = {{""}, ""};
     make_record(&r);
     json_t *j = vr_record_to_json(&r);
     assert_non_null(j);
@@ -464,7 +465,7 @@ static void test_record_from_json_round_trip_through_text(void **state)
 {
     (void)state;
     struct vr_record r, back;
-    struct vr_errbuf eb = {""};
+    struct vr_jerr eb = {{""}, ""};
     make_record(&r);
     r.clock_synced = false;
     r.has_owd = false;
@@ -491,7 +492,7 @@ static void test_record_from_json_optional_extras(void **state)
 {
     (void)state;
     struct vr_record r, back;
-    struct vr_errbuf eb = {""};
+    struct vr_jerr eb = {{""}, ""};
     make_record(&r);
     json_t *j = vr_record_to_json(&r);
     assert_non_null(j);
@@ -509,7 +510,7 @@ static void test_record_from_json_optional_extras(void **state)
 static void expect_reject(const char *path, json_t *v, const char *name)
 {
     struct vr_record r, back;
-    struct vr_errbuf eb = {""};
+    struct vr_jerr eb = {{""}, ""};
     make_record(&r);
     json_t *j = vr_record_to_json(&r);
     assert_non_null(j);
@@ -529,8 +530,8 @@ static void expect_reject(const char *path, json_t *v, const char *name)
         assert_int_equal(json_object_set_new(parent, key, v), 0);
     memset(&back, 0, sizeof(back));
     int rc = vr_record_from_json(j, &back, &eb);
-    if (rc != VR_EINVAL || strstr(eb.msg, name) == NULL)
-        fail_msg("%s: rc %d, message \"%s\" does not name %s", path, rc, eb.msg, name);
+    if (rc != VR_EINVAL || strstr(eb.eb.msg, name) == NULL)
+        fail_msg("%s: rc %d, message \"%s\" does not name %s", path, rc, eb.eb.msg, name);
     json_decref(j);
 }
 
@@ -732,7 +733,7 @@ static void test_record_from_json_wifi_round_trip(void **state)
 {
     (void)state;
     struct vr_record r, back;
-    struct vr_errbuf eb = {""};
+    struct vr_jerr eb = {{""}, ""};
     make_wifi_record(&r);
     /* an SSID escaped by vr_nl80211_format_ssid keeps its backslashes through JSON */
     snprintf(r.wifi.ssid, sizeof(r.wifi.ssid), "caf\xc3\xa9 \\x00");
@@ -756,7 +757,7 @@ static void test_record_from_json_wifi_optional(void **state)
 {
     (void)state;
     struct vr_record r, back;
-    struct vr_errbuf eb = {""};
+    struct vr_jerr eb = {{""}, ""};
     make_wifi_record(&r);
     json_t *j = vr_record_to_json(&r);
     assert_non_null(j);
@@ -773,14 +774,14 @@ static void test_record_from_json_wifi_optional(void **state)
 static void expect_wifi_reject(const char *key, json_t *v, const char *name)
 {
     struct vr_record r, back;
-    struct vr_errbuf eb = {""};
+    struct vr_jerr eb = {{""}, ""};
     make_wifi_record(&r);
     json_t *j = vr_record_to_json(&r);
     assert_non_null(j);
     assert_int_equal(json_object_set_new(json_object_get(j, "wifi"), key, v), 0);
     int rc = vr_record_from_json(j, &back, &eb);
-    if (rc != VR_EINVAL || strstr(eb.msg, name) == NULL)
-        fail_msg("wifi.%s: rc %d, message \"%s\" does not name %s", key, rc, eb.msg, name);
+    if (rc != VR_EINVAL || strstr(eb.eb.msg, name) == NULL)
+        fail_msg("wifi.%s: rc %d, message \"%s\" does not name %s", key, rc, eb.eb.msg, name);
     json_decref(j);
 }
 
@@ -804,13 +805,13 @@ static void test_record_from_json_wifi_rejects(void **state)
     expect_wifi_reject("band", json_integer(5), "wifi.band");
 
     struct vr_record r, back;
-    struct vr_errbuf eb = {""};
+    struct vr_jerr eb = {{""}, ""};
     make_wifi_record(&r);
     json_t *j = vr_record_to_json(&r);
     assert_non_null(j);
     assert_int_equal(json_object_set_new(j, "wifi", json_array()), 0);
     assert_int_equal(vr_record_from_json(j, &back, &eb), VR_EINVAL);
-    assert_non_null(strstr(eb.msg, "wifi"));
+    assert_non_null(strstr(eb.eb.msg, "wifi"));
     json_decref(j);
 }
 
@@ -818,7 +819,7 @@ static void test_record_from_json_rejects_non_object(void **state)
 {
     (void)state;
     struct vr_record back;
-    struct vr_errbuf eb = {""};
+    struct vr_jerr eb = {{""}, ""};
     json_t *a = json_array();
     assert_int_equal(vr_record_from_json(a, &back, &eb), VR_EINVAL);
     assert_int_equal(vr_record_from_json(NULL, &back, NULL), VR_EINVAL);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "rec_verdict.h"
 #include "record.h"
 #include "score.h"
 

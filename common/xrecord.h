@@ -1,9 +1,8 @@
-/* xrecord: the "capacity" and "capture" records (docs/records.md, issues 5 and 6) as the collector
- * ingests them: parsed and validated from one JSON line, every field bounded, errors naming the
- * field as `record field "capacity_calls": expected an integer 0..100000` (the first quoted name
- * is the field, as for interval records). Only the fields the collector indexes are kept as C
- * values; the whole line is stored raw beside them. Unknown fields are ignored. Pure; any
- * thread. */
+/* xrecord: the indexed view of a "capacity" or "capture" record, as the collector's store keeps
+ * it: the fields it indexes as C values, the whole line stored raw beside them. Read through the
+ * records' one reader (rec_capacity.h, rec_capture.h), so the rules and the messages are theirs:
+ * `record field "capacity_calls": expected an integer 0..100000`, eb->field naming the field.
+ * Unknown fields are ignored. Pure; any thread. */
 #ifndef VR_XRECORD_H
 #define VR_XRECORD_H
 
@@ -14,10 +13,13 @@
 #include <jansson.h>
 
 #include "err.h"
+#include "jfield.h"
+#include "rec_capacity.h"
+#include "rec_capture.h"
 #include "record.h"
 
-#define VR_XRECORD_MAX_CALLS 100000u
-#define VR_XRECORD_MAX_STEPS 64
+#define VR_XRECORD_MAX_CALLS VR_REC_MAX_CALLS
+#define VR_XRECORD_MAX_STEPS VR_REC_MAX_STEPS
 
 enum vr_xrecord_type {
     VR_XRECORD_CAPACITY = 0,
@@ -50,7 +52,11 @@ struct vr_xrecord {
 
 /* True when j is an object whose "type" is "capacity" or "capture". */
 bool vr_xrecord_is_x(const json_t *j);
-/* Parses and validates a capacity or capture record. 0 or VR_EINVAL with eb naming the field. */
-int vr_xrecord_from_json(const json_t *j, struct vr_xrecord *out, struct vr_errbuf *eb);
+/* Parses and validates a capacity or capture record. 0, VR_ENOMEM, or VR_EINVAL with eb naming
+ * the field. */
+int vr_xrecord_from_json(const json_t *j, struct vr_xrecord *out, struct vr_jerr *eb);
+/* The view of a record already read. */
+void vr_xrecord_of_capacity(const struct vr_rec_capacity *c, struct vr_xrecord *out);
+void vr_xrecord_of_capture(const struct vr_rec_capture *c, struct vr_xrecord *out);
 
 #endif
