@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "record.h"
+#include "timefmt.h"
 
 int vr_jerr_set(struct vr_jerr *e, int err, const char *fmt, ...)
 {

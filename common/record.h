@@ -14,6 +14,7 @@
 
 #include "err.h"
 #include "jfield.h"
+#include "timefmt.h"
 #include "wifi.h"
 
 enum vr_record_type {
@@ -95,10 +96,5 @@ json_t *vr_record_to_json(const struct vr_record *r);
  * it; unknown values then) and must be null unless link is "wifi"; its "band" is checked, then
  * derived from freq_mhz. */
 int vr_record_from_json(const json_t *j, struct vr_record *out, struct vr_jerr *eb);
-
-/* RFC 3339 UTC with milliseconds, e.g. "2026-11-27T14:05:00.000Z". buf >= 32 bytes. */
-void vr_format_rfc3339(uint64_t wall_ns, char *buf, size_t len);
-/* Inverse of vr_format_rfc3339 (accepts any fraction length and "Z" only). 0 or VR_EINVAL. */
-int vr_parse_rfc3339(const char *s, uint64_t *wall_ns);
 
 #endif
