@@ -172,8 +172,9 @@ static void note_marking(struct vr_capacity_step *st, const struct vr_record *r,
     }
 }
 
-static void on_session_record(void *arg, const struct vr_record *r)
+static void on_session_record(void *arg, const struct vr_rec_ref *ref)
 {
+    const struct vr_record *r = ref->record;
     struct vr_capacity *c = arg;
     struct vr_capacity_step *st = &c->steps[c->n_steps - 1];
     const struct vr_finding *f = NULL;
@@ -189,11 +190,8 @@ static void on_session_record(void *arg, const struct vr_record *r)
     if (c->hooks.on_record != NULL) {
         struct vr_record tmp = *r; /* the record as written: with the step's call count */
         tmp.step_calls = st->calls;
-        json_t *j = vr_record_to_json(&tmp);
-        if (j != NULL) {
-            c->hooks.on_record(c->hooks.arg, j);
-            json_decref(j);
-        }
+        c->hooks.on_record(c->hooks.arg,
+                           &(struct vr_rec_ref){.kind = VR_REC_KIND_RECORD, .record = &tmp});
     }
     if (r->sent == 0)
         return;
@@ -479,8 +477,8 @@ static void step_rec(const struct vr_capacity_step *st, struct vr_rec_capacity_s
                                                                               : "completed");
 }
 
-/* The capacity record, through its one writer (rec_capacity.h). */
-static json_t *build_record(struct vr_capacity *c)
+/* The capacity record (rec_capacity.h): caller frees. */
+static struct vr_rec_capacity *build_record(struct vr_capacity *c)
 {
     const struct vr_capacity_result *res = &c->res;
     struct vr_rec_capacity *r = malloc(sizeof(*r));
@@ -541,9 +539,7 @@ static json_t *build_record(struct vr_capacity *c)
     r->interval_s = (double)c->cfg.interval_ns / 1e9;
     r->loss_stop_pct = c->cfg.loss_stop_pct;
     r->max_calls = c->cfg.max_calls;
-    json_t *j = vr_rec_capacity_to_json(r);
-    free(r);
-    return j;
+    return r;
 }
 
 static void build_result(struct vr_capacity *c)
@@ -590,7 +586,8 @@ static void finish(struct vr_capacity *c)
         vr_ramp_report(&c->ramp, 0, VR_RAMP_STOP_INTERRUPT);
     build_result(c);
     if (c->res.record != NULL && c->hooks.on_record != NULL)
-        c->hooks.on_record(c->hooks.arg, c->res.record);
+        c->hooks.on_record(c->hooks.arg, &(struct vr_rec_ref){.kind = VR_REC_KIND_CAPACITY,
+                                                              .capacity = c->res.record});
     c->state = ST_CLOSING;
     uv_close((uv_handle_t *)&c->timer, on_timer_closed);
 }
@@ -708,6 +705,6 @@ void vr_capacity_free(struct vr_capacity *c)
     if (c == NULL)
         return;
     vr_session_free(c->session);
-    json_decref(c->res.record);
+    free((struct vr_rec_capacity *)c->res.record);
     free(c);
 }

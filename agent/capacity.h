@@ -21,6 +21,7 @@
 #include "err.h"
 #include "ramp.h"
 #include "record.h"
+#include "recref.h"
 #include "score.h"
 #include "session.h"
 
@@ -92,13 +93,14 @@ struct vr_capacity_result {
     size_t n_reasons;
     char reasons[VR_CAPACITY_MAX_REASONS][VR_CAPACITY_REASON_LEN];
     int ipv6;
-    json_t *record; /* borrowed "capacity" record, valid until vr_capacity_free; NULL on error */
+    /* borrowed "capacity" record, valid until vr_capacity_free; NULL on error */
+    const struct vr_rec_capacity *record;
 };
 
 struct vr_capacity_hooks {
-    /* borrowed: each step's interval records (with an extra "step_calls"), then the capacity
-     * record; the hook may json_incref it to keep it */
-    void (*on_record)(void *arg, json_t *rec);
+    /* borrowed for the call: each step's interval records (with their step_calls), then the
+     * capacity record (VR_REC_KIND_CAPACITY) */
+    vr_rec_cb on_record;
     void (*on_step)(void *arg, const struct vr_capacity_step *st, bool finished); /* start/end */
     void (*on_progress)(void *arg, const struct vr_capacity_progress *p);         /* about 1/s */
     void (*on_done)(void *arg, const struct vr_capacity_result *res);

@@ -162,7 +162,8 @@ static double round6(double v)
 }
 
 /* The stream's capture record, through its one writer (rec_capture.h). */
-static json_t *make_record(struct vr_capture *c, const struct entry *e)
+/* The stream's capture record (rec_capture.h): caller frees; NULL when out of memory. */
+static struct vr_rec_capture *make_record(struct vr_capture *c, const struct entry *e)
 {
     struct vr_rtpstream_result r;
     char reasons[VR_RECORD_MAX_REASONS][VR_RECORD_REASON_LEN];
@@ -219,22 +220,21 @@ static json_t *make_record(struct vr_capture *c, const struct entry *e)
     for (size_t i = 0; i < o->n_reasons; i++)
         memcpy(o->reasons[i], reasons[i], VR_RECORD_REASON_LEN); /* < VR_REC_REASON_LEN */
     o->turn_channel_data = e->channel_data;                      /* relayed through TURN */
-    json_t *j = vr_rec_capture_to_json(o);
-    free(o);
-    return j;
+    return o;
 }
 
 static void emit(struct vr_capture *c, uint32_t i)
 {
     struct entry *e = &c->pool[i];
     if (e->list == L_CONF) {
-        json_t *rec = make_record(c, e);
+        struct vr_rec_capture *rec = make_record(c, e);
         c->n.rtp_packets += e->st.packets;
         if (rec != NULL) {
             c->n.streams_reported++;
             if (c->cfg.on_record != NULL)
-                c->cfg.on_record(c->cfg.arg, rec);
-            json_decref(rec);
+                c->cfg.on_record(c->cfg.arg,
+                                 &(struct vr_rec_ref){.kind = VR_REC_KIND_CAPTURE, .capture = rec});
+            free(rec);
         }
     }
     table_remove(c, i);

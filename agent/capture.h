@@ -34,6 +34,7 @@
 #include <uv.h>
 
 #include "err.h"
+#include "recref.h"
 #include "rtpparse.h"
 #include "score.h"
 
@@ -43,8 +44,6 @@
 
 struct vr_capture;
 
-/* rec: borrowed, valid only during the call. */
-typedef void (*vr_capture_record_cb)(void *arg, json_t *rec);
 /* The live capture ended: by its duration, by vr_capture_stop(), or by an error (err < 0, with
  * a message in msg). Every stream has been flushed to on_record before this runs. */
 typedef void (*vr_capture_done_cb)(void *arg, int err, const char *msg);
@@ -60,7 +59,7 @@ struct vr_capture_config {
     uint32_t clock_hz[128]; /* per PT override; 0 = RFC 3551 table, else inferred, else 48k */
     struct vr_thresholds thresholds;
     const char *agent, *site; /* for the records; NULL = "" */
-    vr_capture_record_cb on_record;
+    vr_rec_cb on_record;      /* one capture record (VR_REC_KIND_CAPTURE) per stream */
     vr_capture_done_cb on_done;
     void *arg;
 };

@@ -209,11 +209,15 @@ static void print_json(json_t *j)
     fflush(stdout);
 }
 
-static void on_record(void *arg, json_t *rec)
+static void on_record(void *arg, const struct vr_rec_ref *r)
 {
     struct cap_ctx *ctx = arg;
-    if (ctx->json)
-        print_json(rec);
+    if (!ctx->json)
+        return;
+    json_t *j = vr_rec_ref_to_json(r);
+    if (j != NULL)
+        print_json(j);
+    json_decref(j);
 }
 
 static void verdict_cell(const struct vr_capacity_step *st, char *buf, size_t len)

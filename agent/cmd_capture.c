@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <math.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -177,30 +178,24 @@ static int parse_args(int argc, char **argv, struct cap_ctx *ctx)
     return 0;
 }
 
-static const char *jstr(const json_t *o, const char *k)
+/* NAN (a null in the record) prints as 0, as the table always has. */
+static double num0(double v)
 {
-    const char *s = json_string_value(json_object_get(o, k));
-    return s != NULL ? s : "";
-}
-
-static double jnum(const json_t *o, const char *k)
-{
-    return json_number_value(json_object_get(o, k));
+    return isnan(v) ? 0.0 : v;
 }
 
 /* "EF", "EF+CS0" (the most frequent first, + when there are more), "-" when none. */
-static void dscp_label(const json_t *dscp, char *buf, size_t len)
+static void dscp_label(const uint64_t dscp[64], char *buf, size_t len)
 {
-    const char *key;
-    json_t *val;
-    json_int_t best = -1;
+    uint64_t best = 0;
     int best_dscp = -1, n = 0;
-    json_object_foreach((json_t *)dscp, key, val)
-    {
+    for (int i = 0; i < 64; i++) {
+        if (dscp[i] == 0)
+            continue;
         n++;
-        if (json_integer_value(val) > best) {
-            best = json_integer_value(val);
-            best_dscp = atoi(key);
+        if (dscp[i] > best) { /* strict: the lowest mark on ties */
+            best = dscp[i];
+            best_dscp = i;
         }
     }
     if (best_dscp < 0) {
@@ -213,30 +208,34 @@ static void dscp_label(const json_t *dscp, char *buf, size_t len)
     snprintf(buf, len, "%s%s", name != NULL ? name : num, n > 1 ? "+" : "");
 }
 
-static void on_record(void *arg, json_t *rec)
+static void on_record(void *arg, const struct vr_rec_ref *ref)
 {
     struct cap_ctx *ctx = arg;
-    const char *verdict = jstr(rec, "verdict");
+    const struct vr_rec_capture *rec = ref->capture;
     ctx->streams++;
-    ctx->packets += (uint64_t)json_integer_value(json_object_get(rec, "packets"));
-    ctx->lost += (uint64_t)json_integer_value(json_object_get(rec, "lost"));
-    ctx->expected += (uint64_t)json_integer_value(json_object_get(rec, "expected"));
-    if (jnum(rec, "loss_pct") > ctx->worst_loss)
-        ctx->worst_loss = jnum(rec, "loss_pct");
-    if (jnum(rec, "jitter_ms") > ctx->worst_jitter)
-        ctx->worst_jitter = jnum(rec, "jitter_ms");
-    if (strcmp(verdict, "fail") == 0)
+    ctx->packets += rec->packets;
+    ctx->lost += rec->lost;
+    ctx->expected += rec->expected > 0 ? (uint64_t)rec->expected : 0;
+    if (rec->loss_pct > ctx->worst_loss)
+        ctx->worst_loss = rec->loss_pct;
+    if (rec->jitter_ms > ctx->worst_jitter)
+        ctx->worst_jitter = rec->jitter_ms;
+    if (rec->verdict == VR_LEVEL_FAIL)
         ctx->n_fail++;
-    else if (strcmp(verdict, "warn") == 0)
+    else if (rec->verdict == VR_LEVEL_WARN)
         ctx->n_warn++;
     else
         ctx->n_pass++;
     if (ctx->json) {
-        char *s = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+        json_t *j = vr_rec_ref_to_json(ref);
+        char *s = j != NULL
+                      ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10))
+                      : NULL;
         if (s != NULL) {
             printf("%s\n", s);
             free(s);
         }
+        json_decref(j);
         fflush(stdout);
         return;
     }
@@ -246,18 +245,16 @@ static void on_record(void *arg, json_t *rec)
                "pt", "packets", "lost", "jitter", "maxgap", "class", "dscp", "mos", "verdict");
     }
     char flow[140], dscp[24], lost[24], jit[24], gap[24];
-    snprintf(flow, sizeof(flow), "%s -> %s", jstr(rec, "src"), jstr(rec, "dst"));
-    dscp_label(json_object_get(rec, "dscp"), dscp, sizeof(dscp));
-    snprintf(lost, sizeof(lost), "%.2f%%", jnum(rec, "loss_pct"));
-    snprintf(jit, sizeof(jit), "%.2fms", jnum(rec, "jitter_ms"));
-    snprintf(gap, sizeof(gap), "%.0fms", jnum(rec, "max_delta_ms"));
-    printf("%-47s %-10s %3d %7" PRId64 " %7s %8s %8s %-7s %-7s %4.2f %s", flow, jstr(rec, "ssrc"),
-           (int)json_integer_value(json_object_get(rec, "payload_type")),
-           (int64_t)json_integer_value(json_object_get(rec, "packets")), lost, jit, gap,
-           jstr(rec, "class"), dscp, jnum(rec, "mos"), verdict);
-    json_t *reasons = json_object_get(rec, "reasons");
-    if (json_array_size(reasons) > 0)
-        printf(" (%s)", json_string_value(json_array_get(reasons, 0)));
+    snprintf(flow, sizeof(flow), "%s -> %s", rec->src, rec->dst);
+    dscp_label(rec->dscp, dscp, sizeof(dscp));
+    snprintf(lost, sizeof(lost), "%.2f%%", num0(rec->loss_pct));
+    snprintf(jit, sizeof(jit), "%.2fms", num0(rec->jitter_ms));
+    snprintf(gap, sizeof(gap), "%.0fms", num0(rec->max_delta_ms));
+    printf("%-47s %-10s %3d %7" PRIu64 " %7s %8s %8s %-7s %-7s %4.2f %s", flow, rec->ssrc,
+           (int)(rec->payload_type > 0 ? rec->payload_type : 0), rec->packets, lost, jit, gap,
+           vr_rec_capture_class_names[rec->cls], dscp, num0(rec->mos), vr_level_name(rec->verdict));
+    if (rec->n_reasons > 0)
+        printf(" (%s)", rec->reasons[0]);
     printf("\n");
     fflush(stdout);
 }

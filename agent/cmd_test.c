@@ -43,13 +43,13 @@ static void print_json(json_t *j)
     fflush(stdout);
 }
 
-static void on_test_record(void *arg, const struct vr_record *r)
+static void on_test_record(void *arg, const struct vr_rec_ref *r)
 {
     struct test_ctx *ctx = arg;
     json_t *j;
     if (!ctx->json)
         return;
-    j = vr_record_to_json(r);
+    j = vr_rec_ref_to_json(r);
     if (j != NULL)
         print_json(j);
     json_decref(j);

@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "config.h"
 #include "record.h"
+#include "recref.h"
 #include "session.h"
 #include "sock.h"
 #include "spool.h"
@@ -153,18 +154,24 @@ static void spool_json(struct vr_daemon *d, const json_t *j)
         vr_uploader_kick(d->uploader);
 }
 
-static void on_run_record(void *arg, const struct vr_record *r)
+/* Writes one record through its writer and spools it. */
+static void spool_rec(struct vr_daemon *d, const struct vr_rec_ref *r)
 {
-    struct run *run = arg;
-    json_t *j = vr_record_to_json(r);
+    json_t *j = vr_rec_ref_to_json(r);
 
     if (j == NULL) {
-        run->d->spool_errors++;
-        logf_("out of memory: record %s lost", r->id);
+        d->spool_errors++;
+        logf_("out of memory: record %s lost", vr_rec_ref_id(r));
         return;
     }
-    spool_json(run->d, j);
+    spool_json(d, j);
     json_decref(j);
+}
+
+static void on_run_record(void *arg, const struct vr_rec_ref *r)
+{
+    struct run *run = arg;
+    spool_rec(run->d, r);
 }
 
 static void on_run_done(void *arg, const struct vr_session_result *res)
@@ -251,12 +258,11 @@ static void reap_finished(struct vr_daemon *d)
 /* Only the ramp's final "capacity" record is uploaded: its steps' interval records come from
  * load the ramp raised until the path failed on purpose, and would count against the site's
  * verdict as if real calls had suffered. */
-static void on_capacity_record(void *arg, json_t *rec)
+static void on_capacity_record(void *arg, const struct vr_rec_ref *r)
 {
     struct run *run = arg;
-    const char *type = json_string_value(json_object_get(rec, "type"));
-    if (type != NULL && strcmp(type, "capacity") == 0)
-        spool_json(run->d, rec);
+    if (r->kind == VR_REC_KIND_CAPACITY)
+        spool_rec(run->d, r);
 }
 
 static void on_capacity_done(void *arg, const struct vr_capacity_result *res)
@@ -341,9 +347,9 @@ static bool target_held(const struct vr_daemon *d, size_t target, const bool *du
 
 /* ---- capture ---- */
 
-static void on_capture_record(void *arg, json_t *rec)
+static void on_capture_record(void *arg, const struct vr_rec_ref *r)
 {
-    spool_json(arg, rec);
+    spool_rec(arg, r);
 }
 
 static void on_capture_closed(struct vr_capture *c, void *arg)

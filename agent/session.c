@@ -465,7 +465,8 @@ static void finalize_epoch(struct vr_session *s, uint32_t e)
             s->last_rtt_ms[c] = rec.rtt_ms.mean;
             s->n_findings = nf;
             if (s->hooks.on_record != NULL)
-                s->hooks.on_record(s->hooks.arg, &rec);
+                s->hooks.on_record(
+                    s->hooks.arg, &(struct vr_rec_ref){.kind = VR_REC_KIND_RECORD, .record = &rec});
             s->n_findings = 0;
             vr_agg_merge(s->summary[c], agg);
         }
@@ -574,7 +575,8 @@ static void finish(struct vr_session *s)
         s->n_findings = vr_score_interval(r, &s->cfg.thr, s->findings, VR_SCORE_MAX_FINDINGS);
         s->res.n_summaries++;
         if (s->hooks.on_record != NULL)
-            s->hooks.on_record(s->hooks.arg, r);
+            s->hooks.on_record(s->hooks.arg,
+                               &(struct vr_rec_ref){.kind = VR_REC_KIND_RECORD, .record = r});
         s->n_findings = 0;
     }
     vr_verdict_acc_result(s->verdict, &s->res.verdict);

@@ -18,6 +18,7 @@
 #include "err.h"
 #include "profile.h"
 #include "record.h"
+#include "recref.h"
 #include "score.h"
 #include "sender.h"
 
@@ -63,7 +64,7 @@ struct vr_session_result {
 };
 
 struct vr_session_hooks {
-    void (*on_record)(void *arg, const struct vr_record *r); /* interval, then summary records */
+    vr_rec_cb on_record; /* interval, then summary records (VR_REC_KIND_RECORD) */
     void (*on_progress)(void *arg, const struct vr_session_progress *p); /* about once a second */
     void (*on_done)(void *arg, const struct vr_session_result *res);
     void *arg;
