@@ -231,17 +231,18 @@ static int resolve_target(const char *prog, struct vr_session_config *cfg)
 static void print_verdict_json(const struct vr_session_result *res)
 {
     const struct vr_hist *h = &res->sender.deadline_err;
-    json_t *j = vr_verdict_to_json(&res->verdict);
+    const struct vr_rec_sender snd = {
+        .deadline_error_us_mean = vr_hist_mean_ns(h) / 1e3,
+        .deadline_error_us_p99 = vr_hist_quantile_ns(h, 0.99) / 1e3,
+        .deadline_error_us_max = (double)h->max_ns / 1e3,
+        .overruns = res->sender.overruns,
+        .send_errors = res->sender.send_errors,
+        .realtime = res->sender.realtime,
+        .interrupted = res->interrupted,
+    };
+    json_t *j = vr_verdict_to_json(&res->verdict, &snd);
     if (j == NULL)
         return;
-    /* the probe's own timing quality, so that its noise can be told from the network's */
-    json_object_set_new(
-        j, "sender",
-        json_pack("{s:{s:f,s:f,s:f},s:I,s:I,s:b,s:b}", "deadline_error_us", "mean",
-                  vr_hist_mean_ns(h) / 1e3, "p99", vr_hist_quantile_ns(h, 0.99) / 1e3, "max",
-                  (double)h->max_ns / 1e3, "overruns", (json_int_t)res->sender.overruns,
-                  "send_errors", (json_int_t)res->sender.send_errors, "realtime",
-                  res->sender.realtime, "interrupted", res->interrupted));
     print_json(j);
     json_decref(j);
 }

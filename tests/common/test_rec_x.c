@@ -352,12 +352,34 @@ static void test_verdict_random_round_trip(void **state)
         a.n_reasons = pick_u(VR_VERDICT_MAX_REASONS);
         for (size_t k = 0; k < a.n_reasons; k++)
             pick_s(a.reasons[k], sizeof(a.reasons[k]));
-        json_t *j = vr_verdict_to_json(&a);
+        /* every other case with a "sender" object, its counts at their bounds */
+        struct vr_rec_sender sa = {
+            .deadline_error_us_mean = (double)pick_u(1000000) / 8.0,
+            .deadline_error_us_p99 = (double)pick_u(1000000) / 4.0,
+            .deadline_error_us_max = (double)pick_u(1000000000),
+            .overruns = pick_u(INT64_MAX),
+            .send_errors = pick_u(INT64_MAX),
+            .realtime = next() % 2 == 0,
+            .interrupted = next() % 2 == 0,
+        };
+        struct vr_rec_sender sb;
+        bool has_sb = false;
+        json_t *j = vr_verdict_to_json(&a, i % 2 == 0 ? &sa : NULL);
         assert_non_null(j);
         struct vr_jerr e = {{""}, ""};
-        if (vr_verdict_from_json(j, &b, &e) != 0)
+        if (vr_verdict_from_json(j, &b, &sb, &has_sb, &e) != 0)
             fail_msg("case %d: %s (field %s)", i, e.eb.msg, e.field);
         json_decref(j);
+        assert_int_equal(has_sb, i % 2 == 0);
+        if (has_sb) {
+            EQ_D(sa.deadline_error_us_mean, sb.deadline_error_us_mean);
+            EQ_D(sa.deadline_error_us_p99, sb.deadline_error_us_p99);
+            EQ_D(sa.deadline_error_us_max, sb.deadline_error_us_max);
+            assert_int_equal(sa.overruns, sb.overruns);
+            assert_int_equal(sa.send_errors, sb.send_errors);
+            assert_int_equal(sa.realtime, sb.realtime);
+            assert_int_equal(sa.interrupted, sb.interrupted);
+        }
         assert_int_equal(a.verdict, b.verdict);
         EQ_D(a.score_pct, b.score_pct);
         assert_int_equal(a.intervals, b.intervals);

@@ -624,7 +624,7 @@ static void test_verdict_to_json_fields(void **state)
     struct vr_verdict v;
     add_run(acc, "audio", 46, T_1405, 3, 1, 2.0, 1.0);
     vr_verdict_acc_result(acc, &v);
-    json_t *j = vr_verdict_to_json(&v);
+    json_t *j = vr_verdict_to_json(&v, NULL);
     assert_non_null(j);
     static const char *const want[] = {"type",      "verdict", "score_pct",
                                        "intervals", "passed",  "reasons"};
