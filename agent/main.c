@@ -27,7 +27,7 @@ static int unknown_command(const struct vr_cmd_program *p, const char *cmd)
 
 static const struct vr_cmd_program program = {
     .name = "voiceready-agent",
-    .version = "voiceready-agent 0.1.0",
+    .version = "voiceready-agent " VR_VERSION,
     .about = "Proves that a network path carries Teams voice and video: latency, jitter, loss,\n"
              "reordering and DSCP marks, per direction, at the load of N concurrent calls.\n",
     .synopsis_width = 14,

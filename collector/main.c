@@ -30,7 +30,7 @@ static int unknown_command(const struct vr_cmd_program *p, const char *cmd)
 
 static const struct vr_cmd_program program = {
     .name = "voiceready-collector",
-    .version = NULL,
+    .version = "voiceready-collector " VR_VERSION,
     .about = "Collects voiceready agents' results, scores every site for Teams voice and serves\n"
              "the dashboard, the JSON API and Prometheus metrics.\n",
     .synopsis_width = 21,

@@ -674,6 +674,9 @@ def case_slow_client():
 def case_cli():
     r = cli("--help")
     check(r.returncode == 0 and "serve" in r.stdout and "report" in r.stdout, "--help")
+    r = cli("--version")
+    check(r.returncode == 0 and re.match(r"voiceready-collector \d+\.\d+\.\d+\n$", r.stdout),
+          "--version: %r" % r.stdout)
     for sub in (["serve"], ["token"], ["report"]):
         r = cli(*sub, "--help")
         check(r.returncode == 0 and "usage" in r.stdout, "%s --help" % sub[0])
