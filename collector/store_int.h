@@ -12,7 +12,9 @@
 #include <sqlite3.h>
 
 #include "plan.h"
+#include "record.h"
 #include "store.h"
+#include "xrecord.h"
 
 /* Schema migration 2 (applied with foreign keys off): paths keyed by link kind as well, the
  * capacity, site_capacity and captures tables. */
@@ -137,18 +139,6 @@ static inline const char *col_text(sqlite3_stmt *x, int i)
     return t == NULL ? "" : (const char *)t;
 }
 
-static inline json_t *jnum(double v)
-{
-    return isfinite(v) ? json_real(round(v * 1000.0) / 1000.0) : json_null();
-}
-
-static inline json_t *jtime(uint64_t ns)
-{
-    char buf[40];
-    vr_format_rfc3339(ns, buf, sizeof(buf));
-    return json_string(buf);
-}
-
 static inline bool bounded(const char *s, size_t size)
 {
     return memchr(s, 0, size) != NULL;
@@ -178,16 +168,6 @@ int vr__store_x_ingest(struct vr_store *s, struct vr__store_x *x, const struct v
 int vr__store_x_prune(struct vr_store *s, struct vr__store_x *x, int64_t raw_cut_ns,
                       struct vr_errbuf *eb);
 
-/* One site's capacity against its plan. */
-struct vr__capacity {
-    bool planned;
-    struct vr_plan_input in;
-    struct vr_plan plan;
-    bool measured;
-    uint32_t calls; /* smallest latest capacity over the site's targets */
-    enum vr_capacity_status status;
-    char reason[200];
-};
 /* Latest capacity of every site, for the site list: sorted by site_id. Caller frees *out. */
 struct vr__site_cap {
     int64_t site_id;
@@ -198,13 +178,15 @@ int vr__store_x_caps(struct vr_store *s, struct vr__store_x *x, struct vr__site_
 /* Looks up one site's latest capacity (caps NULL) or finds it in caps, and judges it. */
 int vr__store_x_capacity(struct vr_store *s, struct vr__store_x *x, int64_t site_id,
                          const char *site, const struct vr__site_cap *caps, size_t n_caps,
-                         struct vr__capacity *out, struct vr_errbuf *eb);
-/* The capacity rule on the site verdict v (only when v counted intervals), and the site list
- * fields planned_peak_calls, capacity_calls, capacity_status, capacity_reason into o. */
-void vr__store_x_apply(const struct vr__capacity *c, struct vr_verdict *v);
-void vr__store_x_list_fields(json_t *o, const struct vr__capacity *c);
-/* The site page blocks: planning, capacity, captures, links (from o's "classes"). */
+                         struct vr_store_capacity *out, struct vr_errbuf *eb);
+/* The capacity rule on the site verdict v (only when v counted intervals). */
+void vr__store_x_apply(const struct vr_store_capacity *c, struct vr_verdict *v);
+/* The site page's capacity and capture rows into d. */
 int vr__store_x_site(struct vr_store *s, struct vr__store_x *x, int64_t site_id,
-                     const struct vr__capacity *c, json_t *o, struct vr_errbuf *eb);
+                     struct vr_store_site_detail *d, struct vr_errbuf *eb);
+/* The "reasons" strings of a stored record (JSON text) into out; free with
+ * vr__store_reasons_free. VR_ENOMEM, with what was copied so far in out. */
+int vr__store_reasons(const char *record, struct vr_store_reasons *out);
+void vr__store_reasons_free(struct vr_store_reasons *r);
 
 #endif

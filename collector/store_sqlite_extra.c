@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "store_int.h"
 
 const char vr__store_migration_2[] =
@@ -102,15 +104,19 @@ static void bind_str(sqlite3_stmt *q, int i, const char *t, size_t max)
     sqlite3_bind_text(q, i, t, (int)strnlen(t, max), SQLITE_STATIC);
 }
 
-static json_t *jcol(sqlite3_stmt *q, int i)
+static double xcol_num(sqlite3_stmt *q, int i)
 {
-    return sqlite3_column_type(q, i) == SQLITE_NULL ? json_null()
-                                                    : jnum(sqlite3_column_double(q, i));
+    return sqlite3_column_type(q, i) == SQLITE_NULL ? NAN : sqlite3_column_double(q, i);
 }
 
-static const char *level_name(int lv)
+static enum vr_level xlevel(int lv)
 {
-    return vr_level_name(lv == 2 ? VR_LEVEL_FAIL : lv == 1 ? VR_LEVEL_WARN : VR_LEVEL_PASS);
+    return lv == 2 ? VR_LEVEL_FAIL : lv == 1 ? VR_LEVEL_WARN : VR_LEVEL_PASS;
+}
+
+static void copy_text(char *dst, size_t size, const char *src)
+{
+    snprintf(dst, size, "%s", src);
 }
 
 int vr__store_x_open(struct vr_store *s, struct vr__store_x **out, struct vr_errbuf *eb)
@@ -292,7 +298,7 @@ int vr__store_x_caps(struct vr_store *s, struct vr__store_x *x, struct vr__site_
 
 int vr__store_x_capacity(struct vr_store *s, struct vr__store_x *x, int64_t site_id,
                          const char *site, const struct vr__site_cap *caps, size_t n_caps,
-                         struct vr__capacity *out, struct vr_errbuf *eb)
+                         struct vr_store_capacity *out, struct vr_errbuf *eb)
 {
     memset(out, 0, sizeof(*out));
     const struct vr_store_options *opt = vr__store_opt(s);
@@ -330,7 +336,7 @@ int vr__store_x_capacity(struct vr_store *s, struct vr__store_x *x, int64_t site
     return 0;
 }
 
-void vr__store_x_apply(const struct vr__capacity *c, struct vr_verdict *v)
+void vr__store_x_apply(const struct vr_store_capacity *c, struct vr_verdict *v)
 {
     int level = vr_capacity_status_level(c->status);
     if (v->intervals == 0 || level == 0)
@@ -348,267 +354,160 @@ void vr__store_x_apply(const struct vr__capacity *c, struct vr_verdict *v)
     v->n_reasons = n + 1;
 }
 
-void vr__store_x_list_fields(json_t *o, const struct vr__capacity *c)
-{
-    json_object_set_new(o, "planned_peak_calls",
-                        c->planned ? json_integer(c->plan.planned_calls) : json_null());
-    json_object_set_new(o, "capacity_calls", c->measured ? json_integer(c->calls) : json_null());
-    json_object_set_new(o, "capacity_status", json_string(vr_capacity_status_name(c->status)));
-    json_object_set_new(o, "capacity_reason", json_string(c->reason));
-}
-
 /* ---- the site page -------------------------------------------------------------------------- */
 
-static json_t *mix_json(const double mix[VR_PLAN_N_MOD])
+int vr__store_reasons(const char *record, struct vr_store_reasons *out)
 {
-    json_t *m = json_object();
-    for (int i = 0; m != NULL && i < VR_PLAN_N_MOD; i++)
-        json_object_set_new(m, vr_plan_modality_name((enum vr_plan_modality)i), jnum(mix[i]));
-    return m;
+    memset(out, 0, sizeof(*out));
+    json_t *raw = json_loads(record, 0, NULL);
+    json_t *r = raw != NULL ? json_object_get(raw, "reasons") : NULL;
+    int err = 0;
+    if (json_is_array(r)) {
+        out->present = true;
+        size_t n = json_array_size(r);
+        out->v = n > 0 ? calloc(n, sizeof(*out->v)) : NULL;
+        if (n > 0 && out->v == NULL)
+            err = VR_ENOMEM;
+        for (size_t i = 0; err == 0 && i < n; i++) {
+            const char *t = json_string_value(json_array_get(r, i));
+            if (t == NULL) /* agents write strings only: anything else is skipped */
+                continue;
+            if ((out->v[out->n] = strdup(t)) == NULL)
+                err = VR_ENOMEM;
+            else
+                out->n++;
+        }
+    }
+    json_decref(raw);
+    return err;
 }
 
-static json_t *planning_json(const struct vr__capacity *c)
+void vr__store_reasons_free(struct vr_store_reasons *r)
 {
-    if (!c->planned)
-        return json_null();
-    const struct vr_plan_input *in = &c->in;
-    const struct vr_plan *p = &c->plan;
-    json_t *o = json_object(), *bw = json_object(), *rates = json_object();
-    if (o == NULL || bw == NULL || rates == NULL) {
-        json_decref(o);
-        json_decref(bw);
-        json_decref(rates);
-        return NULL;
-    }
-    json_object_set_new(o, "users", in->users > 0 ? json_integer(in->users) : json_null());
-    json_object_set_new(o, "peak_concurrency_pct",
-                        in->concurrency_cpct > 0 ? jnum(in->concurrency_cpct / 100.0)
-                                                 : json_null());
-    json_object_set_new(o, "configured_peak_calls",
-                        in->peak_calls > 0 ? json_integer(in->peak_calls) : json_null());
-    json_object_set_new(o, "mix", mix_json(in->mix));
-    json_object_set_new(o, "growth_pct", jnum(in->growth_cpct / 100.0));
-    json_object_set_new(o, "peak_calls", json_integer(p->peak_calls));
-    json_object_set_new(o, "planned_peak_calls", json_integer(p->planned_calls));
-    json_object_set_new(o, "peak_from", json_string(p->from_users ? "users" : "config"));
-    for (int i = 0; i < VR_PLAN_N_MOD; i++) {
-        const char *m = vr_plan_modality_name((enum vr_plan_modality)i);
-        json_object_set_new(bw, m, jnum(p->mod_bps[i]));
-        json_object_set_new(rates, m, jnum(p->bitrate_bps[i]));
-    }
-    json_object_set_new(bw, "peak", jnum(p->bps_peak));
-    json_object_set_new(bw, "planned", jnum(p->bps_planned));
-    /* the same figure each way: the source table is per direction */
-    json_object_set_new(o, "bandwidth_bps_fwd", jnum(p->bps_planned));
-    json_object_set_new(o, "bandwidth_bps_rev", jnum(p->bps_planned));
-    json_object_set_new(o, "bandwidth_bps", bw);
-    json_object_set_new(o, "bitrates_bps", rates);
-    json_object_set_new(o, "bitrate_basis", json_string(VR_PLAN_BITRATE_BASIS));
-    return o;
+    for (size_t i = 0; i < r->n; i++)
+        free(r->v[i]);
+    free(r->v);
+    memset(r, 0, sizeof(*r));
 }
 
-static int capacity_json(struct vr_store *s, struct vr__store_x *x, int64_t site_id,
-                         const struct vr__capacity *c, json_t *o, struct vr_errbuf *eb)
+static int capacity_rows(struct vr_store *s, struct vr__store_x *x, int64_t site_id,
+                         struct vr_store_site_detail *d, struct vr_errbuf *eb)
 {
-    json_t *latest = json_array();
-    json_t *cap = json_object();
-    if (latest == NULL || cap == NULL) {
-        json_decref(latest);
-        json_decref(cap);
-        return vr_errbuf_set(eb, VR_ENOMEM, "out of memory");
-    }
+    struct vec rows = {NULL, 0, 0, sizeof(struct vr_store_capacity_row)};
     sqlite3_stmt *q = xst(x, X_Q_CAP_SITE);
     sqlite3_bind_int64(q, 1, site_id);
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        json_t *e = json_object();
+        struct vr_store_capacity_row *e = vec_push(&rows);
         if (e == NULL)
-            continue;
-        json_object_set_new(e, "target", json_string(col_text(q, 0)));
-        json_object_set_new(e, "link", json_string(col_text(q, 1)));
-        json_object_set_new(e, "capacity_calls", json_integer(sqlite3_column_int64(q, 2)));
-        json_object_set_new(e, "capacity_bps_fwd", jcol(q, 3));
-        json_object_set_new(e, "capacity_bps_rev", jcol(q, 4));
-        json_object_set_new(e, "max_rate_bps", json_integer(sqlite3_column_int64(q, 5)));
-        json_object_set_new(e, "limit", json_string(col_text(q, 6)));
-        json_object_set_new(e, "cause", json_string(col_text(q, 7)));
-        json_object_set_new(e, "verdict", json_string(level_name(sqlite3_column_int(q, 8))));
-        json_object_set_new(e, "start", jtime((uint64_t)sqlite3_column_int64(q, 9)));
-        json_object_set_new(e, "agent", json_string(col_text(q, 11)));
-        json_t *raw = json_loads(col_text(q, 10), 0, NULL);
-        static const char *const keep[] = {"first_failure", "mix",       "steps",
-                                           "duration_s",    "interface", "reasons"};
-        for (size_t k = 0; k < sizeof(keep) / sizeof(keep[0]); k++) {
-            json_t *v = raw != NULL ? json_object_get(raw, keep[k]) : NULL;
-            json_object_set(e, keep[k], v != NULL ? v : json_null());
-        }
-        json_decref(raw);
-        json_array_append_new(latest, e);
+            break;
+        copy_text(e->target, sizeof(e->target), col_text(q, 0));
+        copy_text(e->link, sizeof(e->link), col_text(q, 1));
+        e->calls = sqlite3_column_int64(q, 2);
+        e->bps_fwd = xcol_num(q, 3);
+        e->bps_rev = xcol_num(q, 4);
+        e->max_rate_bps = sqlite3_column_int64(q, 5);
+        copy_text(e->limit, sizeof(e->limit), col_text(q, 6));
+        copy_text(e->cause, sizeof(e->cause), col_text(q, 7));
+        e->verdict = xlevel(sqlite3_column_int(q, 8));
+        e->start_wall_ns = (uint64_t)sqlite3_column_int64(q, 9);
+        copy_text(e->agent, sizeof(e->agent), col_text(q, 11));
+        if ((e->record = strdup(col_text(q, 10))) == NULL)
+            break;
     }
     sqlite3_reset(q);
-    if (rc != SQLITE_DONE) {
-        json_decref(latest);
-        json_decref(cap);
-        return vr__store_fail(s, rc, eb, "reading capacity records");
-    }
-    json_object_set_new(cap, "status", json_string(vr_capacity_status_name(c->status)));
-    json_object_set_new(cap, "reason", json_string(c->reason));
-    json_object_set_new(cap, "capacity_calls", c->measured ? json_integer(c->calls) : json_null());
-    json_object_set_new(cap, "planned_peak_calls",
-                        c->planned ? json_integer(c->plan.planned_calls) : json_null());
-    json_object_set_new(cap, "latest", latest);
-    json_object_set_new(o, "capacity", cap);
-    return 0;
+    d->capacity = rows.v;
+    d->n_capacity = rows.n;
+    if (rc == SQLITE_ROW)
+        return vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", vr__store_path(s));
+    return rc == SQLITE_DONE ? 0 : vr__store_fail(s, rc, eb, "reading capacity records");
 }
 
-static int captures_json(struct vr_store *s, struct vr__store_x *x, int64_t site_id, json_t *o,
-                         struct vr_errbuf *eb)
+static int capture_rows(struct vr_store *s, struct vr__store_x *x, int64_t site_id,
+                        struct vr_store_site_detail *d, struct vr_errbuf *eb)
 {
-    json_t *arr = json_array();
-    if (arr == NULL)
-        return vr_errbuf_set(eb, VR_ENOMEM, "out of memory");
+    struct vec rows = {NULL, 0, 0, sizeof(struct vr_store_capture_row)};
     sqlite3_stmt *q = xst(x, X_Q_CAPTURES);
     sqlite3_bind_int64(q, 1, site_id);
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        json_t *e = json_object();
+        struct vr_store_capture_row *e = vec_push(&rows);
         if (e == NULL)
-            continue;
-        json_object_set_new(e, "start", jtime((uint64_t)sqlite3_column_int64(q, 0)));
-        json_object_set_new(e, "link", json_string(col_text(q, 1)));
-        json_object_set_new(e, "class", json_string(col_text(q, 2)));
-        json_object_set_new(e, "src", json_string(col_text(q, 3)));
-        json_object_set_new(e, "dst", json_string(col_text(q, 4)));
-        json_object_set_new(e, "packets", json_integer(sqlite3_column_int64(q, 5)));
-        json_object_set_new(e, "lost", json_integer(sqlite3_column_int64(q, 6)));
-        json_object_set_new(e, "loss_pct", jcol(q, 7));
-        json_object_set_new(e, "jitter_ms", jcol(q, 8));
-        json_object_set_new(e, "mos", jcol(q, 9));
-        json_object_set_new(e, "verdict", json_string(level_name(sqlite3_column_int(q, 10))));
-        json_t *raw = json_loads(col_text(q, 11), 0, NULL);
-        json_t *r = raw != NULL ? json_object_get(raw, "reasons") : NULL;
-        json_object_set(e, "reasons", json_is_array(r) ? r : json_null());
-        json_decref(raw);
-        json_array_append_new(arr, e);
+            break;
+        e->start_wall_ns = (uint64_t)sqlite3_column_int64(q, 0);
+        copy_text(e->link, sizeof(e->link), col_text(q, 1));
+        copy_text(e->cls, sizeof(e->cls), col_text(q, 2));
+        copy_text(e->src, sizeof(e->src), col_text(q, 3));
+        copy_text(e->dst, sizeof(e->dst), col_text(q, 4));
+        e->packets = sqlite3_column_int64(q, 5);
+        e->lost = sqlite3_column_int64(q, 6);
+        e->loss_pct = xcol_num(q, 7);
+        e->jitter_ms = xcol_num(q, 8);
+        e->mos = xcol_num(q, 9);
+        e->verdict = xlevel(sqlite3_column_int(q, 10));
+        if (vr__store_reasons(col_text(q, 11), &e->reasons) < 0)
+            break;
     }
     sqlite3_reset(q);
-    if (rc != SQLITE_DONE) {
-        json_decref(arr);
-        return vr__store_fail(s, rc, eb, "reading capture records");
-    }
-    json_object_set_new(o, "captures", arr);
-    json_object_set_new(o, "captures_note",
-                        json_string("real calls seen by `voiceready-agent capture` (latest 50 "
-                                    "streams); shown beside the synthetic results, they do not "
-                                    "change the verdict"));
-    return 0;
-}
-
-/* Per link kind: the path rows of "classes" summed (means weighted by intervals). */
-static json_t *links_json(json_t *classes)
-{
-    static const char *const kinds[] = {"wired", "wifi", "other"};
-    static const char *const means[] = {"loss_fwd_pct",  "loss_rev_pct", "jitter_fwd_ms",
-                                        "jitter_rev_ms", "rtt_ms_mean",  "mos"};
-    json_t *arr = json_array();
-    for (size_t k = 0; arr != NULL && k < 3; k++) {
-        double iv = 0, passed = 0, sum[6] = {0}, wsum[6] = {0};
-        json_t *cl = json_array();
-        size_t i;
-        json_t *c;
-        json_array_foreach(classes, i, c)
-        {
-            const char *link = json_string_value(json_object_get(c, "link"));
-            if (link == NULL || strcmp(link, kinds[k]) != 0)
-                continue;
-            double n = json_number_value(json_object_get(c, "intervals"));
-            iv += n;
-            passed += json_number_value(json_object_get(c, "passed"));
-            for (size_t m = 0; m < 6; m++) {
-                json_t *v = json_object_get(c, means[m]);
-                if (json_is_number(v)) {
-                    sum[m] += json_number_value(v) * n;
-                    wsum[m] += n;
-                }
-            }
-            const char *name = json_string_value(json_object_get(c, "class"));
-            if (name != NULL)
-                json_array_append_new(cl, json_string(name));
-        }
-        if (iv <= 0) {
-            json_decref(cl);
-            continue;
-        }
-        json_t *o = json_object();
-        json_object_set_new(o, "link", json_string(kinds[k]));
-        json_object_set_new(o, "intervals", json_integer((json_int_t)iv));
-        json_object_set_new(o, "passed", json_integer((json_int_t)passed));
-        json_object_set_new(o, "pass_pct", jnum(100.0 * passed / iv));
-        for (size_t m = 0; m < 6; m++)
-            json_object_set_new(o, means[m], wsum[m] > 0 ? jnum(sum[m] / wsum[m]) : json_null());
-        json_object_set_new(o, "classes", cl);
-        json_array_append_new(arr, o);
-    }
-    return arr;
+    d->captures = rows.v;
+    d->n_captures = rows.n;
+    if (rc == SQLITE_ROW)
+        return vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", vr__store_path(s));
+    return rc == SQLITE_DONE ? 0 : vr__store_fail(s, rc, eb, "reading capture records");
 }
 
 int vr__store_x_site(struct vr_store *s, struct vr__store_x *x, int64_t site_id,
-                     const struct vr__capacity *c, json_t *o, struct vr_errbuf *eb)
+                     struct vr_store_site_detail *d, struct vr_errbuf *eb)
 {
-    json_t *plan = planning_json(c);
-    if (plan == NULL)
-        return vr_errbuf_set(eb, VR_ENOMEM, "out of memory");
-    json_object_set_new(o, "planning", plan);
-    json_object_set_new(o, "links", links_json(json_object_get(o, "classes")));
-    int err = capacity_json(s, x, site_id, c, o, eb);
+    int err = capacity_rows(s, x, site_id, d, eb);
     if (err == 0)
-        err = captures_json(s, x, site_id, o, eb);
+        err = capture_rows(s, x, site_id, d, eb);
     return err;
 }
 
 /* ---- per link kind, for report --------------------------------------------------------------- */
 
-int vr_store_site_links(struct vr_store *s, uint64_t now_wall_ns, uint64_t window_ns, json_t **out,
-                        struct vr_errbuf *eb)
+void vr_store_link_rows_free(struct vr_store_link_row *rows)
 {
+    free(rows);
+}
+
+int vr_store_site_links(struct vr_store *s, uint64_t now_wall_ns, uint64_t window_ns,
+                        struct vr_store_link_row **rows, size_t *n_rows, struct vr_errbuf *eb)
+{
+    *rows = NULL;
+    *n_rows = 0;
     const uint64_t hour_ns = 3600000000000ull;
     uint64_t start = window_ns < now_wall_ns ? now_wall_ns - window_ns : 0;
     int64_t from = (int64_t)((start + hour_ns - 1) / hour_ns);
     int64_t to = (int64_t)((now_wall_ns + hour_ns - 1) / hour_ns);
-    json_t *all = json_object();
-    if (all == NULL)
-        return vr_errbuf_set(eb, VR_ENOMEM, "out of memory");
+    struct vec v = {NULL, 0, 0, sizeof(struct vr_store_link_row)};
     sqlite3_stmt *q = xst(vr__store_xs(s), X_Q_LINKS);
     int rc;
     sqlite3_bind_int64(q, 1, from);
     sqlite3_bind_int64(q, 2, to);
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        const char *site = col_text(q, 0);
-        json_t *arr = json_object_get(all, site);
-        if (arr == NULL) {
-            arr = json_array();
-            json_object_set_new(all, site, arr);
-        }
+        struct vr_store_link_row *e = vec_push(&v);
+        if (e == NULL)
+            break;
+        copy_text(e->site, sizeof(e->site), col_text(q, 0));
+        copy_text(e->link, sizeof(e->link), col_text(q, 1));
         double n = (double)sqlite3_column_int64(q, 4);
-        int64_t iv = sqlite3_column_int64(q, 2), passed = sqlite3_column_int64(q, 3);
-        json_t *e = json_object();
-        json_object_set_new(e, "link", json_string(col_text(q, 1)));
-        json_object_set_new(e, "intervals", json_integer(iv));
-        json_object_set_new(e, "passed", json_integer(passed));
-        json_object_set_new(e, "pass_pct",
-                            iv > 0 ? jnum(100.0 * (double)passed / (double)iv) : json_null());
-        static const char *const keys[] = {"loss_fwd_pct", "loss_rev_pct", "jitter_fwd_ms",
-                                           "jitter_rev_ms", "rtt_ms_mean"};
+        e->intervals = sqlite3_column_int64(q, 2);
+        e->passed = sqlite3_column_int64(q, 3);
+        double *means[] = {&e->loss_fwd_pct, &e->loss_rev_pct, &e->jitter_fwd_ms, &e->jitter_rev_ms,
+                           &e->rtt_ms_mean};
         for (int k = 0; k < 5; k++)
-            json_object_set_new(e, keys[k],
-                                n > 0 ? jnum(sqlite3_column_double(q, 5 + k) / n) : json_null());
-        json_array_append_new(arr, e);
+            *means[k] = n > 0 ? sqlite3_column_double(q, 5 + k) / n : NAN;
     }
     sqlite3_reset(q);
     if (rc != SQLITE_DONE) {
-        json_decref(all);
+        free(v.v);
+        if (rc == SQLITE_ROW)
+            return vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", vr__store_path(s));
         return vr__store_fail(s, rc, eb, "reading the link summary");
     }
-    *out = all;
+    *rows = v.v;
+    *n_rows = v.n;
     return 0;
 }
