@@ -1,37 +1,13 @@
-/* store_sqlite_query: the read side of the SQLite store (store.h): the site verdict rebuilt from
- * the hourly rollups through the shared accumulator of common/score.h, with the capacity rule
- * of store_sqlite_extra.c on top; the site list in one pass over the window; one site's detail;
- * the time series. Statements are prepared by store_sqlite.c (vr__store_st). Same thread rules
+/* store_sqlite_query: the read side of the SQLite store (store.h, store_int.h): the site
+ * verdict rebuilt from the hourly rollups through the shared accumulator of common/score.h,
+ * with the capacity rule of store_sqlite_cap.c on top; the site list in one pass over the
+ * window; one site's detail; the time series; the per-link rows for `report`. Same thread rules
  * as store.h. */
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "store.h"
 
-#include "profile.h"
 #include "store_int.h"
 
-#define HOUR_NS           3600000000000ull
-#define SERIES_MAX_POINTS 10000
-#define SITE_MAX_SERIES   256
-#define N_CLS             (VR_CLASS_COUNT + 1)
-#define N_DIR             3
-#define N_LVL             2
-
-static sqlite3_stmt *st(struct vr_store *s, enum stmt k)
-{
-    return vr__store_st(s, k);
-}
-
 /* ---- the verdict from rollups: fed into the shared accumulator (common/score.h) ---------- */
-
-/* The window in hour buckets: hours that start in [now - window, now). */
-static void window_hours(uint64_t now_ns, uint64_t window_ns, int64_t *from, int64_t *to)
-{
-    uint64_t start = window_ns < now_ns ? now_ns - window_ns : 0;
-    *from = (int64_t)((start + HOUR_NS - 1) / HOUR_NS);
-    *to = (int64_t)((now_ns + HOUR_NS - 1) / HOUR_NS);
-}
 
 /* One failure-group row of fail_hour, as ST_Q_FG and ST_Q_FG_ALL return it. */
 struct fgrow {
@@ -116,7 +92,7 @@ static int verdict_of(struct vr_store *s, int64_t site_id, uint64_t now_ns, uint
         sh_apply(acc, q);
     sqlite3_reset(q);
     if (rc != SQLITE_DONE)
-        return vr__store_fail(s, rc, eb, "reading site rollups");
+        return db_fail(s, rc, eb, "reading site rollups");
     q = st(s, ST_Q_FG);
     sqlite3_bind_int64(q, 1, site_id);
     sqlite3_bind_int64(q, 2, from);
@@ -128,7 +104,7 @@ static int verdict_of(struct vr_store *s, int64_t site_id, uint64_t now_ns, uint
     }
     sqlite3_reset(q);
     if (rc != SQLITE_DONE)
-        return vr__store_fail(s, rc, eb, "reading failure groups");
+        return db_fail(s, rc, eb, "reading failure groups");
     vr_verdict_acc_result(acc, out);
     return 0;
 }
@@ -152,7 +128,7 @@ static int site_row(struct vr_store *s, const char *site, int64_t *id, uint64_t 
     if (rc == SQLITE_DONE)
         return vr_errbuf_set(eb, VR_ENOTFOUND,
                              "site \"%s\": no records from it (see /api/v1/sites)", site);
-    return vr__store_fail(s, rc, eb, "looking up a site");
+    return db_fail(s, rc, eb, "looking up a site");
 }
 
 int vr_store_site_verdict(struct vr_store *s, const char *site, uint64_t now_wall_ns,
@@ -165,12 +141,11 @@ int vr_store_site_verdict(struct vr_store *s, const char *site, uint64_t now_wal
         return err;
     struct vr_verdict_acc *acc = vr_verdict_acc_new();
     if (acc == NULL)
-        return vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", vr__store_path(s));
+        return vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
     err = verdict_of(s, id, now_wall_ns, window_ns, acc, out, eb);
     vr_verdict_acc_free(acc);
     struct vr_store_capacity cap;
-    if (err == 0 &&
-        (err = vr__store_x_capacity(s, vr__store_xs(s), id, site, NULL, 0, &cap, eb)) == 0)
+    if (err == 0 && (err = vr__store_capacity(s, id, site, NULL, 0, &cap, eb)) == 0)
         vr__store_x_apply(&cap, out);
     return err;
 }
@@ -232,7 +207,7 @@ static int sites_load(struct vr_store *s, int64_t from, int64_t to, struct srow 
             cap = cap == 0 ? 64 : cap * 2;
             void *nr = realloc(rows, cap * sizeof(*rows));
             if (nr == NULL) {
-                err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", vr__store_path(s));
+                err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
                 break;
             }
             rows = nr;
@@ -247,9 +222,9 @@ static int sites_load(struct vr_store *s, int64_t from, int64_t to, struct srow 
     }
     sqlite3_reset(q);
     if (err == 0 && rc != SQLITE_DONE)
-        err = vr__store_fail(s, rc, eb, "listing sites");
+        err = db_fail(s, rc, eb, "listing sites");
     if (err == 0 && n > 0 && (ix = malloc(n * sizeof(*ix))) == NULL)
-        err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", vr__store_path(s));
+        err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
     if (err < 0)
         goto fail;
     for (size_t i = 0; i < n; i++)
@@ -275,7 +250,7 @@ static int sites_load(struct vr_store *s, int64_t from, int64_t to, struct srow 
     }
     sqlite3_reset(q);
     if (rc != SQLITE_DONE) {
-        err = vr__store_fail(s, rc, eb, "reading site rollups");
+        err = db_fail(s, rc, eb, "reading site rollups");
         goto fail;
     }
     q = st(s, ST_Q_FG_ALL);
@@ -291,7 +266,7 @@ static int sites_load(struct vr_store *s, int64_t from, int64_t to, struct srow 
         struct fgrow *dst = vec_push(&fg);
         if (dst == NULL) {
             sqlite3_reset(q);
-            err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", vr__store_path(s));
+            err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
             goto fail;
         }
         *dst = g;
@@ -304,7 +279,7 @@ static int sites_load(struct vr_store *s, int64_t from, int64_t to, struct srow 
     }
     sqlite3_reset(q);
     if (rc != SQLITE_DONE) {
-        err = vr__store_fail(s, rc, eb, "reading failure groups");
+        err = db_fail(s, rc, eb, "reading failure groups");
         goto fail;
     }
     free(ix);
@@ -347,7 +322,7 @@ int vr_store_sites(struct vr_store *s, uint64_t now_wall_ns, uint64_t window_ns,
     size_t n = 0;
     struct vr__site_cap *caps = NULL;
     size_t n_caps = 0;
-    int err = vr__store_x_caps(s, vr__store_xs(s), &caps, &n_caps, eb);
+    int err = vr__store_caps(s, &caps, &n_caps, eb);
     if (err < 0)
         return err;
     err = sites_load(s, from, to, &rows, &n, &fg, eb);
@@ -360,7 +335,7 @@ int vr_store_sites(struct vr_store *s, uint64_t now_wall_ns, uint64_t window_ns,
     if (l != NULL && n > 0)
         l->sites = calloc(n, sizeof(*l->sites));
     if (acc == NULL || l == NULL || (n > 0 && l->sites == NULL)) {
-        err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", vr__store_path(s));
+        err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
         goto done;
     }
     l->generated_wall_ns = now_wall_ns;
@@ -376,8 +351,7 @@ int vr_store_sites(struct vr_store *s, uint64_t now_wall_ns, uint64_t window_ns,
             fg_apply(acc, &fg[k]);
         vr_verdict_acc_result(acc, v);
         struct vr_store_capacity *cap = &o->capacity;
-        if ((err = vr__store_x_capacity(s, vr__store_xs(s), rows[i].id, rows[i].name, caps, n_caps,
-                                        cap, eb)) < 0)
+        if ((err = vr__store_capacity(s, rows[i].id, rows[i].name, caps, n_caps, cap, eb)) < 0)
             goto done;
         vr__store_x_apply(cap, v);
         memcpy(o->site, rows[i].name, sizeof(o->site));
@@ -445,7 +419,7 @@ static int site_classes(struct vr_store *s, int64_t site_id, int64_t from, int64
 {
     struct path_sum *p = calloc(1, sizeof(*p));
     if (p == NULL)
-        return vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", vr__store_path(s));
+        return vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
     p->id = -1;
     sqlite3_stmt *q = st(s, ST_Q_PATHS);
     sqlite3_bind_int64(q, 1, site_id);
@@ -479,11 +453,11 @@ static int site_classes(struct vr_store *s, int64_t site_id, int64_t from, int64
     }
     sqlite3_reset(q);
     if (rc == SQLITE_ROW)
-        err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", vr__store_path(s));
+        err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
     else if (rc != SQLITE_DONE)
-        err = vr__store_fail(s, rc, eb, "reading path rollups");
+        err = db_fail(s, rc, eb, "reading path rollups");
     else if (p->id >= 0 && path_push(out, p) < 0)
-        err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", vr__store_path(s));
+        err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
     free(p);
     return err;
 }
@@ -508,8 +482,8 @@ static int site_failing(struct vr_store *s, int64_t site_id, uint64_t from_ns, u
     }
     sqlite3_reset(q);
     if (rc == SQLITE_ROW)
-        return vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", vr__store_path(s));
-    return rc == SQLITE_DONE ? 0 : vr__store_fail(s, rc, eb, "reading failing intervals");
+        return vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
+    return rc == SQLITE_DONE ? 0 : db_fail(s, rc, eb, "reading failing intervals");
 }
 
 void vr_store_site_detail_free(struct vr_store_site_detail *d)
@@ -543,7 +517,7 @@ int vr_store_site(struct vr_store *s, const char *site, uint64_t now_wall_ns, ui
     struct vec paths = {NULL, 0, 0, sizeof(struct vr_store_path)};
     struct vec failing = {NULL, 0, 0, sizeof(struct vr_store_failing)};
     if (acc == NULL || d == NULL) {
-        err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", vr__store_path(s));
+        err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
         goto done;
     }
     struct vr_store_site_summary *sum = &d->summary;
@@ -565,10 +539,10 @@ int vr_store_site(struct vr_store *s, const char *site, uint64_t now_wall_ns, ui
     d->n_failing = failing.n;
     if (err < 0)
         goto done;
-    if ((err = vr__store_x_capacity(s, vr__store_xs(s), id, site, NULL, 0, &sum->capacity, eb)) < 0)
+    if ((err = vr__store_capacity(s, id, site, NULL, 0, &sum->capacity, eb)) < 0)
         goto done;
     vr__store_x_apply(&sum->capacity, &sum->verdict);
-    if ((err = vr__store_x_site(s, vr__store_xs(s), id, d, eb)) < 0)
+    if ((err = vr__store_cap_site(s, id, d, eb)) < 0)
         goto done;
     *out = d;
     d = NULL;
@@ -602,16 +576,6 @@ static struct series *series_of(struct series *sr, struct vr_store_series *out, 
     return x;
 }
 
-static double col_num(sqlite3_stmt *q, int i)
-{
-    return sqlite3_column_type(q, i) == SQLITE_NULL ? NAN : sqlite3_column_double(q, i);
-}
-
-static enum vr_level level_of(int lv)
-{
-    return lv == 2 ? VR_LEVEL_FAIL : lv == 1 ? VR_LEVEL_WARN : VR_LEVEL_PASS;
-}
-
 void vr_store_series_set_free(struct vr_store_series_set *x)
 {
     if (x == NULL)
@@ -642,7 +606,7 @@ int vr_store_intervals(struct vr_store *s, const char *site, uint64_t since_wall
     size_t ns = 0;
     int rc;
     if (sr == NULL || o == NULL || arr == NULL) {
-        err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", vr__store_path(s));
+        err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
         goto done;
     }
     int64_t since = since_wall_ns > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)since_wall_ns;
@@ -674,11 +638,11 @@ int vr_store_intervals(struct vr_store *s, const char *site, uint64_t since_wall
     }
     sqlite3_reset(q);
     if (rc == SQLITE_ROW) {
-        err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", vr__store_path(s));
+        err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
         goto done;
     }
     if (rc != SQLITE_DONE) {
-        err = vr__store_fail(s, rc, eb, "reading intervals");
+        err = db_fail(s, rc, eb, "reading intervals");
         goto done;
     }
     /* before the oldest raw record (pruned by retention): hourly rollup points */
@@ -724,11 +688,11 @@ int vr_store_intervals(struct vr_store *s, const char *site, uint64_t since_wall
         }
         sqlite3_reset(q);
         if (rc == SQLITE_ROW) {
-            err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", vr__store_path(s));
+            err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
             goto done;
         }
         if (rc != SQLITE_DONE) {
-            err = vr__store_fail(s, rc, eb, "reading hourly intervals");
+            err = db_fail(s, rc, eb, "reading hourly intervals");
             goto done;
         }
     }
@@ -759,8 +723,47 @@ done:
     return err;
 }
 
-int vr__store_site_row(struct vr_store *s, const char *site, int64_t *id, uint64_t *last_seen,
-                       int64_t *agents, struct vr_errbuf *eb)
+/* ---- per link kind, for report --------------------------------------------------------------- */
+
+void vr_store_link_rows_free(struct vr_store_link_row *rows)
 {
-    return site_row(s, site, id, last_seen, agents, eb);
+    free(rows);
+}
+
+int vr_store_site_links(struct vr_store *s, uint64_t now_wall_ns, uint64_t window_ns,
+                        struct vr_store_link_row **rows, size_t *n_rows, struct vr_errbuf *eb)
+{
+    *rows = NULL;
+    *n_rows = 0;
+    int64_t from, to;
+    window_hours(now_wall_ns, window_ns, &from, &to);
+    struct vec v = {NULL, 0, 0, sizeof(struct vr_store_link_row)};
+    sqlite3_stmt *q = st(s, ST_Q_LINKS);
+    int rc;
+    sqlite3_bind_int64(q, 1, from);
+    sqlite3_bind_int64(q, 2, to);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        struct vr_store_link_row *e = vec_push(&v);
+        if (e == NULL)
+            break;
+        copy_text(e->site, sizeof(e->site), col_text(q, 0));
+        copy_text(e->link, sizeof(e->link), col_text(q, 1));
+        double n = (double)sqlite3_column_int64(q, 4);
+        e->intervals = sqlite3_column_int64(q, 2);
+        e->passed = sqlite3_column_int64(q, 3);
+        double *means[] = {&e->loss_fwd_pct, &e->loss_rev_pct, &e->jitter_fwd_ms, &e->jitter_rev_ms,
+                           &e->rtt_ms_mean};
+        for (int k = 0; k < 5; k++)
+            *means[k] = n > 0 ? sqlite3_column_double(q, 5 + k) / n : NAN;
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) {
+        free(v.v);
+        if (rc == SQLITE_ROW)
+            return vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
+        return db_fail(s, rc, eb, "reading the link summary");
+    }
+    *rows = v.v;
+    *n_rows = v.n;
+    return 0;
 }
