@@ -1,5 +1,5 @@
 /* Tests of the capacity rule, capacity and capture records and the link split in the store
- * (collector/store.h, store_sqlite_extra.c, xrecord.h): seeded sites whose intervals all pass,
+ * (collector/store.h, store_sqlite_cap.c, xrecord.h): seeded sites whose intervals all pass,
  * so that the verdict is decided by the capacity rule alone. Temp DB under /tmp, removed after. */
 #include <setjmp.h>
 #include <stdarg.h>
