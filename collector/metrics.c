@@ -1,11 +1,14 @@
 #include "metrics.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hash.h"
+
+#include "render.h"
 
 /* request duration buckets, seconds (Prometheus histogram, cumulative on output) */
 static const double latency_buckets_s[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
@@ -205,77 +208,54 @@ static void head(struct buf *b, const char *name, const char *type, const char *
     bprintf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static int verdict_code(const char *v)
+/* Site gauges from the site list; a site without data has no sample (a gap, not a zero). */
+static void site_series(struct buf *b, const struct vr_store_site_list *l)
 {
-    if (strcmp(v, "ready") == 0)
-        return 0;
-    if (strcmp(v, "at_risk") == 0)
-        return 1;
-    if (strcmp(v, "not_ready") == 0)
-        return 2;
-    return -1; /* no_data: no sample */
-}
-
-static void site_series(struct buf *b, json_t *sites)
-{
-    size_t i;
-    json_t *s;
     head(b, "voiceready_site_verdict", "gauge", "Site verdict: 0 ready, 1 at risk, 2 not ready.");
-    json_array_foreach(sites, i, s)
-    {
-        const char *name = json_string_value(json_object_get(s, "site"));
-        const char *v = json_string_value(json_object_get(s, "verdict"));
-        if (name == NULL || v == NULL || verdict_code(v) < 0)
+    for (size_t i = 0; i < l->n; i++) {
+        const struct vr_store_site_summary *s = &l->sites[i];
+        if (s->verdict.intervals == 0)
             continue;
         bprintf(b, "voiceready_site_verdict{site=\"");
-        label(b, name);
-        bprintf(b, "\"} %d\n", verdict_code(v));
+        label(b, s->site);
+        bprintf(b, "\"} %d\n", (int)s->verdict.verdict);
     }
     head(b, "voiceready_site_score_pct", "gauge", "Weighted share of passing intervals, percent.");
-    json_array_foreach(sites, i, s)
-    {
-        const char *name = json_string_value(json_object_get(s, "site"));
-        json_t *sc = json_object_get(s, "score_pct");
-        if (name == NULL || !json_is_number(sc))
+    for (size_t i = 0; i < l->n; i++) {
+        const struct vr_store_site_summary *s = &l->sites[i];
+        double sc = vr_render_round(s->verdict.score_pct);
+        if (s->verdict.intervals == 0 || !isfinite(sc))
             continue;
         bprintf(b, "voiceready_site_score_pct{site=\"");
-        label(b, name);
-        bprintf(b, "\"} %.17g\n", json_number_value(sc));
+        label(b, s->site);
+        bprintf(b, "\"} %.17g\n", sc);
     }
     head(b, "voiceready_site_planned_peak_calls", "gauge",
          "Planned peak of concurrent calls with growth (sites with a plan).");
-    json_array_foreach(sites, i, s)
-    {
-        const char *name = json_string_value(json_object_get(s, "site"));
-        json_t *n = json_object_get(s, "planned_peak_calls");
-        if (name == NULL || !json_is_integer(n))
+    for (size_t i = 0; i < l->n; i++) {
+        const struct vr_store_site_summary *s = &l->sites[i];
+        if (!s->capacity.planned)
             continue;
         bprintf(b, "voiceready_site_planned_peak_calls{site=\"");
-        label(b, name);
-        bprintf(b, "\"} %lld\n", (long long)json_integer_value(n));
+        label(b, s->site);
+        bprintf(b, "\"} %lld\n", (long long)s->capacity.plan.planned_calls);
     }
     head(b, "voiceready_site_capacity_calls", "gauge",
          "Latest measured call capacity (smallest over the site's targets).");
-    json_array_foreach(sites, i, s)
-    {
-        const char *name = json_string_value(json_object_get(s, "site"));
-        json_t *n = json_object_get(s, "capacity_calls");
-        if (name == NULL || !json_is_integer(n))
+    for (size_t i = 0; i < l->n; i++) {
+        const struct vr_store_site_summary *s = &l->sites[i];
+        if (!s->capacity.measured)
             continue;
         bprintf(b, "voiceready_site_capacity_calls{site=\"");
-        label(b, name);
-        bprintf(b, "\"} %lld\n", (long long)json_integer_value(n));
+        label(b, s->site);
+        bprintf(b, "\"} %lld\n", (long long)s->capacity.calls);
     }
     head(b, "voiceready_site_intervals", "gauge", "Intervals counted in the scoring window.");
-    json_array_foreach(sites, i, s)
-    {
-        const char *name = json_string_value(json_object_get(s, "site"));
-        json_t *n = json_object_get(s, "intervals");
-        if (name == NULL || !json_is_number(n))
-            continue;
+    for (size_t i = 0; i < l->n; i++) {
+        const struct vr_store_site_summary *s = &l->sites[i];
         bprintf(b, "voiceready_site_intervals{site=\"");
-        label(b, name);
-        bprintf(b, "\"} %.17g\n", json_number_value(n));
+        label(b, s->site);
+        bprintf(b, "\"} %.17g\n", (double)s->verdict.intervals);
     }
 }
 
@@ -392,19 +372,17 @@ static void own_counters(struct buf *b, const struct vr_metrics *m)
 int vr_metrics_render(struct vr_metrics *m, struct vr_store *store, uint64_t now_wall_ns,
                       uint64_t window_ns, char **out, size_t *out_len, struct vr_errbuf *eb)
 {
-    json_t *sites = NULL;
+    struct vr_store_site_list *sites = NULL;
     int rc = vr_store_sites(store, now_wall_ns, window_ns, &sites, eb);
     if (rc < 0)
         return rc;
     struct buf b = {.p = malloc(16384), .cap = 16384};
     if (b.p == NULL) {
-        json_decref(sites);
+        vr_store_site_list_free(sites);
         return vr_errbuf_set(eb, VR_ENOMEM, "out of memory");
     }
-    json_t *list = json_object_get(sites, "sites");
-    if (json_is_array(list))
-        site_series(&b, list);
-    json_decref(sites);
+    site_series(&b, sites);
+    vr_store_site_list_free(sites);
     latest_series(&b, m);
     own_counters(&b, m);
     if (b.failed) {

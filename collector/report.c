@@ -1,8 +1,12 @@
 #include "report.h"
 
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "render.h"
 
 int vr_report_parse_format(const char *s, enum vr_report_format *out, struct vr_errbuf *eb)
 {
@@ -17,27 +21,26 @@ int vr_report_parse_format(const char *s, enum vr_report_format *out, struct vr_
     return 0;
 }
 
-static const char *str_or(json_t *o, const char *key, const char *def)
+/* A figure as the API shows it (rounded), 0 when it has none. */
+static double fig(double v)
 {
-    const char *s = json_string_value(json_object_get(o, key));
-    return s != NULL ? s : def;
+    v = vr_render_round(v);
+    return isfinite(v) ? v : 0.0;
 }
 
-static double num_or(json_t *o, const char *key, double def)
+static double score_of(const struct vr_store_site_summary *s)
 {
-    json_t *v = json_object_get(o, key);
-    return json_is_number(v) ? json_number_value(v) : def;
+    return s->verdict.intervals == 0 ? 0.0 : fig(s->verdict.score_pct);
 }
 
-static const char *label_of(const char *verdict)
+static double pass_pct(const struct vr_store_link_row *l)
 {
-    if (strcmp(verdict, "ready") == 0)
-        return "Ready";
-    if (strcmp(verdict, "at_risk") == 0)
-        return "At risk";
-    if (strcmp(verdict, "not_ready") == 0)
-        return "Not ready";
-    return "No data";
+    return l->intervals > 0 ? fig(100.0 * (double)l->passed / (double)l->intervals) : 0.0;
+}
+
+static const char *label_of(const struct vr_verdict *v)
+{
+    return v->intervals == 0 ? "No data" : vr_site_verdict_label(v->verdict);
 }
 
 /* RFC 4180: quote every field that needs it, double the quotes inside. */
@@ -56,33 +59,37 @@ static void csv_field(FILE *out, const char *s)
     fputc('"', out);
 }
 
+/* One selected site with its per-link rows (borrowed from the store's results). */
+struct sel {
+    const struct vr_store_site_summary *s;
+    const struct vr_store_link_row *links;
+    size_t n_links;
+};
+
 /* "18/42": measured capacity / planned peak with growth; "-/42" not measured; "-" no plan. */
-static void capacity_text(json_t *s, char *buf, size_t len)
+static void capacity_text(const struct vr_store_capacity *c, char *buf, size_t len)
 {
-    json_t *cap = json_object_get(s, "capacity_calls");
-    json_t *plan = json_object_get(s, "planned_peak_calls");
-    char c[16] = "-", p[16] = "-";
-    if (json_is_integer(cap))
-        snprintf(c, sizeof(c), "%lld", (long long)json_integer_value(cap));
-    if (json_is_integer(plan))
-        snprintf(p, sizeof(p), "%lld", (long long)json_integer_value(plan));
-    snprintf(buf, len, "%s/%s", c, p);
+    char m[16] = "-", p[16] = "-";
+    if (c->measured)
+        snprintf(m, sizeof(m), "%lld", (long long)c->calls);
+    if (c->planned)
+        snprintf(p, sizeof(p), "%lld", (long long)c->plan.planned_calls);
+    snprintf(buf, len, "%s/%s", m, p);
 }
 
 /* "wired 100.0% wifi 92.3%": share of intervals passed per link kind. sep between entries. */
-static void links_text(json_t *s, const char *sep, bool with_jitter, char *buf, size_t len)
+static void links_text(const struct sel *x, const char *sep, bool with_jitter, char *buf,
+                       size_t len)
 {
-    size_t i, o = 0;
-    json_t *l;
+    size_t o = 0;
     buf[0] = '\0';
-    json_array_foreach(json_object_get(s, "links"), i, l)
-    {
-        int k = with_jitter
-                    ? snprintf(buf + o, len - o, "%s%s %.1f%% jitter %.1f/%.1f ms",
-                               o > 0 ? sep : "", str_or(l, "link", "?"), num_or(l, "pass_pct", 0),
-                               num_or(l, "jitter_fwd_ms", 0), num_or(l, "jitter_rev_ms", 0))
-                    : snprintf(buf + o, len - o, "%s%s:%.1f", o > 0 ? sep : "",
-                               str_or(l, "link", "?"), num_or(l, "pass_pct", 0));
+    for (size_t i = 0; i < x->n_links; i++) {
+        const struct vr_store_link_row *l = &x->links[i];
+        int k =
+            with_jitter
+                ? snprintf(buf + o, len - o, "%s%s %.1f%% jitter %.1f/%.1f ms", o > 0 ? sep : "",
+                           l->link, pass_pct(l), fig(l->jitter_fwd_ms), fig(l->jitter_rev_ms))
+                : snprintf(buf + o, len - o, "%s%s:%.1f", o > 0 ? sep : "", l->link, pass_pct(l));
         if (k < 0 || (size_t)k >= len - o)
             break;
         o += (size_t)k;
@@ -91,22 +98,20 @@ static void links_text(json_t *s, const char *sep, bool with_jitter, char *buf, 
         snprintf(buf, len, "-");
 }
 
-static void write_text(json_t *sites, uint64_t window_ns, FILE *out)
+static void write_text(const struct sel *sel, size_t n, uint64_t window_ns, FILE *out)
 {
-    size_t i;
-    json_t *s;
     fprintf(out, "%-24s %-10s %8s %10s %-9s %-13s %-24s %s\n", "SITE", "VERDICT", "SCORE",
             "INTERVALS", "CAP/PLAN", "CAPACITY", "LAST SEEN", "WORST REASON");
-    json_array_foreach(sites, i, s)
-    {
-        char cap[40], links[400];
-        capacity_text(s, cap, sizeof(cap));
-        links_text(s, "; ", true, links, sizeof(links));
-        const char *st = str_or(s, "capacity_status", "no_plan");
-        fprintf(out, "%-24s %-10s %7.1f%% %10.0f %-9s %-13s %-24s %s\n", str_or(s, "site", "?"),
-                label_of(str_or(s, "verdict", "")), num_or(s, "score_pct", 0),
-                num_or(s, "intervals", 0), cap, st, str_or(s, "last_seen", "-"),
-                str_or(s, "worst_reason", "-"));
+    for (size_t i = 0; i < n; i++) {
+        const struct vr_store_site_summary *s = sel[i].s;
+        char cap[40], links[400], seen[40];
+        capacity_text(&s->capacity, cap, sizeof(cap));
+        links_text(&sel[i], "; ", true, links, sizeof(links));
+        vr_format_rfc3339(s->last_seen_wall_ns, seen, sizeof(seen));
+        fprintf(out, "%-24s %-10s %7.1f%% %10.0f %-9s %-13s %-24s %s\n", s->site,
+                label_of(&s->verdict), score_of(s), (double)s->verdict.intervals, cap,
+                vr_capacity_status_name(s->capacity.status), seen,
+                s->verdict.n_reasons > 0 ? s->verdict.reasons[0] : "-");
         fprintf(out, "%-24s   links: %s\n", "", links);
     }
     fprintf(out,
@@ -117,111 +122,134 @@ static void write_text(json_t *sites, uint64_t window_ns, FILE *out)
             (unsigned long long)(window_ns / 3600000000000ull));
 }
 
-static void write_csv(json_t *sites, FILE *out)
+static void write_csv(const struct sel *sel, size_t n, FILE *out)
 {
-    size_t i;
-    json_t *s;
     fputs("site,verdict,score_pct,intervals,passed,last_seen,marks_rewritten,worst_reason,"
           "planned_peak_calls,capacity_calls,capacity_status,links\r\n",
           out);
-    json_array_foreach(sites, i, s)
-    {
-        csv_field(out, str_or(s, "site", ""));
-        fprintf(out, ",%s,%.2f,%.0f,%.0f,", str_or(s, "verdict", ""), num_or(s, "score_pct", 0),
-                num_or(s, "intervals", 0), num_or(s, "passed", 0));
-        csv_field(out, str_or(s, "last_seen", ""));
-        fprintf(out, ",%s,",
-                json_is_true(json_object_get(s, "marks_rewritten")) ? "true" : "false");
-        csv_field(out, str_or(s, "worst_reason", ""));
-        json_t *plan = json_object_get(s, "planned_peak_calls");
-        json_t *cap = json_object_get(s, "capacity_calls");
+    for (size_t i = 0; i < n; i++) {
+        const struct vr_store_site_summary *s = sel[i].s;
+        const struct vr_verdict *v = &s->verdict;
+        char seen[40];
+        vr_format_rfc3339(s->last_seen_wall_ns, seen, sizeof(seen));
+        csv_field(out, s->site);
+        fprintf(out, ",%s,%.2f,%.0f,%.0f,", vr_render_verdict_name(v), score_of(s),
+                (double)v->intervals, (double)v->passed);
+        csv_field(out, seen);
+        fprintf(out, ",%s,", v->marks_rewritten ? "true" : "false");
+        csv_field(out, v->n_reasons > 0 ? v->reasons[0] : "");
         fputc(',', out);
-        if (json_is_integer(plan))
-            fprintf(out, "%lld", (long long)json_integer_value(plan));
+        if (s->capacity.planned)
+            fprintf(out, "%lld", (long long)s->capacity.plan.planned_calls);
         fputc(',', out);
-        if (json_is_integer(cap))
-            fprintf(out, "%lld", (long long)json_integer_value(cap));
+        if (s->capacity.measured)
+            fprintf(out, "%lld", (long long)s->capacity.calls);
         char links[400];
-        links_text(s, ";", false, links, sizeof(links));
-        fprintf(out, ",%s,", str_or(s, "capacity_status", ""));
+        links_text(&sel[i], ";", false, links, sizeof(links));
+        fprintf(out, ",%s,", vr_capacity_status_name(s->capacity.status));
         csv_field(out, links);
         fputs("\r\n", out);
     }
 }
 
+static int write_json(const struct sel *sel, size_t n, uint64_t now_wall_ns, uint64_t window_ns,
+                      bool ready_all, FILE *out)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; arr != NULL && i < n; i++) {
+        json_t *o = vr_render_site_summary(sel[i].s), *links = json_array();
+        for (size_t k = 0; links != NULL && k < sel[i].n_links; k++)
+            json_array_append_new(links, vr_render_link_row(&sel[i].links[k]));
+        if (o == NULL || links == NULL || json_object_set_new(o, "links", links) < 0 ||
+            json_array_append_new(arr, o) < 0) {
+            json_decref(arr);
+            return VR_ENOMEM;
+        }
+    }
+    char ts[40];
+    vr_format_rfc3339(now_wall_ns, ts, sizeof(ts));
+    json_t *doc =
+        json_pack("{s:s,s:I,s:o,s:b}", "generated", ts, "window_s",
+                  (json_int_t)(window_ns / 1000000000ull), "sites", arr, "ready", ready_all);
+    int err = doc == NULL || json_dumpf(doc, out, JSON_INDENT(2)) < 0 ? VR_ENOMEM : 0;
+    if (err == 0)
+        fputc('\n', out);
+    json_decref(doc);
+    return err;
+}
+
+static int link_cmp(const void *key, const void *elem)
+{
+    return strcmp(key, ((const struct vr_store_link_row *)elem)->site);
+}
+
 int vr_report_write(struct vr_store *store, const char *site, uint64_t now_wall_ns,
                     uint64_t window_ns, enum vr_report_format fmt, FILE *out, struct vr_errbuf *eb)
 {
-    json_t *all = NULL;
+    struct vr_store_site_list *all = NULL;
+    struct vr_store_link_row *links = NULL;
+    size_t n_links = 0;
+    struct sel *sel = NULL;
     int rc = vr_store_sites(store, now_wall_ns, window_ns, &all, eb);
     if (rc < 0)
         return rc;
-    json_t *list = json_object_get(all, "sites");
-    json_t *sel = json_array();
-    if (sel == NULL || !json_is_array(list)) {
-        json_decref(sel);
-        json_decref(all);
-        return vr_errbuf_set(eb, VR_ENOMEM, "the store returned no site list");
+    if ((rc = vr_store_site_links(store, now_wall_ns, window_ns, &links, &n_links, eb)) < 0)
+        goto done;
+    if (all->n > 0 && (sel = calloc(all->n, sizeof(*sel))) == NULL) {
+        rc = vr_errbuf_set(eb, VR_ENOMEM, "out of memory");
+        goto done;
     }
-    json_t *links = NULL;
-    rc = vr_store_site_links(store, now_wall_ns, window_ns, &links, eb);
-    if (rc < 0) {
-        json_decref(sel);
-        json_decref(all);
-        return rc;
+    size_t n = 0;
+    for (size_t i = 0; i < all->n; i++) {
+        const struct vr_store_site_summary *s = &all->sites[i];
+        if (site != NULL && strcmp(s->site, site) != 0)
+            continue;
+        struct sel *x = &sel[n++];
+        x->s = s;
+        /* links come by site name: the first row of this site, then its run */
+        const struct vr_store_link_row *l =
+            n_links > 0 ? bsearch(s->site, links, n_links, sizeof(*links), link_cmp) : NULL;
+        if (l == NULL)
+            continue;
+        while (l > links && strcmp(l[-1].site, s->site) == 0)
+            l--;
+        x->links = l;
+        while (l + x->n_links < links + n_links && strcmp(l[x->n_links].site, s->site) == 0)
+            x->n_links++;
     }
-    size_t i;
-    json_t *s;
-    json_array_foreach(list, i, s)
-    {
-        if (site == NULL || strcmp(str_or(s, "site", ""), site) == 0) {
-            json_t *l = json_object_get(links, str_or(s, "site", ""));
-            json_object_set_new(s, "links", l != NULL ? json_incref(l) : json_array());
-            json_array_append(sel, s);
-        }
+    if (site != NULL && n == 0) {
+        rc = vr_errbuf_set(eb, VR_ENOTFOUND,
+                           "--site \"%s\": no such site in the database (run `report` without "
+                           "--site to list them)",
+                           site);
+        goto done;
     }
-    json_decref(links);
-    if (site != NULL && json_array_size(sel) == 0) {
-        json_decref(sel);
-        json_decref(all);
-        return vr_errbuf_set(eb, VR_ENOTFOUND,
-                             "--site \"%s\": no such site in the database (run `report` without "
-                             "--site to list them)",
-                             site);
-    }
-    int ready_all = json_array_size(sel) > 0;
-    json_array_foreach(sel, i, s)
-    {
-        if (strcmp(str_or(s, "verdict", ""), "ready") != 0)
-            ready_all = 0;
+    bool ready_all = n > 0;
+    for (size_t i = 0; i < n; i++) {
+        if (sel[i].s->verdict.intervals == 0 || sel[i].s->verdict.verdict != VR_VERDICT_READY)
+            ready_all = false;
     }
     switch (fmt) {
     case VR_REPORT_TEXT:
-        write_text(sel, window_ns, out);
+        write_text(sel, n, window_ns, out);
         break;
-    case VR_REPORT_JSON: {
-        char ts[40];
-        vr_format_rfc3339(now_wall_ns, ts, sizeof(ts));
-        json_t *doc =
-            json_pack("{s:s,s:I,s:O,s:b}", "generated", ts, "window_s",
-                      (json_int_t)(window_ns / 1000000000ull), "sites", sel, "ready", ready_all);
-        if (doc == NULL || json_dumpf(doc, out, JSON_INDENT(2)) < 0) {
-            json_decref(doc);
-            json_decref(sel);
-            json_decref(all);
-            return vr_errbuf_set(eb, VR_ENOMEM, "could not write the JSON report");
+    case VR_REPORT_JSON:
+        if (write_json(sel, n, now_wall_ns, window_ns, ready_all, out) < 0) {
+            rc = vr_errbuf_set(eb, VR_ENOMEM, "could not write the JSON report");
+            goto done;
         }
-        fputc('\n', out);
-        json_decref(doc);
         break;
-    }
     case VR_REPORT_CSV:
-        write_csv(sel, out);
+        write_csv(sel, n, out);
         break;
     }
-    json_decref(sel);
-    json_decref(all);
     if (fflush(out) != 0)
-        return vr_errbuf_set(eb, VR_EINVAL, "could not write the report");
-    return ready_all ? 0 : 1;
+        rc = vr_errbuf_set(eb, VR_EINVAL, "could not write the report");
+    else
+        rc = ready_all ? 0 : 1;
+done:
+    free(sel);
+    vr_store_link_rows_free(links);
+    vr_store_site_list_free(all);
+    return rc;
 }

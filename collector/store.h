@@ -14,6 +14,8 @@
  *   (site, start, agent, id) through the per-site time index; duplicates are acknowledged but
  *   not stored twice.
  * Every statement is prepared once and reused; each ingest call is one transaction.
+ * The interface speaks C structs only (no SQL, no JSON, no backend types), so that another
+ * backend can implement it; the API's JSON is rendered from them in collector/render.c.
  * Not thread-safe: one store per thread (the HTTP server serialises calls). */
 #ifndef VR_STORE_H
 #define VR_STORE_H
@@ -22,13 +24,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
 #include "err.h"
 #include "plan.h"
-#include "record.h"
 #include "score.h"
-#include "xrecord.h"
+
+struct vr_record;  /* common/record.h */
+struct vr_xrecord; /* collector/xrecord.h */
 
 struct vr_store;
 
@@ -93,30 +94,156 @@ int vr_store_ingest_all(struct vr_store *s, const struct vr_record *recs, const 
                         const double *weight, size_t n, bool *stored, const struct vr_xrecord *xr,
                         size_t nx, bool *xstored, struct vr_errbuf *eb);
 
-/* ---- queries (JSON shapes in collector/API.md; each returns a new reference) ---- */
-/* The site verdict everywhere below includes the capacity rule (common/plan.h) for sites with
- * a plan and interval data: Not ready when the latest measured capacity (the smallest over the
- * site's targets) is below planned peak x (1 + growth), At risk within 20 % above it or when no
- * capacity was measured yet. A site without interval data stays "no_data".
- * GET /api/v1/sites: {"sites":[{site, verdict, score_pct, worst_reason, last_seen,
- * planned_peak_calls, capacity_calls, capacity_status, ...}]} */
-int vr_store_sites(struct vr_store *s, uint64_t now_wall_ns, uint64_t window_ns, json_t **out,
-                   struct vr_errbuf *eb);
-/* GET /api/v1/sites/{site}: verdict over the window with reasons, per class/target summary,
- * DSCP preservation table, failing intervals. VR_ENOTFOUND for an unknown site. */
+/* ---- queries: typed results ------------------------------------------------------------------
+ * The store answers in the plain structs below, never in JSON nor in a backend's types:
+ * collector/render.c turns them into the API's JSON (collector/API.md), metrics.c and report.c
+ * read them directly. A backend fills them; each result is owned by the caller and freed with the
+ * _free() function named beside it (NULL is a no-op). Text fields are NUL-terminated, cut to
+ * their size; a double that is NAN means "no value" (rendered as null). */
+
+/* A site's capacity against its plan (common/plan.h). */
+struct vr_store_capacity {
+    bool planned; /* the site has a plan: in and plan are set */
+    struct vr_plan_input in;
+    struct vr_plan plan;
+    bool measured;  /* a capacity record was stored: calls is set */
+    uint32_t calls; /* smallest latest capacity over the site's targets */
+    enum vr_capacity_status status;
+    char reason[200];
+};
+
+/* One row of the site list. The verdict over the window includes the capacity rule for sites
+ * with a plan and interval data: Not ready when the latest measured capacity is below planned
+ * peak x (1 + growth), At risk within 20 % above it or when no capacity was measured yet.
+ * verdict.intervals == 0: the site has no interval data in the window ("no_data"). */
+struct vr_store_site_summary {
+    char site[64];
+    struct vr_verdict verdict;
+    uint64_t last_seen_wall_ns;
+    int64_t agents;
+    struct vr_store_capacity capacity;
+};
+
+/* The site list, worst verdict first (not ready, at risk, ready, no data), then by name. */
+struct vr_store_site_list {
+    uint64_t generated_wall_ns, window_ns;
+    size_t n;
+    struct vr_store_site_summary *sites; /* n rows */
+};
+
+/* Strings taken from a stored record (its "reasons"). present: the record had the array. */
+struct vr_store_reasons {
+    bool present;
+    size_t n;
+    char **v; /* n strings */
+};
+
+/* One path (class, target, link kind) summed over the window. */
+struct vr_store_path {
+    char cls[16], target[128], link[16];
+    int dscp; /* the DSCP the path is sent with */
+    int64_t intervals, passed;
+    /* means over the window's intervals (NAN: none) */
+    double loss_fwd_pct, loss_rev_pct, rtt_ms_mean, jitter_fwd_ms, jitter_rev_ms, mos;
+    double dscp_fwd_preserved_pct, dscp_rev_preserved_pct; /* NAN: nothing received */
+    uint64_t dscp_fwd_seen[64], dscp_rev_seen[64];         /* packets received per DSCP */
+};
+
+/* A failing interval (newest first, at most 100). */
+struct vr_store_failing {
+    uint64_t start_wall_ns;
+    char cls[16], target[128];
+    struct vr_store_reasons reasons;
+};
+
+/* The latest capacity record of one target (smallest capacity first). */
+struct vr_store_capacity_row {
+    char target[128], link[16], limit[16], cause[16], agent[64];
+    int64_t calls, max_rate_bps;
+    double bps_fwd, bps_rev; /* NAN: none */
+    enum vr_level verdict;
+    uint64_t start_wall_ns;
+    /* The record as the agent uploaded it (one JSON line, owned by the row): the API copies
+     * its details (steps, mix, first_failure, ...) through; see render.c. */
+    char *record;
+};
+
+/* A capture record: one real RTP stream (newest first, at most 50). */
+struct vr_store_capture_row {
+    uint64_t start_wall_ns;
+    char link[16], cls[16], src[64], dst[64];
+    int64_t packets, lost;
+    double loss_pct, jitter_ms, mos; /* NAN: none */
+    enum vr_level verdict;
+    struct vr_store_reasons reasons;
+};
+
+/* One site over the window (GET /api/v1/sites/{site}). */
+struct vr_store_site_detail {
+    struct vr_store_site_summary summary; /* verdict.reasons: all of them */
+    uint64_t window_ns;
+    size_t n_paths, n_failing, n_capacity, n_captures;
+    struct vr_store_path *paths;            /* by path */
+    struct vr_store_failing *failing;       /* newest first */
+    struct vr_store_capacity_row *capacity; /* smallest capacity first */
+    struct vr_store_capture_row *captures;  /* newest first */
+};
+
+/* One point of a time series: a raw interval, or an hourly mean (hourly, rtt_p95_ms NAN) where
+ * raw records are past retention. */
+struct vr_store_point {
+    uint64_t t_wall_ns;
+    double rtt_ms, rtt_p95_ms, jitter_fwd_ms, jitter_rev_ms, loss_fwd_pct, loss_rev_pct, mos;
+    enum vr_level verdict;
+    bool hourly;
+};
+
+struct vr_store_series {
+    char cls[16], target[128], link[16];
+    size_t n;
+    struct vr_store_point *points; /* oldest first, at most 10,000 */
+};
+
+/* A site's time series, one per path (at most 256). */
+struct vr_store_series_set {
+    char site[64];
+    size_t n;
+    struct vr_store_series *series;
+};
+
+/* Per site and link kind over the window, for `report` (means over the intervals). */
+struct vr_store_link_row {
+    char site[64], link[16];
+    int64_t intervals, passed;
+    double loss_fwd_pct, loss_rev_pct, jitter_fwd_ms, jitter_rev_ms, rtt_ms_mean; /* NAN: none */
+};
+
+/* GET /api/v1/sites. *out: caller frees with vr_store_site_list_free(). */
+int vr_store_sites(struct vr_store *s, uint64_t now_wall_ns, uint64_t window_ns,
+                   struct vr_store_site_list **out, struct vr_errbuf *eb);
+void vr_store_site_list_free(struct vr_store_site_list *l);
+
+/* GET /api/v1/sites/{site}: verdict over the window with reasons, per path summary, failing
+ * intervals, capacity and capture records. VR_ENOTFOUND for an unknown site. *out: caller
+ * frees with vr_store_site_detail_free(). */
 int vr_store_site(struct vr_store *s, const char *site, uint64_t now_wall_ns, uint64_t window_ns,
-                  json_t **out, struct vr_errbuf *eb);
-/* GET /api/v1/sites/{site}/intervals?since=&class=: time series (cls may be NULL = all). */
+                  struct vr_store_site_detail **out, struct vr_errbuf *eb);
+void vr_store_site_detail_free(struct vr_store_site_detail *d);
+
+/* GET /api/v1/sites/{site}/intervals?since=&class=&link=: the time series since since_wall_ns;
+ * cls (NULL = all) and link ("wired" | "wifi" | "other"; NULL = all) filter the paths.
+ * VR_ENOTFOUND for an unknown site. *out: caller frees with vr_store_series_set_free(). */
 int vr_store_intervals(struct vr_store *s, const char *site, uint64_t since_wall_ns,
-                       const char *cls, json_t **out, struct vr_errbuf *eb);
-/* The same, only the paths of link kind `link` ("wired" | "wifi" | "other"; NULL = all). */
-int vr_store_intervals_link(struct vr_store *s, const char *site, uint64_t since_wall_ns,
-                            const char *cls, const char *link, json_t **out, struct vr_errbuf *eb);
-/* Per site and link kind over the window, for `report`: {"SITE":[{"link":"wifi","intervals":..,
- * "passed":..,"loss_fwd_pct":..,"loss_rev_pct":..,"jitter_fwd_ms":..,"jitter_rev_ms":..,
- * "rtt_ms_mean":..}]} (means over the intervals). New reference. */
-int vr_store_site_links(struct vr_store *s, uint64_t now_wall_ns, uint64_t window_ns, json_t **out,
-                        struct vr_errbuf *eb);
+                       const char *cls, const char *link, struct vr_store_series_set **out,
+                       struct vr_errbuf *eb);
+void vr_store_series_set_free(struct vr_store_series_set *x);
+
+/* Per site and link kind over the window, by site then link: *rows (n of them), caller frees
+ * with vr_store_link_rows_free(). */
+int vr_store_site_links(struct vr_store *s, uint64_t now_wall_ns, uint64_t window_ns,
+                        struct vr_store_link_row **rows, size_t *n, struct vr_errbuf *eb);
+void vr_store_link_rows_free(struct vr_store_link_row *rows);
+
 /* The site verdict over [now - window, now] (as in vr_store_site), for report and metrics. */
 int vr_store_site_verdict(struct vr_store *s, const char *site, uint64_t now_wall_ns,
                           uint64_t window_ns, struct vr_verdict *out, struct vr_errbuf *eb);

@@ -1,36 +1,45 @@
-/* store_int: what store_sqlite.c (open, migrate, tokens, ingest, prune), store_sqlite_query.c
- * (verdicts from rollups and the read queries) and store_sqlite_extra.c (capacity and capture
- * records, the capacity rule, link summaries) share. Internal to the store: nothing outside
- * these three files includes it. Same thread rules as store.h. */
+/* store_int: the private parts of the SQLite backend of store.h, shared by its four files,
+ * one job each:
+ * - store_sqlite.c: open, all schema migrations, the statement table, close, tokens, prune;
+ * - store_sqlite_ingest.c: ingest of interval, summary, capacity and capture records, with the
+ *   id caches, de-duplication and hourly rollups;
+ * - store_sqlite_query.c: the read side (verdicts from rollups, site list, site detail, time
+ *   series, per-link rows);
+ * - store_sqlite_cap.c: capacity and capture reads: the capacity rule, the site page's capacity
+ *   and capture rows.
+ * One struct vr_store and one statement table (prepared at open) serve all four; small helpers
+ * are inline here. Calls between the files go one way only: store_sqlite.c -> ingest
+ * (vr__store_cache_clear), query -> cap. Nothing outside these files includes this header. Same
+ * thread rules as store.h. */
 #ifndef VR_STORE_INT_H
 #define VR_STORE_INT_H
 
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
 #include "plan.h"
+#include "profile.h"
+#include "record.h"
+#include "score.h"
 #include "store.h"
+#include "xrecord.h"
 
-/* Schema migration 2 (applied with foreign keys off): paths keyed by link kind as well, the
- * capacity, site_capacity and captures tables. */
-extern const char vr__store_migration_2[];
+#define HOUR_NS           3600000000000ull
+#define DAY_NS            (24ull * HOUR_NS)
+#define SERIES_MAX_POINTS 10000
+#define CACHE_MAX_ENTRIES (1u << 20) /* bounded: the cache is cleared when it reaches this */
+#define SITE_MAX_SERIES   256
+#define N_CLS             (VR_CLASS_COUNT + 1)
+#define N_DIR             3
+#define N_LVL             2
 
-/* ---- provided by store_sqlite.c ---- */
-sqlite3 *vr__store_db(struct vr_store *s);
-const char *vr__store_path(struct vr_store *s);
-const struct vr_store_options *vr__store_opt(struct vr_store *s);
-/* Row ids of site and agent (created as needed, inside the caller's transaction). */
-int vr__store_ids(struct vr_store *s, const char *site, const char *agent, uint64_t seen_ns,
-                  int64_t *site_id, int64_t *agent_id, struct vr_errbuf *eb);
-/* Same as vr_store_prune's helper: 0, or VR_ENOTFOUND for a site never seen. */
-int vr__store_site_row(struct vr_store *s, const char *site, int64_t *id, uint64_t *last_seen,
-                       int64_t *agents, struct vr_errbuf *eb);
-int vr__store_fail(struct vr_store *s, int rc, struct vr_errbuf *eb, const char *what);
-
-/* ---- shared by the three store files: statements and small helpers ---- */
+/* ---- statements: one table, SQL in store_sqlite.c -------------------------------------------- */
 
 enum stmt {
     ST_BEGIN,
@@ -74,13 +83,21 @@ enum stmt {
     ST_PRUNE_SH,
     ST_PRUNE_FG,
     ST_PRUNE_RUNS,
+    ST_CAP_ADD,
+    ST_CAP_STATE,
+    ST_CAPT_ADD,
+    ST_Q_CAPS,
+    ST_Q_CAP_ONE,
+    ST_Q_CAP_SITE,
+    ST_Q_CAPTURES,
+    ST_Q_LINKS,
+    ST_PRUNE_CAPT,
     ST_COUNT
 };
 
-/* The prepared statement k, reset and unbound (store_sqlite.c owns them). */
-sqlite3_stmt *vr__store_st(struct vr_store *s, enum stmt k);
-struct vr__store_x *vr__store_xs(struct vr_store *s);
+/* ---- the store ------------------------------------------------------------------------------- */
 
+/* A vector of fixed-size entries (size set by its owner), grown by doubling. */
 struct vec {
     void *v;
     size_t n, cap, size;
@@ -102,13 +119,116 @@ static inline void *vec_push(struct vec *v)
     return e;
 }
 
+/* A bounded string -> int64 cache (open addressing, FNV-1a), store_sqlite_ingest.c. */
+struct cache_ent {
+    char *key;
+    uint64_t hash;
+    int64_t val;
+};
+
+struct cache {
+    struct cache_ent *e;
+    size_t cap, n;
+};
+
+/* Batch accumulators of one ingest call (store_sqlite_ingest.c). */
+struct ph_acc { /* path_hour */
+    int64_t path_id, hour;
+    int64_t intervals, passed, failed, warned, n, mos_n;
+    double weight, weight_passed, loss_fwd, loss_rev, rtt, jitter_fwd, jitter_rev, mos;
+    uint64_t dscp_fwd[64], dscp_rev[64];
+};
+
+struct sh_acc { /* site_hour */
+    int64_t site_id, hour, mk;
+    int64_t intervals, passed, failed, warned;
+    double weight, weight_passed;
+    bool marks_rewritten;
+};
+
+struct fg_acc { /* fail_hour */
+    int64_t site_id, hour, mk, ci, metric, dir, lvl;
+    struct vr_verdict_group g; /* merged with the shared rules of common/score.c */
+};
+
+struct run_acc {
+    int64_t agent_id, hwm;
+    char prefix[64], cls[16];
+};
+
+struct seen_acc {
+    int64_t site_id;
+    uint64_t last_ns;
+};
+
+struct site_thr {
+    int64_t site_id;
+    struct vr_thresholds t;
+};
+
+struct vr_store {
+    sqlite3 *db;
+    char path[256];
+    struct vr_store_options opt;
+    struct vr_thresholds thr;
+    sqlite3_stmt *st[ST_COUNT];
+    struct cache ids; /* "s<site>", "a<agent>", "p<site_id>|<cls>|<target>", "r<agent_id>|..." */
+    struct vec ph, sh, fg, runs, seen;
+    struct vec thr_sites; /* site_thr: thresholds by site, filled on first use */
+    size_t thr_last;      /* index of the last used entry: a batch is one agent's, one site */
+    struct vr__store_ckpt *ckpt; /* NULL unless opt.checkpoint_thread */
+};
+
+/* ---- small helpers --------------------------------------------------------------------------- */
+
+static inline int sq_code(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_NOMEM:
+        return VR_ENOMEM;
+    case SQLITE_FULL:
+        return -ENOSPC;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return -EBUSY;
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
+    case SQLITE_READONLY:
+        return -EACCES;
+    default:
+        return -EIO;
+    }
+}
+
+static inline int db_fail(struct vr_store *s, int rc, struct vr_errbuf *eb, const char *what)
+{
+    return vr_errbuf_set(eb, sq_code(rc), "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+}
+
+/* The prepared statement k, reset and unbound. */
+static inline sqlite3_stmt *st(struct vr_store *s, enum stmt k)
+{
+    sqlite3_stmt *x = s->st[k];
+    sqlite3_reset(x);
+    sqlite3_clear_bindings(x);
+    return x;
+}
+
+/* The window in hour buckets: hours that start in [now - window, now). */
+static inline void window_hours(uint64_t now_ns, uint64_t window_ns, int64_t *from, int64_t *to)
+{
+    uint64_t start = window_ns < now_ns ? now_ns - window_ns : 0;
+    *from = (int64_t)((start + HOUR_NS - 1) / HOUR_NS);
+    *to = (int64_t)((now_ns + HOUR_NS - 1) / HOUR_NS);
+}
+
 static inline int step_done(struct vr_store *s, sqlite3_stmt *x, struct vr_errbuf *eb,
                             const char *what)
 {
     int rc = sqlite3_step(x);
     sqlite3_reset(x);
     if (rc != SQLITE_DONE)
-        return vr__store_fail(s, rc, eb, what);
+        return db_fail(s, rc, eb, what);
     return 0;
 }
 
@@ -137,18 +257,6 @@ static inline const char *col_text(sqlite3_stmt *x, int i)
     return t == NULL ? "" : (const char *)t;
 }
 
-static inline json_t *jnum(double v)
-{
-    return isfinite(v) ? json_real(round(v * 1000.0) / 1000.0) : json_null();
-}
-
-static inline json_t *jtime(uint64_t ns)
-{
-    char buf[40];
-    vr_format_rfc3339(ns, buf, sizeof(buf));
-    return json_string(buf);
-}
-
 static inline bool bounded(const char *s, size_t size)
 {
     return memchr(s, 0, size) != NULL;
@@ -168,42 +276,47 @@ static inline void dscp_decode_add(const char *t, uint64_t c[64])
     }
 }
 
-/* ---- provided by store_sqlite_extra.c ---- */
-struct vr__store_x;
-int vr__store_x_open(struct vr_store *s, struct vr__store_x **out, struct vr_errbuf *eb);
-void vr__store_x_close(struct vr__store_x *x);
-/* Inside the ingest transaction: stores xr[0..nx), xstored[i] true when new. */
-int vr__store_x_ingest(struct vr_store *s, struct vr__store_x *x, const struct vr_xrecord *xr,
-                       size_t nx, bool *xstored, struct vr_errbuf *eb);
-int vr__store_x_prune(struct vr_store *s, struct vr__store_x *x, int64_t raw_cut_ns,
-                      struct vr_errbuf *eb);
+static inline double col_num(sqlite3_stmt *q, int i)
+{
+    return sqlite3_column_type(q, i) == SQLITE_NULL ? NAN : sqlite3_column_double(q, i);
+}
 
-/* One site's capacity against its plan. */
-struct vr__capacity {
-    bool planned;
-    struct vr_plan_input in;
-    struct vr_plan plan;
-    bool measured;
-    uint32_t calls; /* smallest latest capacity over the site's targets */
-    enum vr_capacity_status status;
-    char reason[200];
-};
+/* The verdict column (0 pass, 1 warn, 2 fail). */
+static inline enum vr_level level_of(int lv)
+{
+    return lv == 2 ? VR_LEVEL_FAIL : lv == 1 ? VR_LEVEL_WARN : VR_LEVEL_PASS;
+}
+
+static inline void copy_text(char *dst, size_t size, const char *src)
+{
+    snprintf(dst, size, "%s", src);
+}
+
+/* ---- provided by store_sqlite_ingest.c --------------------------------------------------------
+ */
+
+/* Empties c (the id and high-water mark cache: after a prune or a rollback). */
+void vr__store_cache_clear(struct cache *c);
+
+/* ---- provided by store_sqlite_cap.c -----------------------------------------------------------
+ */
+
 /* Latest capacity of every site, for the site list: sorted by site_id. Caller frees *out. */
 struct vr__site_cap {
     int64_t site_id;
     uint32_t calls;
 };
-int vr__store_x_caps(struct vr_store *s, struct vr__store_x *x, struct vr__site_cap **out,
-                     size_t *n, struct vr_errbuf *eb);
+int vr__store_caps(struct vr_store *s, struct vr__site_cap **out, size_t *n, struct vr_errbuf *eb);
 /* Looks up one site's latest capacity (caps NULL) or finds it in caps, and judges it. */
-int vr__store_x_capacity(struct vr_store *s, struct vr__store_x *x, int64_t site_id,
-                         const char *site, const struct vr__site_cap *caps, size_t n_caps,
-                         struct vr__capacity *out, struct vr_errbuf *eb);
-/* The site list fields planned_peak_calls, capacity_calls, capacity_status, capacity_reason
- * into o. (The capacity rule on the verdict is vr_verdict_apply_capacity, common/score.h.) */
-void vr__store_x_list_fields(json_t *o, const struct vr__capacity *c);
-/* The site page blocks: planning, capacity, captures, links (from o's "classes"). */
-int vr__store_x_site(struct vr_store *s, struct vr__store_x *x, int64_t site_id,
-                     const struct vr__capacity *c, json_t *o, struct vr_errbuf *eb);
+int vr__store_capacity(struct vr_store *s, int64_t site_id, const char *site,
+                       const struct vr__site_cap *caps, size_t n_caps,
+                       struct vr_store_capacity *out, struct vr_errbuf *eb);
+/* The site page's capacity and capture rows into d. */
+int vr__store_cap_site(struct vr_store *s, int64_t site_id, struct vr_store_site_detail *d,
+                       struct vr_errbuf *eb);
+/* The "reasons" strings of a stored record (JSON text) into out; free with
+ * vr__store_reasons_free. VR_ENOMEM, with what was copied so far in out. */
+int vr__store_reasons(const char *record, struct vr_store_reasons *out);
+void vr__store_reasons_free(struct vr_store_reasons *r);
 
 #endif

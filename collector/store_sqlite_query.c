@@ -1,37 +1,13 @@
-/* store_sqlite_query: the read side of the SQLite store (store.h): the site verdict rebuilt from
- * the hourly rollups through the shared accumulator of common/score.h, with the capacity rule
- * of store_sqlite_extra.c on top; the site list in one pass over the window; one site's detail;
- * the time series. Statements are prepared by store_sqlite.c (vr__store_st). Same thread rules
+/* store_sqlite_query: the read side of the SQLite store (store.h, store_int.h): the site
+ * verdict rebuilt from the hourly rollups through the shared accumulator of common/score.h,
+ * with the capacity rule of store_sqlite_cap.c on top; the site list in one pass over the
+ * window; one site's detail; the time series; the per-link rows for `report`. Same thread rules
  * as store.h. */
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "store.h"
 
-#include "profile.h"
 #include "store_int.h"
 
-#define HOUR_NS           3600000000000ull
-#define SERIES_MAX_POINTS 10000
-#define SITE_MAX_SERIES   256
-#define N_CLS             (VR_CLASS_COUNT + 1)
-#define N_DIR             3
-#define N_LVL             2
-
-static sqlite3_stmt *st(struct vr_store *s, enum stmt k)
-{
-    return vr__store_st(s, k);
-}
-
 /* ---- the verdict from rollups: fed into the shared accumulator (common/score.h) ---------- */
-
-/* The window in hour buckets: hours that start in [now - window, now). */
-static void window_hours(uint64_t now_ns, uint64_t window_ns, int64_t *from, int64_t *to)
-{
-    uint64_t start = window_ns < now_ns ? now_ns - window_ns : 0;
-    *from = (int64_t)((start + HOUR_NS - 1) / HOUR_NS);
-    *to = (int64_t)((now_ns + HOUR_NS - 1) / HOUR_NS);
-}
 
 /* One failure-group row of fail_hour, as ST_Q_FG and ST_Q_FG_ALL return it. */
 struct fgrow {
@@ -116,7 +92,7 @@ static int verdict_of(struct vr_store *s, int64_t site_id, uint64_t now_ns, uint
         sh_apply(acc, q);
     sqlite3_reset(q);
     if (rc != SQLITE_DONE)
-        return vr__store_fail(s, rc, eb, "reading site rollups");
+        return db_fail(s, rc, eb, "reading site rollups");
     q = st(s, ST_Q_FG);
     sqlite3_bind_int64(q, 1, site_id);
     sqlite3_bind_int64(q, 2, from);
@@ -128,7 +104,7 @@ static int verdict_of(struct vr_store *s, int64_t site_id, uint64_t now_ns, uint
     }
     sqlite3_reset(q);
     if (rc != SQLITE_DONE)
-        return vr__store_fail(s, rc, eb, "reading failure groups");
+        return db_fail(s, rc, eb, "reading failure groups");
     vr_verdict_acc_result(acc, out);
     return 0;
 }
@@ -152,7 +128,7 @@ static int site_row(struct vr_store *s, const char *site, int64_t *id, uint64_t 
     if (rc == SQLITE_DONE)
         return vr_errbuf_set(eb, VR_ENOTFOUND,
                              "site \"%s\": no records from it (see /api/v1/sites)", site);
-    return vr__store_fail(s, rc, eb, "looking up a site");
+    return db_fail(s, rc, eb, "looking up a site");
 }
 
 int vr_store_site_verdict(struct vr_store *s, const char *site, uint64_t now_wall_ns,
@@ -165,12 +141,11 @@ int vr_store_site_verdict(struct vr_store *s, const char *site, uint64_t now_wal
         return err;
     struct vr_verdict_acc *acc = vr_verdict_acc_new();
     if (acc == NULL)
-        return vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", vr__store_path(s));
+        return vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
     err = verdict_of(s, id, now_wall_ns, window_ns, acc, out, eb);
     vr_verdict_acc_free(acc);
-    struct vr__capacity cap;
-    if (err == 0 &&
-        (err = vr__store_x_capacity(s, vr__store_xs(s), id, site, NULL, 0, &cap, eb)) == 0)
+    struct vr_store_capacity cap;
+    if (err == 0 && (err = vr__store_capacity(s, id, site, NULL, 0, &cap, eb)) == 0)
         vr_verdict_apply_capacity(out, cap.status, cap.reason);
     return err;
 }
@@ -188,29 +163,6 @@ static int verdict_rank(const char *name)
            : strcmp(name, "at_risk") == 0 ? 1
            : strcmp(name, "ready") == 0   ? 2
                                           : 3;
-}
-
-struct rank {
-    int rank;
-    size_t pos;
-};
-
-static int rank_cmp(const void *a, const void *b)
-{
-    const struct rank *x = a, *y = b;
-    if (x->rank != y->rank)
-        return x->rank - y->rank;
-    return x->pos < y->pos ? -1 : x->pos > y->pos;
-}
-
-static json_t *verdict_fields(json_t *o, const struct vr_verdict *v)
-{
-    json_object_set_new(o, "verdict", json_string(verdict_name(v)));
-    json_object_set_new(o, "score_pct", v->intervals == 0 ? json_null() : jnum(v->score_pct));
-    json_object_set_new(o, "intervals", json_integer((json_int_t)v->intervals));
-    json_object_set_new(o, "passed", json_integer((json_int_t)v->passed));
-    json_object_set_new(o, "marks_rewritten", json_boolean(v->marks_rewritten));
-    return o;
 }
 
 struct srow {
@@ -255,7 +207,7 @@ static int sites_load(struct vr_store *s, int64_t from, int64_t to, struct srow 
             cap = cap == 0 ? 64 : cap * 2;
             void *nr = realloc(rows, cap * sizeof(*rows));
             if (nr == NULL) {
-                err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", vr__store_path(s));
+                err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
                 break;
             }
             rows = nr;
@@ -270,9 +222,9 @@ static int sites_load(struct vr_store *s, int64_t from, int64_t to, struct srow 
     }
     sqlite3_reset(q);
     if (err == 0 && rc != SQLITE_DONE)
-        err = vr__store_fail(s, rc, eb, "listing sites");
+        err = db_fail(s, rc, eb, "listing sites");
     if (err == 0 && n > 0 && (ix = malloc(n * sizeof(*ix))) == NULL)
-        err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", vr__store_path(s));
+        err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
     if (err < 0)
         goto fail;
     for (size_t i = 0; i < n; i++)
@@ -298,7 +250,7 @@ static int sites_load(struct vr_store *s, int64_t from, int64_t to, struct srow 
     }
     sqlite3_reset(q);
     if (rc != SQLITE_DONE) {
-        err = vr__store_fail(s, rc, eb, "reading site rollups");
+        err = db_fail(s, rc, eb, "reading site rollups");
         goto fail;
     }
     q = st(s, ST_Q_FG_ALL);
@@ -314,7 +266,7 @@ static int sites_load(struct vr_store *s, int64_t from, int64_t to, struct srow 
         struct fgrow *dst = vec_push(&fg);
         if (dst == NULL) {
             sqlite3_reset(q);
-            err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", vr__store_path(s));
+            err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
             goto fail;
         }
         *dst = g;
@@ -327,7 +279,7 @@ static int sites_load(struct vr_store *s, int64_t from, int64_t to, struct srow 
     }
     sqlite3_reset(q);
     if (rc != SQLITE_DONE) {
-        err = vr__store_fail(s, rc, eb, "reading failure groups");
+        err = db_fail(s, rc, eb, "reading failure groups");
         goto fail;
     }
     free(ix);
@@ -342,8 +294,25 @@ fail:
     return err;
 }
 
-int vr_store_sites(struct vr_store *s, uint64_t now_wall_ns, uint64_t window_ns, json_t **out,
-                   struct vr_errbuf *eb)
+static int summary_cmp(const void *a, const void *b)
+{
+    const struct vr_store_site_summary *x = a, *y = b;
+    int rx = verdict_rank(verdict_name(&x->verdict)), ry = verdict_rank(verdict_name(&y->verdict));
+    if (rx != ry)
+        return rx - ry;
+    return strcmp(x->site, y->site);
+}
+
+void vr_store_site_list_free(struct vr_store_site_list *l)
+{
+    if (l == NULL)
+        return;
+    free(l->sites);
+    free(l);
+}
+
+int vr_store_sites(struct vr_store *s, uint64_t now_wall_ns, uint64_t window_ns,
+                   struct vr_store_site_list **out, struct vr_errbuf *eb)
 {
     *out = NULL;
     int64_t from, to;
@@ -353,7 +322,7 @@ int vr_store_sites(struct vr_store *s, uint64_t now_wall_ns, uint64_t window_ns,
     size_t n = 0;
     struct vr__site_cap *caps = NULL;
     size_t n_caps = 0;
-    int err = vr__store_x_caps(s, vr__store_xs(s), &caps, &n_caps, eb);
+    int err = vr__store_caps(s, &caps, &n_caps, eb);
     if (err < 0)
         return err;
     err = sites_load(s, from, to, &rows, &n, &fg, eb);
@@ -361,64 +330,42 @@ int vr_store_sites(struct vr_store *s, uint64_t now_wall_ns, uint64_t window_ns,
         free(caps);
         return err;
     }
-    json_t *list = json_array();
     struct vr_verdict_acc *acc = vr_verdict_acc_new();
-    json_t **items = n > 0 ? calloc(n, sizeof(*items)) : NULL;
-    struct rank *rk = n > 0 ? calloc(n, sizeof(*rk)) : NULL;
-    if (list == NULL || acc == NULL || (n > 0 && (items == NULL || rk == NULL))) {
-        err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", vr__store_path(s));
+    struct vr_store_site_list *l = calloc(1, sizeof(*l));
+    if (l != NULL && n > 0)
+        l->sites = calloc(n, sizeof(*l->sites));
+    if (acc == NULL || l == NULL || (n > 0 && l->sites == NULL)) {
+        err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
         goto done;
     }
+    l->generated_wall_ns = now_wall_ns;
+    l->window_ns = window_ns;
     for (size_t i = 0; i < n; i++) {
-        struct vr_verdict v;
+        struct vr_store_site_summary *o = &l->sites[i];
+        struct vr_verdict *v = &o->verdict;
         vr_verdict_acc_reset(acc);
         for (int k = 0; k < 2; k++) {
             vr_verdict_acc_add_counts(acc, k == 0, &rows[i].tot[k]); /* [0] marked */
         }
         for (int32_t k = rows[i].head; k >= 0; k = fg[k].next)
             fg_apply(acc, &fg[k]);
-        vr_verdict_acc_result(acc, &v);
-        struct vr__capacity cap;
-        if ((err = vr__store_x_capacity(s, vr__store_xs(s), rows[i].id, rows[i].name, caps, n_caps,
-                                        &cap, eb)) < 0)
+        vr_verdict_acc_result(acc, v);
+        struct vr_store_capacity *cap = &o->capacity;
+        if ((err = vr__store_capacity(s, rows[i].id, rows[i].name, caps, n_caps, cap, eb)) < 0)
             goto done;
-        vr_verdict_apply_capacity(&v, cap.status, cap.reason);
-        json_t *o = json_object();
-        if (o == NULL) {
-            err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", vr__store_path(s));
-            goto done;
-        }
-        items[i] = o;
-        rk[i] = (struct rank){verdict_rank(verdict_name(&v)), i};
-        json_object_set_new(o, "site", json_string(rows[i].name));
-        verdict_fields(o, &v);
-        json_object_set_new(o, "worst_reason",
-                            v.n_reasons > 0 ? json_string(v.reasons[0]) : json_null());
-        json_object_set_new(o, "last_seen", jtime(rows[i].last));
-        json_object_set_new(o, "agents", json_integer(rows[i].agents));
-        vr__store_x_list_fields(o, &cap);
+        vr_verdict_apply_capacity(v, cap->status, cap->reason);
+        memcpy(o->site, rows[i].name, sizeof(o->site));
+        o->last_seen_wall_ns = rows[i].last;
+        o->agents = rows[i].agents;
     }
-    /* rows come by name: (verdict rank, row) is (verdict rank, name) */
+    /* rows come by name: sort by (verdict rank, name) */
     if (n > 0)
-        qsort(rk, n, sizeof(*rk), rank_cmp);
-    for (size_t i = 0; i < n; i++) {
-        json_array_append_new(list, items[rk[i].pos]);
-        items[rk[i].pos] = NULL;
-    }
-    *out = json_object();
-    if (*out == NULL) {
-        err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", vr__store_path(s));
-        goto done;
-    }
-    json_object_set_new(*out, "generated", jtime(now_wall_ns));
-    json_object_set_new(*out, "window_s", json_integer((json_int_t)(window_ns / 1000000000u)));
-    json_object_set(*out, "sites", list);
+        qsort(l->sites, n, sizeof(*l->sites), summary_cmp);
+    l->n = n;
+    *out = l;
+    l = NULL;
 done:
-    for (size_t i = 0; items != NULL && i < n; i++)
-        json_decref(items[i]);
-    free(items);
-    free(rk);
-    json_decref(list);
+    vr_store_site_list_free(l);
     vr_verdict_acc_free(acc);
     free(rows);
     free(fg);
@@ -435,51 +382,44 @@ struct path_sum {
     uint64_t dscp_fwd[64], dscp_rev[64];
 };
 
-static json_t *dscp_seen_json(const uint64_t c[64])
+static double preserved_or_nan(double pct)
 {
-    json_t *o = json_object();
-    for (int d = 0; o != NULL && d < 64; d++) {
-        if (c[d] > 0) {
-            char k[8];
-            snprintf(k, sizeof(k), "%d", d);
-            json_object_set_new(o, k, json_integer((json_int_t)c[d]));
-        }
-    }
-    return o;
+    return pct < 0 ? NAN : pct;
 }
 
-static json_t *path_json(const struct path_sum *p)
+static int path_push(struct vec *out, const struct path_sum *p)
 {
-    json_t *o = json_object();
+    struct vr_store_path *o = vec_push(out);
     if (o == NULL)
-        return NULL;
+        return VR_ENOMEM;
     double n = p->n > 0 ? (double)p->n : NAN;
-    double pf = vr_record_dscp_preserved_pct(p->dscp_fwd, p->dscp);
-    double pr = vr_record_dscp_preserved_pct(p->dscp_rev, p->dscp);
-    json_object_set_new(o, "class", json_string(p->cls));
-    json_object_set_new(o, "target", json_string(p->target));
-    json_object_set_new(o, "link", json_string(p->link));
-    json_object_set_new(o, "intervals", json_integer(p->intervals));
-    json_object_set_new(o, "passed", json_integer(p->passed));
-    json_object_set_new(o, "loss_fwd_pct", jnum(p->loss_fwd / n));
-    json_object_set_new(o, "loss_rev_pct", jnum(p->loss_rev / n));
-    json_object_set_new(o, "rtt_ms_mean", jnum(p->rtt / n));
-    json_object_set_new(o, "jitter_fwd_ms", jnum(p->jitter_fwd / n));
-    json_object_set_new(o, "jitter_rev_ms", jnum(p->jitter_rev / n));
-    json_object_set_new(o, "mos", jnum(p->mos_n > 0 ? p->mos / (double)p->mos_n : NAN));
-    json_object_set_new(o, "dscp_fwd_preserved_pct", pf < 0 ? json_null() : jnum(pf));
-    json_object_set_new(o, "dscp_rev_preserved_pct", pr < 0 ? json_null() : jnum(pr));
-    json_object_set_new(o, "dscp_fwd_seen", dscp_seen_json(p->dscp_fwd));
-    json_object_set_new(o, "dscp_rev_seen", dscp_seen_json(p->dscp_rev));
-    return o;
+    memcpy(o->cls, p->cls, sizeof(o->cls));
+    memcpy(o->target, p->target, sizeof(o->target));
+    memcpy(o->link, p->link, sizeof(o->link));
+    o->dscp = p->dscp;
+    o->intervals = p->intervals;
+    o->passed = p->passed;
+    o->loss_fwd_pct = p->loss_fwd / n;
+    o->loss_rev_pct = p->loss_rev / n;
+    o->rtt_ms_mean = p->rtt / n;
+    o->jitter_fwd_ms = p->jitter_fwd / n;
+    o->jitter_rev_ms = p->jitter_rev / n;
+    o->mos = p->mos_n > 0 ? p->mos / (double)p->mos_n : NAN;
+    o->dscp_fwd_preserved_pct =
+        preserved_or_nan(vr_record_dscp_preserved_pct(p->dscp_fwd, p->dscp));
+    o->dscp_rev_preserved_pct =
+        preserved_or_nan(vr_record_dscp_preserved_pct(p->dscp_rev, p->dscp));
+    memcpy(o->dscp_fwd_seen, p->dscp_fwd, sizeof(o->dscp_fwd_seen));
+    memcpy(o->dscp_rev_seen, p->dscp_rev, sizeof(o->dscp_rev_seen));
+    return 0;
 }
 
-static int site_classes(struct vr_store *s, int64_t site_id, int64_t from, int64_t to, json_t *arr,
-                        struct vr_errbuf *eb)
+static int site_classes(struct vr_store *s, int64_t site_id, int64_t from, int64_t to,
+                        struct vec *out, struct vr_errbuf *eb)
 {
     struct path_sum *p = calloc(1, sizeof(*p));
     if (p == NULL)
-        return vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", vr__store_path(s));
+        return vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
     p->id = -1;
     sqlite3_stmt *q = st(s, ST_Q_PATHS);
     sqlite3_bind_int64(q, 1, site_id);
@@ -489,8 +429,8 @@ static int site_classes(struct vr_store *s, int64_t site_id, int64_t from, int64
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         int64_t id = sqlite3_column_int64(q, 0);
         if (id != p->id) {
-            if (p->id >= 0)
-                json_array_append_new(arr, path_json(p));
+            if (p->id >= 0 && path_push(out, p) < 0)
+                break;
             memset(p, 0, sizeof(*p));
             p->id = id;
             snprintf(p->cls, sizeof(p->cls), "%s", col_text(q, 1));
@@ -512,16 +452,18 @@ static int site_classes(struct vr_store *s, int64_t site_id, int64_t from, int64
         dscp_decode_add(col_text(q, 20), p->dscp_rev);
     }
     sqlite3_reset(q);
-    if (rc != SQLITE_DONE)
-        err = vr__store_fail(s, rc, eb, "reading path rollups");
-    else if (p->id >= 0)
-        json_array_append_new(arr, path_json(p));
+    if (rc == SQLITE_ROW)
+        err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
+    else if (rc != SQLITE_DONE)
+        err = db_fail(s, rc, eb, "reading path rollups");
+    else if (p->id >= 0 && path_push(out, p) < 0)
+        err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
     free(p);
     return err;
 }
 
 static int site_failing(struct vr_store *s, int64_t site_id, uint64_t from_ns, uint64_t to_ns,
-                        json_t *arr, struct vr_errbuf *eb)
+                        struct vec *out, struct vr_errbuf *eb)
 {
     sqlite3_stmt *q = st(s, ST_Q_FAILING);
     sqlite3_bind_int64(q, 1, site_id);
@@ -529,27 +471,40 @@ static int site_failing(struct vr_store *s, int64_t site_id, uint64_t from_ns, u
     sqlite3_bind_int64(q, 3, to_ns > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)to_ns);
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        json_t *o = json_object();
+        struct vr_store_failing *o = vec_push(out);
         if (o == NULL)
-            continue;
-        json_object_set_new(o, "start", jtime(col_u64(q, 0)));
-        json_object_set_new(o, "class", json_string(col_text(q, 1)));
-        json_object_set_new(o, "target", json_string(col_text(q, 2)));
-        json_object_set_new(o, "verdict", json_string("fail"));
-        json_t *raw = json_loads(col_text(q, 3), 0, NULL);
-        json_t *reasons = raw != NULL ? json_object_get(raw, "reasons") : NULL;
-        json_object_set(o, "reasons", json_is_array(reasons) ? reasons : json_array());
-        if (!json_is_array(reasons))
-            json_decref(json_object_get(o, "reasons"));
-        json_decref(raw);
-        json_array_append_new(arr, o);
+            break;
+        o->start_wall_ns = col_u64(q, 0);
+        snprintf(o->cls, sizeof(o->cls), "%s", col_text(q, 1));
+        snprintf(o->target, sizeof(o->target), "%s", col_text(q, 2));
+        if (vr__store_reasons(col_text(q, 3), &o->reasons) < 0)
+            break;
     }
     sqlite3_reset(q);
-    return rc == SQLITE_DONE ? 0 : vr__store_fail(s, rc, eb, "reading failing intervals");
+    if (rc == SQLITE_ROW)
+        return vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
+    return rc == SQLITE_DONE ? 0 : db_fail(s, rc, eb, "reading failing intervals");
+}
+
+void vr_store_site_detail_free(struct vr_store_site_detail *d)
+{
+    if (d == NULL)
+        return;
+    for (size_t i = 0; i < d->n_failing; i++)
+        vr__store_reasons_free(&d->failing[i].reasons);
+    for (size_t i = 0; i < d->n_capacity; i++)
+        free(d->capacity[i].record);
+    for (size_t i = 0; i < d->n_captures; i++)
+        vr__store_reasons_free(&d->captures[i].reasons);
+    free(d->paths);
+    free(d->failing);
+    free(d->capacity);
+    free(d->captures);
+    free(d);
 }
 
 int vr_store_site(struct vr_store *s, const char *site, uint64_t now_wall_ns, uint64_t window_ns,
-                  json_t **out, struct vr_errbuf *eb)
+                  struct vr_store_site_detail **out, struct vr_errbuf *eb)
 {
     *out = NULL;
     int64_t id, agents;
@@ -558,56 +513,52 @@ int vr_store_site(struct vr_store *s, const char *site, uint64_t now_wall_ns, ui
     if (err < 0)
         return err;
     struct vr_verdict_acc *acc = vr_verdict_acc_new();
-    json_t *o = json_object(), *reasons = json_array(), *classes = json_array(),
-           *failing = json_array();
-    if (acc == NULL || o == NULL || reasons == NULL || classes == NULL || failing == NULL) {
-        err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", vr__store_path(s));
+    struct vr_store_site_detail *d = calloc(1, sizeof(*d));
+    struct vec paths = {NULL, 0, 0, sizeof(struct vr_store_path)};
+    struct vec failing = {NULL, 0, 0, sizeof(struct vr_store_failing)};
+    if (acc == NULL || d == NULL) {
+        err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
         goto done;
     }
-    struct vr_verdict v;
+    struct vr_store_site_summary *sum = &d->summary;
+    snprintf(sum->site, sizeof(sum->site), "%s", site);
+    sum->last_seen_wall_ns = last;
+    sum->agents = agents;
+    d->window_ns = window_ns;
     int64_t from, to;
     window_hours(now_wall_ns, window_ns, &from, &to);
     uint64_t from_ns = window_ns < now_wall_ns ? now_wall_ns - window_ns : 0;
-    if ((err = verdict_of(s, id, now_wall_ns, window_ns, acc, &v, eb)) < 0 ||
-        (err = site_classes(s, id, from, to, classes, eb)) < 0 ||
-        (err = site_failing(s, id, from_ns, now_wall_ns, failing, eb)) < 0)
+    err = verdict_of(s, id, now_wall_ns, window_ns, acc, &sum->verdict, eb);
+    if (err == 0)
+        err = site_classes(s, id, from, to, &paths, eb);
+    d->paths = paths.v;
+    d->n_paths = paths.n;
+    if (err == 0)
+        err = site_failing(s, id, from_ns, now_wall_ns, &failing, eb);
+    d->failing = failing.v;
+    d->n_failing = failing.n;
+    if (err < 0)
         goto done;
-    struct vr__capacity cap;
-    if ((err = vr__store_x_capacity(s, vr__store_xs(s), id, site, NULL, 0, &cap, eb)) < 0)
+    if ((err = vr__store_capacity(s, id, site, NULL, 0, &sum->capacity, eb)) < 0)
         goto done;
-    vr_verdict_apply_capacity(&v, cap.status, cap.reason);
-    for (size_t i = 0; i < v.n_reasons; i++)
-        json_array_append_new(reasons, json_string(v.reasons[i]));
-    json_object_set_new(o, "site", json_string(site));
-    verdict_fields(o, &v);
-    json_object_set(o, "reasons", reasons);
-    json_object_set_new(o, "last_seen", jtime(last));
-    json_object_set_new(o, "agents", json_integer(agents));
-    json_object_set_new(o, "window_s", json_integer((json_int_t)(window_ns / 1000000000u)));
-    json_object_set(o, "classes", classes);
-    json_object_set(o, "failing", failing);
-    vr__store_x_list_fields(o, &cap);
-    if ((err = vr__store_x_site(s, vr__store_xs(s), id, &cap, o, eb)) < 0)
+    vr_verdict_apply_capacity(&sum->verdict, sum->capacity.status, sum->capacity.reason);
+    if ((err = vr__store_cap_site(s, id, d, eb)) < 0)
         goto done;
-    *out = o;
-    o = NULL;
+    *out = d;
+    d = NULL;
 done:
-    json_decref(o);
-    json_decref(reasons);
-    json_decref(classes);
-    json_decref(failing);
+    vr_store_site_detail_free(d);
     vr_verdict_acc_free(acc);
     return err;
 }
 
 struct series {
     int64_t path_id;
-    json_t *obj, *points; /* points newest first until the end */
-    size_t n;
+    struct vec points; /* vr_store_point, newest first until the end */
 };
 
-static struct series *series_of(struct series *sr, size_t *n, sqlite3_stmt *q, int link_col,
-                                json_t *arr)
+static struct series *series_of(struct series *sr, struct vr_store_series *out, size_t *n,
+                                sqlite3_stmt *q, int link_col)
 {
     int64_t pid = sqlite3_column_int64(q, 0);
     for (size_t i = 0; i < *n; i++)
@@ -615,26 +566,29 @@ static struct series *series_of(struct series *sr, size_t *n, sqlite3_stmt *q, i
             return &sr[i];
     if (*n >= SITE_MAX_SERIES)
         return NULL;
-    struct series *x = &sr[(*n)++];
+    struct series *x = &sr[*n];
+    struct vr_store_series *o = &out[(*n)++];
     x->path_id = pid;
-    x->obj = json_object();
-    x->points = json_array();
-    x->n = 0;
-    json_object_set_new(x->obj, "class", json_string(col_text(q, 1)));
-    json_object_set_new(x->obj, "target", json_string(col_text(q, 2)));
-    json_object_set_new(x->obj, "link", json_string(col_text(q, link_col)));
-    json_array_append_new(arr, x->obj);
+    x->points = (struct vec){NULL, 0, 0, sizeof(struct vr_store_point)};
+    snprintf(o->cls, sizeof(o->cls), "%s", col_text(q, 1));
+    snprintf(o->target, sizeof(o->target), "%s", col_text(q, 2));
+    snprintf(o->link, sizeof(o->link), "%s", col_text(q, link_col));
     return x;
 }
 
-int vr_store_intervals(struct vr_store *s, const char *site, uint64_t since_wall_ns,
-                       const char *cls, json_t **out, struct vr_errbuf *eb)
+void vr_store_series_set_free(struct vr_store_series_set *x)
 {
-    return vr_store_intervals_link(s, site, since_wall_ns, cls, NULL, out, eb);
+    if (x == NULL)
+        return;
+    for (size_t i = 0; i < x->n; i++)
+        free(x->series[i].points);
+    free(x->series);
+    free(x);
 }
 
-int vr_store_intervals_link(struct vr_store *s, const char *site, uint64_t since_wall_ns,
-                            const char *cls, const char *link, json_t **out, struct vr_errbuf *eb)
+int vr_store_intervals(struct vr_store *s, const char *site, uint64_t since_wall_ns,
+                       const char *cls, const char *link, struct vr_store_series_set **out,
+                       struct vr_errbuf *eb)
 {
     *out = NULL;
     int64_t id, agents;
@@ -647,11 +601,12 @@ int vr_store_intervals_link(struct vr_store *s, const char *site, uint64_t since
     if (link != NULL && !bounded(link, 16))
         return vr_errbuf_set(eb, VR_EINVAL, "link: expected wired, wifi or other");
     struct series *sr = calloc(SITE_MAX_SERIES, sizeof(*sr));
-    json_t *o = json_object(), *arr = json_array();
+    struct vr_store_series_set *o = calloc(1, sizeof(*o));
+    struct vr_store_series *arr = calloc(SITE_MAX_SERIES, sizeof(*arr));
     size_t ns = 0;
     int rc;
     if (sr == NULL || o == NULL || arr == NULL) {
-        err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", vr__store_path(s));
+        err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
         goto done;
     }
     int64_t since = since_wall_ns > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)since_wall_ns;
@@ -663,30 +618,31 @@ int vr_store_intervals_link(struct vr_store *s, const char *site, uint64_t since
     if (link != NULL)
         bind_text(q, 4, link, 16);
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        struct series *x = series_of(sr, &ns, q, 12, arr);
-        if (x == NULL || x->n >= SERIES_MAX_POINTS)
+        struct series *x = series_of(sr, arr, &ns, q, 12);
+        if (x == NULL || x->points.n >= SERIES_MAX_POINTS)
             continue;
-        json_t *p = json_object();
-        json_object_set_new(p, "t", jtime(col_u64(q, 3)));
-        const char *keys[] = {
-            "rtt_ms",       "rtt_p95_ms", "jitter_fwd_ms", "jitter_rev_ms", "loss_fwd_pct",
-            "loss_rev_pct", "mos"};
+        struct vr_store_point *p = vec_push(&x->points);
+        if (p == NULL)
+            break;
+        p->t_wall_ns = col_u64(q, 3);
+        double *v[] = {&p->rtt_ms,
+                       &p->rtt_p95_ms,
+                       &p->jitter_fwd_ms,
+                       &p->jitter_rev_ms,
+                       &p->loss_fwd_pct,
+                       &p->loss_rev_pct,
+                       &p->mos};
         for (int k = 0; k < 7; k++)
-            json_object_set_new(p, keys[k],
-                                sqlite3_column_type(q, 4 + k) == SQLITE_NULL
-                                    ? json_null()
-                                    : jnum(sqlite3_column_double(q, 4 + k)));
-        int lv = sqlite3_column_int(q, 11);
-        json_object_set_new(p, "verdict",
-                            json_string(vr_level_name(lv == 2   ? VR_LEVEL_FAIL
-                                                      : lv == 1 ? VR_LEVEL_WARN
-                                                                : VR_LEVEL_PASS)));
-        json_array_append_new(x->points, p);
-        x->n++;
+            *v[k] = col_num(q, 4 + k);
+        p->verdict = level_of(sqlite3_column_int(q, 11));
     }
     sqlite3_reset(q);
+    if (rc == SQLITE_ROW) {
+        err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
+        goto done;
+    }
     if (rc != SQLITE_DONE) {
-        err = vr__store_fail(s, rc, eb, "reading intervals");
+        err = db_fail(s, rc, eb, "reading intervals");
         goto done;
     }
     /* before the oldest raw record (pruned by retention): hourly rollup points */
@@ -709,56 +665,105 @@ int vr_store_intervals_link(struct vr_store *s, const char *site, uint64_t since
         if (link != NULL)
             bind_text(q, 5, link, 16);
         while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-            struct series *x = series_of(sr, &ns, q, 14, arr);
-            if (x == NULL || x->n >= SERIES_MAX_POINTS)
+            struct series *x = series_of(sr, arr, &ns, q, 14);
+            if (x == NULL || x->points.n >= SERIES_MAX_POINTS)
                 continue;
+            struct vr_store_point *p = vec_push(&x->points);
+            if (p == NULL)
+                break;
             double n = (double)sqlite3_column_int64(q, 4);
             double mos_n = (double)sqlite3_column_int64(q, 11);
-            json_t *p = json_object();
-            json_object_set_new(p, "t", jtime(col_u64(q, 3) * HOUR_NS));
-            json_object_set_new(p, "rtt_ms", jnum(sqlite3_column_double(q, 5) / n));
-            json_object_set_new(p, "rtt_p95_ms", json_null());
-            json_object_set_new(p, "jitter_fwd_ms", jnum(sqlite3_column_double(q, 6) / n));
-            json_object_set_new(p, "jitter_rev_ms", jnum(sqlite3_column_double(q, 7) / n));
-            json_object_set_new(p, "loss_fwd_pct", jnum(sqlite3_column_double(q, 8) / n));
-            json_object_set_new(p, "loss_rev_pct", jnum(sqlite3_column_double(q, 9) / n));
-            json_object_set_new(p, "mos", jnum(sqlite3_column_double(q, 10) / mos_n));
-            json_object_set_new(p, "verdict",
-                                json_string(sqlite3_column_int64(q, 12) > 0   ? "fail"
-                                            : sqlite3_column_int64(q, 13) > 0 ? "warn"
-                                                                              : "pass"));
-            json_object_set_new(p, "hourly", json_true());
-            json_array_append_new(x->points, p);
-            x->n++;
+            p->t_wall_ns = col_u64(q, 3) * HOUR_NS;
+            p->rtt_ms = sqlite3_column_double(q, 5) / n;
+            p->rtt_p95_ms = NAN;
+            p->jitter_fwd_ms = sqlite3_column_double(q, 6) / n;
+            p->jitter_rev_ms = sqlite3_column_double(q, 7) / n;
+            p->loss_fwd_pct = sqlite3_column_double(q, 8) / n;
+            p->loss_rev_pct = sqlite3_column_double(q, 9) / n;
+            p->mos = sqlite3_column_double(q, 10) / mos_n;
+            p->verdict = sqlite3_column_int64(q, 12) > 0   ? VR_LEVEL_FAIL
+                         : sqlite3_column_int64(q, 13) > 0 ? VR_LEVEL_WARN
+                                                           : VR_LEVEL_PASS;
+            p->hourly = true;
         }
         sqlite3_reset(q);
+        if (rc == SQLITE_ROW) {
+            err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
+            goto done;
+        }
         if (rc != SQLITE_DONE) {
-            err = vr__store_fail(s, rc, eb, "reading hourly intervals");
+            err = db_fail(s, rc, eb, "reading hourly intervals");
             goto done;
         }
     }
     for (size_t i = 0; i < ns; i++) { /* oldest first */
-        json_t *asc = json_array();
-        size_t np = json_array_size(sr[i].points);
-        for (size_t k = np; k-- > 0;)
-            json_array_append(asc, json_array_get(sr[i].points, k));
-        json_object_set_new(sr[i].obj, "points", asc);
+        struct vr_store_point *pt = sr[i].points.v;
+        size_t np = sr[i].points.n;
+        for (size_t k = 0; k < np / 2; k++) {
+            struct vr_store_point t = pt[k];
+            pt[k] = pt[np - 1 - k];
+            pt[np - 1 - k] = t;
+        }
+        arr[i].points = pt;
+        arr[i].n = np;
+        sr[i].points.v = NULL;
     }
-    json_object_set_new(o, "site", json_string(site));
-    json_object_set(o, "series", arr);
+    snprintf(o->site, sizeof(o->site), "%s", site);
+    o->series = arr;
+    o->n = ns;
+    arr = NULL;
     *out = o;
     o = NULL;
 done:
     for (size_t i = 0; sr != NULL && i < ns; i++)
-        json_decref(sr[i].points);
+        free(sr[i].points.v);
     free(sr);
-    json_decref(arr);
-    json_decref(o);
+    free(arr);
+    vr_store_series_set_free(o);
     return err;
 }
 
-int vr__store_site_row(struct vr_store *s, const char *site, int64_t *id, uint64_t *last_seen,
-                       int64_t *agents, struct vr_errbuf *eb)
+/* ---- per link kind, for report --------------------------------------------------------------- */
+
+void vr_store_link_rows_free(struct vr_store_link_row *rows)
 {
-    return site_row(s, site, id, last_seen, agents, eb);
+    free(rows);
+}
+
+int vr_store_site_links(struct vr_store *s, uint64_t now_wall_ns, uint64_t window_ns,
+                        struct vr_store_link_row **rows, size_t *n_rows, struct vr_errbuf *eb)
+{
+    *rows = NULL;
+    *n_rows = 0;
+    int64_t from, to;
+    window_hours(now_wall_ns, window_ns, &from, &to);
+    struct vec v = {NULL, 0, 0, sizeof(struct vr_store_link_row)};
+    sqlite3_stmt *q = st(s, ST_Q_LINKS);
+    int rc;
+    sqlite3_bind_int64(q, 1, from);
+    sqlite3_bind_int64(q, 2, to);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        struct vr_store_link_row *e = vec_push(&v);
+        if (e == NULL)
+            break;
+        copy_text(e->site, sizeof(e->site), col_text(q, 0));
+        copy_text(e->link, sizeof(e->link), col_text(q, 1));
+        double n = (double)sqlite3_column_int64(q, 4);
+        e->intervals = sqlite3_column_int64(q, 2);
+        e->passed = sqlite3_column_int64(q, 3);
+        double *means[] = {&e->loss_fwd_pct, &e->loss_rev_pct, &e->jitter_fwd_ms, &e->jitter_rev_ms,
+                           &e->rtt_ms_mean};
+        for (int k = 0; k < 5; k++)
+            *means[k] = n > 0 ? sqlite3_column_double(q, 5 + k) / n : NAN;
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) {
+        free(v.v);
+        if (rc == SQLITE_ROW)
+            return vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
+        return db_fail(s, rc, eb, "reading the link summary");
+    }
+    *rows = v.v;
+    *n_rows = v.n;
+    return 0;
 }

@@ -22,6 +22,7 @@
 
 #include "profile.h"
 #include "record.h"
+#include "render.h"
 #include "score.h"
 #include "store.h"
 
@@ -266,25 +267,31 @@ int main(int argc, char **argv)
 
     /* queries at the end of the loaded day */
     double *t = calloc(o.calls, sizeof(*t));
-    json_t *out = NULL;
+    /* each query is timed with its rendering to the API's JSON (render.c), as the HTTP
+     * handlers run them, so that the figures compare with those taken when the store built
+     * the JSON itself */
+    struct vr_store_site_list *list = NULL;
     size_t nsites = 0;
     for (unsigned i = 0; i < o.calls; i++) {
         a = now_s();
-        if (vr_store_sites(s, end, 24 * HOUR_NS, &out, &eb) != 0) {
+        if (vr_store_sites(s, end, 24 * HOUR_NS, &list, &eb) != 0) {
             fprintf(stderr, "collector_store: sites: %s\n", eb.msg);
             return 2;
         }
+        json_decref(vr_render_sites(list));
         t[i] = (now_s() - a) * 1e3;
-        nsites = json_array_size(json_object_get(out, "sites"));
+        nsites = list->n;
         if (i + 1 < o.calls)
-            json_decref(out);
+            vr_store_site_list_free(list);
     }
-    json_t *first = json_array_get(json_object_get(out, "sites"), 0);
-    char worst[400];
-    snprintf(worst, sizeof(worst), "%s %s: %s", json_string_value(json_object_get(first, "site")),
-             json_string_value(json_object_get(first, "verdict")),
-             json_string_value(json_object_get(first, "worst_reason")));
-    json_decref(out);
+    char worst[400] = "";
+    if (list->n > 0) {
+        const struct vr_store_site_summary *first = &list->sites[0];
+        snprintf(worst, sizeof(worst), "%s %s: %s", first->site,
+                 vr_render_verdict_name(&first->verdict),
+                 first->verdict.n_reasons > 0 ? first->verdict.reasons[0] : "(none)");
+    }
+    vr_store_site_list_free(list);
     double sites_p50 = pct(t, o.calls, 50), sites_p95 = pct(t, o.calls, 95);
 
     uint64_t qs = 12345;
@@ -292,16 +299,17 @@ int main(int argc, char **argv)
     for (unsigned i = 0; i < o.calls; i++) {
         char name[32];
         snprintf(name, sizeof(name), "site-%04u", (unsigned)(rng(&qs) % o.sites));
+        struct vr_store_site_detail *d = NULL;
         a = now_s();
-        if (vr_store_site(s, name, end, 24 * HOUR_NS, &out, &eb) != 0) {
+        if (vr_store_site(s, name, end, 24 * HOUR_NS, &d, &eb) != 0) {
             fprintf(stderr, "collector_store: site: %s\n", eb.msg);
             return 2;
         }
+        json_decref(vr_render_site(d));
         t[i] = (now_s() - a) * 1e3;
-        nclasses = json_array_size(json_object_get(out, "classes"));
-        size_t nf = json_array_size(json_object_get(out, "failing"));
-        nfailing = nf > nfailing ? nf : nfailing;
-        json_decref(out);
+        nclasses = d->n_paths;
+        nfailing = d->n_failing > nfailing ? d->n_failing : nfailing;
+        vr_store_site_detail_free(d);
     }
     double site_p50 = pct(t, o.calls, 50), site_p95 = pct(t, o.calls, 95);
 
@@ -309,15 +317,16 @@ int main(int argc, char **argv)
     for (unsigned i = 0; i < o.calls; i++) {
         char name[32];
         snprintf(name, sizeof(name), "site-%04u", (unsigned)(rng(&qs) % o.sites));
+        struct vr_store_series_set *x = NULL;
         a = now_s();
-        if (vr_store_intervals(s, name, end - 24 * HOUR_NS, NULL, &out, &eb) != 0) {
+        if (vr_store_intervals(s, name, end - 24 * HOUR_NS, NULL, NULL, &x, &eb) != 0) {
             fprintf(stderr, "collector_store: intervals: %s\n", eb.msg);
             return 2;
         }
+        json_decref(vr_render_series(x));
         t[i] = (now_s() - a) * 1e3;
-        npoints = json_array_size(
-            json_object_get(json_array_get(json_object_get(out, "series"), 0), "points"));
-        json_decref(out);
+        npoints = x->n > 0 ? x->series[0].n : 0;
+        vr_store_series_set_free(x);
     }
     double iv_p50 = pct(t, o.calls, 50), iv_p95 = pct(t, o.calls, 95);
 

@@ -1,5 +1,5 @@
 /* Tests of the capacity rule, capacity and capture records and the link split in the store
- * (collector/store.h, store_sqlite_extra.c, xrecord.h): seeded sites whose intervals all pass,
+ * (collector/store.h, store_sqlite_cap.c, xrecord.h): seeded sites whose intervals all pass,
  * so that the verdict is decided by the capacity rule alone. Temp DB under /tmp, removed after. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +16,7 @@
 #include "plan.h"
 #include "profile.h"
 #include "record.h"
+#include "render.h"
 #include "score.h"
 #include "store.h"
 #include "xrecord.h"
@@ -184,15 +185,12 @@ static void cap(struct fx *f, const char *site, const char *id, const char *star
     assert_true(st[0]);
 }
 
-static json_t *site_of(json_t *list, const char *name)
+static const struct vr_store_site_summary *site_of(const struct vr_store_site_list *list,
+                                                   const char *name)
 {
-    size_t i;
-    json_t *s;
-    json_array_foreach(json_object_get(list, "sites"), i, s)
-    {
-        if (strcmp(json_string_value(json_object_get(s, "site")), name) == 0)
-            return s;
-    }
+    for (size_t i = 0; i < list->n; i++)
+        if (strcmp(list->sites[i].site, name) == 0)
+            return &list->sites[i];
     fail_msg("site %s not listed", name);
     return NULL;
 }
@@ -214,7 +212,7 @@ static void test_capacity_rule_on_seeded_sites(void **state)
     uint64_t now = f->t0 + HOUR_NS;
     static const struct {
         const char *site, *verdict, *status, *reason;
-        long long capacity; /* -1: null */
+        long long capacity; /* -1: not measured */
     } want[] = {
         {"below", "not_ready", "not_ready", "capacity 18 calls < planned peak 25 (+10 % growth)",
          18},
@@ -225,50 +223,75 @@ static void test_capacity_rule_on_seeded_sites(void **state)
          "capacity not measured (planned peak 25 (+10 % growth))", -1},
         {"noplan", "ready", "no_plan", NULL, 5},
     };
-    json_t *list = NULL;
+    struct vr_store_site_list *list = NULL;
     assert_int_equal(vr_store_sites(f->s, now, 24 * HOUR_NS, &list, &eb), 0);
     for (size_t i = 0; i < 5; i++) {
-        json_t *s = site_of(list, want[i].site);
-        const char *v = json_string_value(json_object_get(s, "verdict"));
+        const struct vr_store_site_summary *s = site_of(list, want[i].site);
+        const char *v = vr_render_verdict_name(&s->verdict);
         if (strcmp(v, want[i].verdict) != 0)
             fail_msg("%s: verdict %s, want %s", want[i].site, v, want[i].verdict);
-        assert_string_equal(json_string_value(json_object_get(s, "capacity_status")),
-                            want[i].status);
-        json_t *c = json_object_get(s, "capacity_calls");
-        if (want[i].capacity < 0)
-            assert_true(json_is_null(c));
-        else
-            assert_int_equal(json_integer_value(c), want[i].capacity);
-        json_t *p = json_object_get(s, "planned_peak_calls");
-        if (strcmp(want[i].site, "noplan") == 0)
-            assert_true(json_is_null(p));
-        else
-            assert_int_equal(json_integer_value(p), 25);
-        json_t *w = json_object_get(s, "worst_reason");
-        if (want[i].reason != NULL)
-            assert_string_equal(json_string_value(w), want[i].reason);
+        assert_string_equal(vr_capacity_status_name(s->capacity.status), want[i].status);
+        assert_int_equal(s->capacity.measured, want[i].capacity >= 0);
+        if (want[i].capacity >= 0)
+            assert_int_equal(s->capacity.calls, want[i].capacity);
+        assert_int_equal(s->capacity.planned, strcmp(want[i].site, "noplan") != 0);
+        if (s->capacity.planned)
+            assert_int_equal(s->capacity.plan.planned_calls, 25);
+        if (want[i].reason != NULL) {
+            assert_string_equal(s->verdict.reasons[0], want[i].reason);
+            assert_string_equal(s->capacity.reason, want[i].reason);
+        }
         /* the same verdict through the single-site paths */
         struct vr_verdict vv;
         assert_int_equal(vr_store_site_verdict(f->s, want[i].site, now, 24 * HOUR_NS, &vv, &eb), 0);
         assert_string_equal(vr_site_verdict_name(vv.verdict), want[i].verdict);
-        json_t *d = NULL;
+        struct vr_store_site_detail *d = NULL;
         assert_int_equal(vr_store_site(f->s, want[i].site, now, 24 * HOUR_NS, &d, &eb), 0);
-        assert_string_equal(json_string_value(json_object_get(d, "verdict")), want[i].verdict);
-        json_t *capo = json_object_get(d, "capacity");
+        assert_string_equal(vr_render_verdict_name(&d->summary.verdict), want[i].verdict);
+        assert_string_equal(vr_capacity_status_name(d->summary.capacity.status), want[i].status);
+        json_t *j = vr_render_site(d);
+        assert_string_equal(json_string_value(json_object_get(j, "verdict")), want[i].verdict);
+        json_t *capo = json_object_get(j, "capacity");
         assert_string_equal(json_string_value(json_object_get(capo, "status")), want[i].status);
-        json_decref(d);
+        json_decref(j);
+        vr_store_site_detail_free(d);
     }
-    json_decref(list);
+    /* rendered for the API: nulls where nothing was measured or planned */
+    json_t *jl = vr_render_sites(list);
+    json_t *js;
+    size_t k;
+    json_array_foreach(json_object_get(jl, "sites"), k, js)
+    {
+        const char *name = json_string_value(json_object_get(js, "site"));
+        if (strcmp(name, "unmeasured") == 0)
+            assert_true(json_is_null(json_object_get(js, "capacity_calls")));
+        if (strcmp(name, "noplan") == 0)
+            assert_true(json_is_null(json_object_get(js, "planned_peak_calls")));
+        if (strcmp(name, "below") == 0)
+            assert_int_equal(json_integer_value(json_object_get(js, "capacity_calls")), 18);
+    }
+    json_decref(jl);
+    vr_store_site_list_free(list);
 
     /* the site page's blocks for "below": plan, the latest run with its first failure */
-    json_t *d = NULL;
+    struct vr_store_site_detail *d = NULL;
     assert_int_equal(vr_store_site(f->s, "below", now, 24 * HOUR_NS, &d, &eb), 0);
-    json_t *plan = json_object_get(d, "planning");
+    assert_int_equal(d->summary.capacity.plan.peak_calls, 22);
+    assert_int_equal(d->n_capacity, 1);
+    const struct vr_store_capacity_row *c0 = &d->capacity[0];
+    assert_int_equal(c0->calls, 18);
+    assert_string_equal(c0->target, "edge.example:5004");
+    assert_string_equal(c0->limit, "threshold");
+    assert_string_equal(c0->cause, "bandwidth");
+    assert_int_equal(c0->verdict, VR_LEVEL_PASS); /* as the record says */
+    assert_non_null(c0->record);
+    json_t *j = vr_render_site(d);
+    json_t *plan = json_object_get(j, "planning");
     assert_int_equal(json_integer_value(json_object_get(plan, "peak_calls")), 22);
     assert_int_equal(json_integer_value(json_object_get(plan, "planned_peak_calls")), 25);
     /* audio only: 25 x 30 kbit/s = 750 kbit/s each way */
     assert_true(json_real_value(json_object_get(plan, "bandwidth_bps_fwd")) == 750000.0);
-    json_t *latest = json_object_get(json_object_get(d, "capacity"), "latest");
+    json_t *latest = json_object_get(json_object_get(j, "capacity"), "latest");
     assert_int_equal(json_array_size(latest), 1);
     json_t *l0 = json_array_get(latest, 0);
     assert_int_equal(json_integer_value(json_object_get(l0, "capacity_calls")), 18);
@@ -278,7 +301,8 @@ static void test_capacity_rule_on_seeded_sites(void **state)
     assert_string_equal(json_string_value(json_object_get(l0, "cause")), "bandwidth");
     assert_int_equal(
         json_integer_value(json_object_get(json_object_get(l0, "first_failure"), "calls")), 19);
-    json_decref(d);
+    json_decref(j);
+    vr_store_site_detail_free(d);
     /* a site without intervals stays "no data" whatever its capacity says */
     cap(f, "quiet", "c-q", "2026-11-27T14:00:00.000Z", 1);
     struct vr_verdict vq;
@@ -298,12 +322,21 @@ static void test_capacity_smallest_target_counts(void **state)
     capacity_json(a, sizeof(a), "two", "c-1", "2026-11-27T14:00:00.000Z", "edge-a:5004", 40);
     capacity_json(b, sizeof(b), "two", "c-2", "2026-11-27T14:00:00.000Z", "edge-b:5004", 26);
     ingest_x(f, t, 2, st);
-    json_t *list = NULL;
+    struct vr_store_site_list *list = NULL;
     assert_int_equal(vr_store_sites(f->s, f->t0 + HOUR_NS, 24 * HOUR_NS, &list, &eb), 0);
-    json_t *s = site_of(list, "two");
-    assert_int_equal(json_integer_value(json_object_get(s, "capacity_calls")), 26);
-    assert_string_equal(json_string_value(json_object_get(s, "verdict")), "at_risk");
-    json_decref(list);
+    const struct vr_store_site_summary *s = site_of(list, "two");
+    assert_true(s->capacity.measured);
+    assert_int_equal(s->capacity.calls, 26);
+    assert_int_equal(s->verdict.verdict, VR_VERDICT_AT_RISK);
+    vr_store_site_list_free(list);
+    /* the site page lists both targets, smallest first */
+    struct vr_store_site_detail *d = NULL;
+    assert_int_equal(vr_store_site(f->s, "two", f->t0 + HOUR_NS, 24 * HOUR_NS, &d, &eb), 0);
+    assert_int_equal(d->n_capacity, 2);
+    assert_string_equal(d->capacity[0].target, "edge-b:5004");
+    assert_int_equal(d->capacity[0].calls, 26);
+    assert_int_equal(d->capacity[1].calls, 40);
+    vr_store_site_detail_free(d);
 }
 
 static void test_duplicates_acknowledged_not_stored(void **state)
@@ -330,15 +363,31 @@ static void test_duplicates_acknowledged_not_stored(void **state)
     assert_int_equal(count_rows(f->path, "SELECT count(*) FROM captures"), 1);
     /* a capture is shown, never judged: the site has no intervals, so no data */
     struct vr_errbuf eb = {{0}};
-    json_t *d = NULL;
+    struct vr_store_site_detail *d = NULL;
     assert_int_equal(vr_store_site(f->s, "dup", f->t0 + HOUR_NS, 24 * HOUR_NS, &d, &eb), 0);
-    assert_string_equal(json_string_value(json_object_get(d, "verdict")), "no_data");
-    json_t *c0 = json_array_get(json_object_get(d, "captures"), 0);
-    assert_string_equal(json_string_value(json_object_get(c0, "src")), "192.0.2.1:50010");
-    assert_string_equal(json_string_value(json_object_get(c0, "link")), "wifi");
-    assert_int_equal(json_integer_value(json_object_get(c0, "packets")), 2990);
-    assert_true(json_real_value(json_object_get(c0, "mos")) == 4.2);
-    json_decref(d);
+    assert_int_equal(d->summary.verdict.intervals, 0);
+    assert_int_equal(d->n_captures, 1);
+    const struct vr_store_capture_row *c0 = &d->captures[0];
+    assert_string_equal(c0->src, "192.0.2.1:50010");
+    assert_string_equal(c0->dst, "198.51.100.7:3478");
+    assert_string_equal(c0->link, "wifi");
+    assert_string_equal(c0->cls, "audio");
+    assert_int_equal(c0->packets, 2990);
+    assert_int_equal(c0->lost, 10);
+    assert_true(c0->mos == 4.2);
+    assert_true(c0->jitter_ms == 4.5);
+    assert_int_equal(c0->verdict, VR_LEVEL_PASS);
+    assert_true(c0->reasons.present);
+    assert_int_equal(c0->reasons.n, 0);
+    json_t *j = vr_render_site(d);
+    assert_string_equal(json_string_value(json_object_get(j, "verdict")), "no_data");
+    json_t *jc = json_array_get(json_object_get(j, "captures"), 0);
+    assert_string_equal(json_string_value(json_object_get(jc, "src")), "192.0.2.1:50010");
+    assert_int_equal(json_integer_value(json_object_get(jc, "packets")), 2990);
+    assert_true(json_real_value(json_object_get(jc, "mos")) == 4.2);
+    assert_int_equal(json_array_size(json_object_get(jc, "reasons")), 0);
+    json_decref(j);
+    vr_store_site_detail_free(d);
 }
 
 static void test_links_split(void **state)
@@ -347,30 +396,38 @@ static void test_links_split(void **state)
     struct vr_errbuf eb = {{0}};
     intervals(f, "lan", "wired", 8, 2.0);
     intervals(f, "lan", "wifi", 8, 20.0); /* same target and class, over Wi-Fi */
-    json_t *d = NULL;
+    struct vr_store_site_detail *d = NULL;
     assert_int_equal(vr_store_site(f->s, "lan", f->t0 + HOUR_NS, 24 * HOUR_NS, &d, &eb), 0);
-    assert_int_equal(json_array_size(json_object_get(d, "classes")), 2);
-    json_t *links = json_object_get(d, "links");
+    assert_int_equal(d->n_paths, 2);
+    json_t *j = vr_render_site(d);
+    json_t *links = json_object_get(j, "links");
     assert_int_equal(json_array_size(links), 2);
     json_t *w = json_array_get(links, 0), *wf = json_array_get(links, 1);
     assert_string_equal(json_string_value(json_object_get(w, "link")), "wired");
     assert_string_equal(json_string_value(json_object_get(wf, "link")), "wifi");
     assert_true(json_real_value(json_object_get(w, "jitter_fwd_ms")) == 2.0);
     assert_true(json_real_value(json_object_get(wf, "jitter_fwd_ms")) == 20.0);
-    json_decref(d);
-    json_t *o = NULL;
-    assert_int_equal(vr_store_intervals_link(f->s, "lan", f->t0, NULL, "wifi", &o, &eb), 0);
-    json_t *series = json_object_get(o, "series");
-    assert_int_equal(json_array_size(series), 1);
-    assert_string_equal(json_string_value(json_object_get(json_array_get(series, 0), "link")),
-                        "wifi");
-    assert_int_equal(json_array_size(json_object_get(json_array_get(series, 0), "points")), 8);
-    json_decref(o);
-    json_t *all = NULL;
-    assert_int_equal(vr_store_site_links(f->s, f->t0 + HOUR_NS, 24 * HOUR_NS, &all, &eb), 0);
-    json_t *ll = json_object_get(all, "lan");
-    assert_int_equal(json_array_size(ll), 2);
-    json_decref(all);
+    json_decref(j);
+    vr_store_site_detail_free(d);
+    struct vr_store_series_set *o = NULL;
+    assert_int_equal(vr_store_intervals(f->s, "lan", f->t0, NULL, "wifi", &o, &eb), 0);
+    assert_int_equal(o->n, 1);
+    assert_string_equal(o->series[0].link, "wifi");
+    assert_int_equal(o->series[0].n, 8);
+    vr_store_series_set_free(o);
+    struct vr_store_link_row *rows = NULL;
+    size_t n = 0;
+    assert_int_equal(vr_store_site_links(f->s, f->t0 + HOUR_NS, 24 * HOUR_NS, &rows, &n, &eb), 0);
+    assert_int_equal(n, 2);
+    /* by site, then link name */
+    assert_string_equal(rows[0].site, "lan");
+    assert_string_equal(rows[0].link, "wifi");
+    assert_true(rows[0].jitter_fwd_ms == 20.0);
+    assert_string_equal(rows[1].link, "wired");
+    assert_int_equal(rows[1].intervals, 8);
+    assert_int_equal(rows[1].passed, 8);
+    assert_true(rows[1].jitter_fwd_ms == 2.0);
+    vr_store_link_rows_free(rows);
 }
 
 static void test_xrecord_validation_names_field(void **state)

@@ -1,4 +1,5 @@
 /* Tests of collector/store.h on the SQLite backend: temp DB files under /tmp, removed after. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 
 #include "profile.h"
 #include "record.h"
+#include "render.h"
 #include "score.h"
 #include "store.h"
 
@@ -268,15 +270,12 @@ static void assert_same_verdict(const struct vr_verdict *a, const struct vr_verd
         assert_string_equal(a->reasons[i], b->reasons[i]);
 }
 
-static const json_t *site_in(const json_t *list, const char *name)
+static const struct vr_store_site_summary *site_in(const struct vr_store_site_list *list,
+                                                   const char *name)
 {
-    size_t i;
-    const json_t *o;
-    json_array_foreach(json_object_get(list, "sites"), i, o)
-    {
-        if (strcmp(json_string_value(json_object_get(o, "site")), name) == 0)
-            return o;
-    }
+    for (size_t i = 0; i < list->n; i++)
+        if (strcmp(list->sites[i].site, name) == 0)
+            return &list->sites[i];
     fail_msg("site %s not in the list", name);
     return NULL;
 }
@@ -297,30 +296,46 @@ static void test_store_sites_verdicts(void **state)
     seed(f, "qos", "besteffort", 240, 0, 120, 5.0, acc[3]);
 
     uint64_t now = f->t0 + 2 * HOUR_NS;
-    json_t *list = NULL;
+    struct vr_store_site_list *list = NULL;
     assert_int_equal(vr_store_sites(f->s, now, 24 * HOUR_NS, &list, &eb), 0);
-    assert_int_equal(json_array_size(json_object_get(list, "sites")), 4);
-    /* worst first */
-    assert_string_equal(json_string_value(json_object_get(
-                            json_array_get(json_object_get(list, "sites"), 0), "site")),
-                        "bad");
-    const json_t *g = site_in(list, "good"), *r = site_in(list, "risky"), *b = site_in(list, "bad"),
-                 *q = site_in(list, "qos");
-    assert_string_equal(json_string_value(json_object_get(g, "verdict")), "ready");
-    assert_true(json_is_null(json_object_get(g, "worst_reason")));
-    assert_int_equal(json_integer_value(json_object_get(g, "intervals")), 240);
-    assert_string_equal(json_string_value(json_object_get(r, "verdict")), "at_risk");
-    assert_string_equal(json_string_value(json_object_get(r, "worst_reason")),
-                        "loss 3.1 % forward, audio, 14:05\xe2\x80\x93"
-                        "14:08 UTC, 12 of 240 intervals");
-    assert_string_equal(json_string_value(json_object_get(b, "verdict")), "not_ready");
-    assert_string_equal(json_string_value(json_object_get(b, "worst_reason")),
-                        "loss 2.4 % forward, audio, 14:05\xe2\x80\x93"
-                        "14:20 UTC, 60 of 240 intervals");
-    assert_string_equal(json_string_value(json_object_get(q, "verdict")), "ready");
-    assert_int_equal(json_integer_value(json_object_get(q, "intervals")), 240);
-    assert_int_equal(json_integer_value(json_object_get(q, "agents")), 2);
-    json_decref(list);
+    assert_int_equal(list->n, 4);
+    assert_true(list->generated_wall_ns == now);
+    assert_true(list->window_ns == 24 * HOUR_NS);
+    /* worst first, then by name */
+    assert_string_equal(list->sites[0].site, "bad");
+    assert_string_equal(list->sites[1].site, "risky");
+    assert_string_equal(list->sites[2].site, "good");
+    assert_string_equal(list->sites[3].site, "qos");
+    const struct vr_store_site_summary *g = site_in(list, "good"), *r = site_in(list, "risky"),
+                                       *b = site_in(list, "bad"), *q = site_in(list, "qos");
+    assert_int_equal(g->verdict.verdict, VR_VERDICT_READY);
+    assert_int_equal(g->verdict.n_reasons, 0);
+    assert_int_equal(g->verdict.intervals, 240);
+    assert_int_equal(g->agents, 1);
+    assert_true(g->last_seen_wall_ns > f->t0);
+    assert_false(g->capacity.planned);
+    assert_false(g->capacity.measured);
+    assert_int_equal(r->verdict.verdict, VR_VERDICT_AT_RISK);
+    assert_string_equal(r->verdict.reasons[0], "loss 3.1 % forward, audio, 14:05\xe2\x80\x93"
+                                               "14:08 UTC, 12 of 240 intervals");
+    assert_int_equal(b->verdict.verdict, VR_VERDICT_NOT_READY);
+    assert_string_equal(b->verdict.reasons[0], "loss 2.4 % forward, audio, 14:05\xe2\x80\x93"
+                                               "14:20 UTC, 60 of 240 intervals");
+    assert_int_equal(q->verdict.verdict, VR_VERDICT_READY);
+    assert_int_equal(q->verdict.intervals, 240);
+    assert_int_equal(q->agents, 2);
+    /* rendered for the API: the same figures under the documented names */
+    json_t *j = vr_render_sites(list);
+    json_t *j0 = json_array_get(json_object_get(j, "sites"), 0);
+    assert_string_equal(json_string_value(json_object_get(j0, "site")), "bad");
+    assert_string_equal(json_string_value(json_object_get(j0, "verdict")), "not_ready");
+    assert_string_equal(json_string_value(json_object_get(j0, "worst_reason")),
+                        b->verdict.reasons[0]);
+    assert_int_equal(json_integer_value(json_object_get(j, "window_s")), 24 * 3600);
+    assert_true(json_is_null(
+        json_object_get(json_array_get(json_object_get(j, "sites"), 2), "worst_reason")));
+    json_decref(j);
+    vr_store_site_list_free(list);
 
     /* the same verdict, reasons included, as the shared code over the raw records */
     const char *names[4] = {"good", "risky", "bad", "qos"};
@@ -338,24 +353,24 @@ static void test_store_sites_verdicts(void **state)
                      VR_ENOTFOUND);
     /* outside the window: no data */
     assert_int_equal(vr_store_sites(f->s, now + 48 * HOUR_NS, 24 * HOUR_NS, &list, &eb), 0);
-    assert_string_equal(json_string_value(json_object_get(site_in(list, "good"), "verdict")),
-                        "no_data");
-    json_decref(list);
+    assert_int_equal(site_in(list, "good")->verdict.intervals, 0);
+    assert_string_equal(vr_render_verdict_name(&site_in(list, "good")->verdict), "no_data");
+    vr_store_site_list_free(list);
 
     /* an agent moved to another site and back counts where it reports now */
     struct vr_record mv;
     mk(&mv, "good", "qos-audio", "audio", 5000, f->t0);
     ingest(f, &mv, 1, NULL);
     assert_int_equal(vr_store_sites(f->s, now, 24 * HOUR_NS, &list, &eb), 0);
-    assert_int_equal(json_integer_value(json_object_get(site_in(list, "qos"), "agents")), 1);
-    assert_int_equal(json_integer_value(json_object_get(site_in(list, "good"), "agents")), 2);
-    json_decref(list);
+    assert_int_equal(site_in(list, "qos")->agents, 1);
+    assert_int_equal(site_in(list, "good")->agents, 2);
+    vr_store_site_list_free(list);
     mk(&mv, "qos", "qos-audio", "audio", 5001, f->t0);
     ingest(f, &mv, 1, NULL);
     assert_int_equal(vr_store_sites(f->s, now, 24 * HOUR_NS, &list, &eb), 0);
-    assert_int_equal(json_integer_value(json_object_get(site_in(list, "qos"), "agents")), 2);
-    assert_int_equal(json_integer_value(json_object_get(site_in(list, "good"), "agents")), 1);
-    json_decref(list);
+    assert_int_equal(site_in(list, "qos")->agents, 2);
+    assert_int_equal(site_in(list, "good")->agents, 1);
+    vr_store_site_list_free(list);
 }
 
 static void test_store_site_verdict_across_batches_and_hours(void **state)
@@ -398,15 +413,13 @@ static void test_store_site_verdict_across_batches_and_hours(void **state)
     assert_same_verdict(&got, &want);
     assert_true(got.marks_rewritten);
     /* the site list (one pass over all sites) agrees with the per-site path */
-    json_t *list = NULL;
+    struct vr_store_site_list *list = NULL;
     assert_int_equal(vr_store_sites(f->s, f->t0 + 3 * HOUR_NS, 24 * HOUR_NS, &list, &eb), 0);
-    const json_t *m = site_in(list, "mix");
-    assert_string_equal(json_string_value(json_object_get(m, "worst_reason")), want.reasons[0]);
-    assert_int_equal(json_integer_value(json_object_get(m, "intervals")), want.intervals);
-    assert_int_equal(json_integer_value(json_object_get(m, "passed")), want.passed);
-    assert_true(json_is_true(json_object_get(m, "marks_rewritten")));
-    assert_string_equal(json_string_value(json_object_get(m, "verdict")), "not_ready");
-    json_decref(list);
+    const struct vr_store_site_summary *m = site_in(list, "mix");
+    assert_same_verdict(&m->verdict, &want);
+    assert_true(m->verdict.marks_rewritten);
+    assert_int_equal(m->verdict.verdict, VR_VERDICT_NOT_READY);
+    vr_store_site_list_free(list);
     assert_int_equal(got.verdict, VR_VERDICT_NOT_READY);
 }
 
@@ -489,42 +502,67 @@ static void test_store_site_detail_shape(void **state)
     struct vr_errbuf eb = {{0}};
     seed(f, "hq", "audio", 240, 20, 12, 3.1, NULL);
     seed(f, "hq", "video", 240, 0, 0, 0, NULL);
-    json_t *o = NULL;
-    assert_int_equal(vr_store_site(f->s, "hq", f->t0 + 2 * HOUR_NS, 24 * HOUR_NS, &o, &eb), 0);
+    struct vr_store_site_detail *d = NULL;
+    assert_int_equal(vr_store_site(f->s, "hq", f->t0 + 2 * HOUR_NS, 24 * HOUR_NS, &d, &eb), 0);
+    const struct vr_store_site_summary *sum = &d->summary;
+    assert_string_equal(sum->site, "hq");
+    assert_int_equal(sum->verdict.verdict, VR_VERDICT_AT_RISK);
+    assert_true(sum->verdict.intervals > 0 && isfinite(sum->verdict.score_pct));
+    assert_true(sum->verdict.n_reasons >= 1);
+    assert_true(sum->last_seen_wall_ns > f->t0);
+    assert_true(d->window_ns == 24 * HOUR_NS);
+    assert_int_equal(d->n_paths, 2);
+    const struct vr_store_path *a = &d->paths[0];
+    assert_string_equal(a->cls, "audio");
+    assert_string_equal(a->target, "hq.example:5004");
+    assert_string_equal(a->link, "wired");
+    assert_int_equal(a->intervals, 240);
+    assert_int_equal(a->passed, 228);
+    assert_true(a->loss_fwd_pct > 0.15 && a->loss_fwd_pct < 0.16); /* 12 * 3.1 / 240 */
+    assert_true(a->rtt_ms_mean == 20.0);
+    assert_true(a->dscp_fwd_preserved_pct == 100.0);
+    assert_int_equal(a->dscp_fwd_seen[46], 240 * 750);
+    assert_int_equal(d->n_failing, 12);
+    const struct vr_store_failing *f0 = &d->failing[0];
+    assert_string_equal(f0->cls, "audio");
+    assert_true(f0->reasons.n >= 1);
+    assert_int_equal(d->n_capacity, 0);
+    assert_int_equal(d->n_captures, 0);
+
+    /* the API's shape, rendered from the structs */
+    json_t *o = vr_render_site(d);
     assert_string_equal(json_string_value(json_object_get(o, "site")), "hq");
     assert_string_equal(json_string_value(json_object_get(o, "verdict")), "at_risk");
     assert_true(json_is_number(json_object_get(o, "score_pct")));
-    assert_true(json_array_size(json_object_get(o, "reasons")) >= 1);
+    assert_int_equal(json_array_size(json_object_get(o, "reasons")), sum->verdict.n_reasons);
     assert_true(json_is_string(json_object_get(o, "last_seen")));
-    json_t *classes = json_object_get(o, "classes");
-    assert_int_equal(json_array_size(classes), 2);
-    json_t *a = json_array_get(classes, 0);
-    assert_string_equal(json_string_value(json_object_get(a, "class")), "audio");
-    assert_string_equal(json_string_value(json_object_get(a, "target")), "hq.example:5004");
-    assert_string_equal(json_string_value(json_object_get(a, "link")), "wired");
-    assert_int_equal(json_integer_value(json_object_get(a, "intervals")), 240);
-    assert_int_equal(json_integer_value(json_object_get(a, "passed")), 228);
-    double lf = json_number_value(json_object_get(a, "loss_fwd_pct"));
-    assert_true(lf > 0.15 && lf < 0.16); /* 12 * 3.1 / 240 */
-    assert_true(json_number_value(json_object_get(a, "rtt_ms_mean")) == 20.0);
-    assert_true(json_number_value(json_object_get(a, "dscp_fwd_preserved_pct")) == 100.0);
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(a, "dscp_fwd_seen"), "46")),
-                     240 * 750);
+    json_t *ja = json_array_get(json_object_get(o, "classes"), 0);
+    assert_string_equal(json_string_value(json_object_get(ja, "class")), "audio");
+    assert_int_equal(json_integer_value(json_object_get(ja, "passed")), 228);
+    assert_true(json_number_value(json_object_get(ja, "rtt_ms_mean")) == 20.0);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(ja, "dscp_fwd_seen"), "46")), 240 * 750);
     const char *keys[] = {"loss_rev_pct", "jitter_fwd_ms",          "jitter_rev_ms",
                           "mos",          "dscp_rev_preserved_pct", "dscp_rev_seen"};
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-        assert_non_null(json_object_get(a, keys[i]));
-    json_t *failing = json_object_get(o, "failing");
-    assert_int_equal(json_array_size(failing), 12);
-    json_t *f0 = json_array_get(failing, 0);
-    assert_string_equal(json_string_value(json_object_get(f0, "verdict")), "fail");
-    assert_string_equal(json_string_value(json_object_get(f0, "class")), "audio");
-    assert_true(json_array_size(json_object_get(f0, "reasons")) >= 1);
-    assert_string_equal(json_string_value(json_object_get(f0, "start")),
+        assert_non_null(json_object_get(ja, keys[i]));
+    json_t *jf = json_array_get(json_object_get(o, "failing"), 0);
+    assert_string_equal(json_string_value(json_object_get(jf, "verdict")), "fail");
+    assert_string_equal(json_string_value(json_object_get(jf, "class")), "audio");
+    assert_int_equal(json_array_size(json_object_get(jf, "reasons")), f0->reasons.n);
+    assert_string_equal(json_string_value(json_object_get(jf, "start")),
                         "2026-11-27T14:07:45.000Z");
+    json_t *links = json_object_get(o, "links");
+    assert_int_equal(json_array_size(links), 1);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(links, 0), "intervals")),
+                     480);
+    assert_true(json_is_array(json_object_get(o, "captures")));
+    assert_true(json_is_null(json_object_get(o, "planning")));
     json_decref(o);
-    assert_int_equal(vr_store_site(f->s, "nowhere", f->t0, 24 * HOUR_NS, &o, &eb), VR_ENOTFOUND);
-    assert_null(o);
+    vr_store_site_detail_free(d);
+    d = NULL;
+    assert_int_equal(vr_store_site(f->s, "nowhere", f->t0, 24 * HOUR_NS, &d, &eb), VR_ENOTFOUND);
+    assert_null(d);
 }
 
 static void test_store_intervals_series_with_class_filter(void **state)
@@ -533,33 +571,42 @@ static void test_store_intervals_series_with_class_filter(void **state)
     struct vr_errbuf eb = {{0}};
     seed(f, "hq", "audio", 100, 10, 1, 3.0, NULL);
     seed(f, "hq", "video", 50, 0, 0, 0, NULL);
-    json_t *o = NULL;
-    assert_int_equal(vr_store_intervals(f->s, "hq", f->t0, NULL, &o, &eb), 0);
-    assert_string_equal(json_string_value(json_object_get(o, "site")), "hq");
-    assert_int_equal(json_array_size(json_object_get(o, "series")), 2);
-    json_decref(o);
-    assert_int_equal(vr_store_intervals(f->s, "hq", f->t0 + 15000000000ull * 5, "audio", &o, &eb),
-                     0);
-    json_t *series = json_object_get(o, "series");
-    assert_int_equal(json_array_size(series), 1);
-    json_t *s0 = json_array_get(series, 0);
-    assert_string_equal(json_string_value(json_object_get(s0, "class")), "audio");
-    json_t *pts = json_object_get(s0, "points");
-    assert_int_equal(json_array_size(pts), 95);
-    json_t *p0 = json_array_get(pts, 0);
-    assert_string_equal(json_string_value(json_object_get(p0, "t")), "2026-11-27T14:01:15.000Z");
-    assert_true(json_number_value(json_object_get(p0, "rtt_ms")) == 20.0);
-    assert_string_equal(json_string_value(json_object_get(p0, "verdict")), "pass");
-    assert_string_equal(json_string_value(json_object_get(json_array_get(pts, 5), "verdict")),
-                        "fail");
+    struct vr_store_series_set *o = NULL;
+    assert_int_equal(vr_store_intervals(f->s, "hq", f->t0, NULL, NULL, &o, &eb), 0);
+    assert_string_equal(o->site, "hq");
+    assert_int_equal(o->n, 2);
+    vr_store_series_set_free(o);
+    assert_int_equal(
+        vr_store_intervals(f->s, "hq", f->t0 + 15000000000ull * 5, "audio", NULL, &o, &eb), 0);
+    assert_int_equal(o->n, 1);
+    const struct vr_store_series *s0 = &o->series[0];
+    assert_string_equal(s0->cls, "audio");
+    assert_int_equal(s0->n, 95);
+    const struct vr_store_point *p0 = &s0->points[0];
+    assert_true(p0->t_wall_ns == f->t0 + 15000000000ull * 5);
+    assert_true(p0->rtt_ms == 20.0);
+    assert_int_equal(p0->verdict, VR_LEVEL_PASS);
+    assert_false(p0->hourly);
+    assert_int_equal(s0->points[5].verdict, VR_LEVEL_FAIL);
+    json_t *j = vr_render_series(o);
+    json_t *jp = json_array_get(
+        json_object_get(json_array_get(json_object_get(j, "series"), 0), "points"), 0);
+    assert_string_equal(json_string_value(json_object_get(jp, "t")), "2026-11-27T14:01:15.000Z");
+    assert_true(json_number_value(json_object_get(jp, "rtt_ms")) == 20.0);
+    assert_string_equal(json_string_value(json_object_get(jp, "verdict")), "pass");
     const char *keys[] = {"rtt_p95_ms",   "jitter_fwd_ms", "jitter_rev_ms",
                           "loss_fwd_pct", "loss_rev_pct",  "mos"};
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-        assert_non_null(json_object_get(p0, keys[i]));
-    json_decref(o);
-    assert_int_equal(vr_store_intervals(f->s, "hq", f->t0, "sharing", &o, &eb), 0);
-    assert_int_equal(json_array_size(json_object_get(o, "series")), 0);
-    json_decref(o);
+        assert_non_null(json_object_get(jp, keys[i]));
+    assert_null(json_object_get(jp, "hourly"));
+    json_decref(j);
+    vr_store_series_set_free(o);
+    assert_int_equal(vr_store_intervals(f->s, "hq", f->t0, "sharing", NULL, &o, &eb), 0);
+    assert_int_equal(o->n, 0);
+    vr_store_series_set_free(o);
+    assert_int_equal(vr_store_intervals(f->s, "hq", f->t0, NULL, "wifi", &o, &eb), 0);
+    assert_int_equal(o->n, 0);
+    vr_store_series_set_free(o);
 }
 
 static void test_store_prune(void **state)
@@ -578,12 +625,14 @@ static void test_store_prune(void **state)
     /* retention 30 days: the old hours go; rollups (400 days) stay */
     assert_int_equal(count_rows(f->path, "SELECT count(*) FROM records"), 240);
     assert_int_equal(count_rows(f->path, "SELECT sum(intervals) FROM site_hour"), 720);
-    json_t *o = NULL;
-    assert_int_equal(vr_store_intervals(f->s, "hq", f->t0, "audio", &o, &eb), 0);
-    json_t *pts = json_object_get(json_array_get(json_object_get(o, "series"), 0), "points");
-    assert_int_equal(json_array_size(pts), 2 + 240); /* two hourly points, then raw ones */
-    assert_true(json_is_true(json_object_get(json_array_get(pts, 0), "hourly")));
-    json_decref(o);
+    struct vr_store_series_set *o = NULL;
+    assert_int_equal(vr_store_intervals(f->s, "hq", f->t0, "audio", NULL, &o, &eb), 0);
+    assert_int_equal(o->n, 1);
+    assert_int_equal(o->series[0].n, 2 + 240); /* two hourly points, then raw ones */
+    assert_true(o->series[0].points[0].hourly);
+    assert_true(isnan(o->series[0].points[0].rtt_p95_ms));
+    assert_false(o->series[0].points[2].hourly);
+    vr_store_series_set_free(o);
     /* a year later the rollups go too */
     assert_int_equal(vr_store_prune(f->s, now + 400 * 24 * HOUR_NS, &eb), 0);
     assert_int_equal(count_rows(f->path, "SELECT count(*) FROM records"), 0);
