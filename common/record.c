@@ -1,9 +1,11 @@
 #include "record.h"
 
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "jfield.h"
 #include "profile.h"
 #include "timefmt.h"
 

@@ -10,12 +10,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
 #include "err.h"
-#include "jfield.h"
 #include "timefmt.h"
 #include "wifi.h"
+
+/* jansson's object type and jfield's error, declared here so that the C value of a record (which
+ * stores and scoring take) needs no JSON library: only the conversions below speak JSON. */
+typedef struct json_t json_t;
+struct vr_jerr;
 
 enum vr_record_type {
     VR_RECORD_INTERVAL = 0,

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "jfield.h"
 #include "record.h"
 
 #include <setjmp.h>
@@ -15,6 +16,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 /* cmocka 1.1's assert_float_equal works in float; these values need double. */
 #define assert_near(a, b, eps) assert_true(fabs((a) - (b)) <= (eps))
