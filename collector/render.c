@@ -3,9 +3,12 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "jfield.h"
 #include "plan.h"
+#include "rec_capacity.h"
 #include "record.h"
 
 double vr_render_round(double v)
@@ -256,14 +259,22 @@ static json_t *capacity_row_json(const struct vr_store_capacity_row *r)
     json_object_set_new(e, "verdict", json_string(vr_level_name(r->verdict)));
     json_object_set_new(e, "start", jtime(r->start_wall_ns));
     json_object_set_new(e, "agent", json_string(r->agent));
-    /* the run's details pass through as the agent wrote them */
+    /* the run's details as the agent wrote them: through the capacity record's one reader and
+     * writer (common/rec_capacity.h), null where the stored record does not read */
     json_t *raw = r->record != NULL ? json_loads(r->record, 0, NULL) : NULL;
+    struct vr_rec_capacity *rec = raw != NULL ? malloc(sizeof(*rec)) : NULL;
+    struct vr_jerr je = {{""}, ""};
+    json_t *back = rec != NULL && vr_rec_capacity_from_json(raw, rec, &je) == 0
+                       ? vr_rec_capacity_to_json(rec)
+                       : NULL;
     static const char *const keep[] = {"first_failure", "mix",       "steps",
                                        "duration_s",    "interface", "reasons"};
     for (size_t k = 0; k < sizeof(keep) / sizeof(keep[0]); k++) {
-        json_t *v = raw != NULL ? json_object_get(raw, keep[k]) : NULL;
+        json_t *v = back != NULL ? json_object_get(back, keep[k]) : NULL;
         json_object_set(e, keep[k], v != NULL ? v : json_null());
     }
+    json_decref(back);
+    free(rec);
     json_decref(raw);
     return e;
 }

@@ -314,8 +314,10 @@ int vr__store_capacity(struct vr_store *s, int64_t site_id, const char *site,
 /* The site page's capacity and capture rows into d. */
 int vr__store_cap_site(struct vr_store *s, int64_t site_id, struct vr_store_site_detail *d,
                        struct vr_errbuf *eb);
-/* The "reasons" strings of a stored record (JSON text) into out; free with
- * vr__store_reasons_free. VR_ENOMEM, with what was copied so far in out. */
+/* The reasons of a stored interval or capture record (its JSON text), read with that record's
+ * one reader (common/record.h, common/rec_capture.h), into out; free with
+ * vr__store_reasons_free. A record the reader refuses leaves out not present. VR_ENOMEM, with
+ * what was copied so far in out. */
 int vr__store_reasons(const char *record, struct vr_store_reasons *out);
 void vr__store_reasons_free(struct vr_store_reasons *r);
 

@@ -10,6 +10,8 @@
 
 #include <jansson.h>
 
+#include "jfield.h"
+#include "rec_capture.h"
 #include "store_int.h"
 
 /* ---- the capacity rule ----------------------------------------------------------------------- */
@@ -91,27 +93,44 @@ int vr__store_capacity(struct vr_store *s, int64_t site_id, const char *site,
 
 /* ---- the site page -------------------------------------------------------------------------- */
 
+/* Copies n reasons of len bytes each (NUL-terminated inside) into out. */
+static int copy_reasons(const char *reasons, size_t n, size_t len, struct vr_store_reasons *out)
+{
+    out->present = true;
+    out->v = n > 0 ? calloc(n, sizeof(*out->v)) : NULL;
+    if (n > 0 && out->v == NULL)
+        return VR_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        if ((out->v[out->n] = strndup(reasons + i * len, len)) == NULL)
+            return VR_ENOMEM;
+        out->n++;
+    }
+    return 0;
+}
+
 int vr__store_reasons(const char *record, struct vr_store_reasons *out)
 {
+    static const char *const types[] = {"interval", "summary", "capture", NULL};
     memset(out, 0, sizeof(*out));
     json_t *raw = json_loads(record, 0, NULL);
-    json_t *r = raw != NULL ? json_object_get(raw, "reasons") : NULL;
-    int err = 0;
-    if (json_is_array(r)) {
-        out->present = true;
-        size_t n = json_array_size(r);
-        out->v = n > 0 ? calloc(n, sizeof(*out->v)) : NULL;
-        if (n > 0 && out->v == NULL)
+    int type = -1, err = 0;
+    struct vr_jerr je = {{""}, ""};
+    if (raw == NULL || vr_jfield_enum(raw, "", "type", types, VR_JFIELD_REQUIRED, &type, &je) < 0)
+        type = -1;
+    if (type == 0 || type == 1) {
+        struct vr_record *r = malloc(sizeof(*r));
+        if (r == NULL)
             err = VR_ENOMEM;
-        for (size_t i = 0; err == 0 && i < n; i++) {
-            const char *t = json_string_value(json_array_get(r, i));
-            if (t == NULL) /* agents write strings only: anything else is skipped */
-                continue;
-            if ((out->v[out->n] = strdup(t)) == NULL)
-                err = VR_ENOMEM;
-            else
-                out->n++;
-        }
+        else if (vr_record_from_json(raw, r, &je) == 0)
+            err = copy_reasons(r->reasons[0], r->n_reasons, sizeof(r->reasons[0]), out);
+        free(r);
+    } else if (type == 2) {
+        struct vr_rec_capture *r = malloc(sizeof(*r));
+        if (r == NULL)
+            err = VR_ENOMEM;
+        else if (vr_rec_capture_from_json(raw, r, &je) == 0)
+            err = copy_reasons(r->reasons[0], r->n_reasons, sizeof(r->reasons[0]), out);
+        free(r);
     }
     json_decref(raw);
     return err;
