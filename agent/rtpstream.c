@@ -271,7 +271,8 @@ void vr_rtpstream_result(const struct vr_rtpstream *s, struct vr_rtpstream_resul
     out->jitter_max_ms = s->jitter_max_ns / 1e6;
     out->clock_hz = s->clock_hz;
     out->clock_source = s->infer ? VR_CLOCK_DEFAULT : VR_CLOCK_GIVEN;
-    uint64_t span = s->last_ns - s->first_ns;
+    /* capture files can step back in time (merged or re-stamped captures): no negative span */
+    uint64_t span = s->last_ns > s->first_ns ? s->last_ns - s->first_ns : 0;
     if (s->infer && span >= VR_RTP_CLOCK_MIN_SPAN_NS && s->ts_ext > 0) {
         /* ticks per second of the stream's own timestamps, against capture time */
         double rate = (double)s->ts_ext * 1e9 / (double)span;
@@ -292,7 +293,7 @@ void vr_rtpstream_result(const struct vr_rtpstream *s, struct vr_rtpstream_resul
         }
     }
     out->max_delta_ms = (double)s->max_delta_ns / 1e6;
-    out->duration_s = (double)(s->last_ns - s->first_ns) / 1e9;
+    out->duration_s = (double)span / 1e9;
     uint32_t best = 0;
     for (int i = 0; i < 64; i++) {
         if (s->dscp[i] > best) {

@@ -30,6 +30,23 @@ static void feed(struct vr_rtpstream *s, uint16_t seq0, int n, const int *skip, 
     }
 }
 
+/* A capture that steps back in time (fuzz-found): the last packet is stamped before the first.
+ * The duration is 0, not 2^64 ns, so the stream's record stays one the collector takes. */
+static void test_rtpstream_result_time_steps_back(void **state)
+{
+    struct vr_rtpstream s;
+    struct vr_rtpstream_result r;
+    (void)state;
+    vr_rtpstream_init(&s, 0, 8000);
+    for (int i = 0; i < 5; i++) /* 1.000, 1.020, ... then 0.5 s: before the first */
+        vr_rtpstream_add(&s, i < 4 ? 1000 * MS + (uint64_t)i * 20 * MS : 500 * MS,
+                         (uint16_t)(100 + i), (uint32_t)(i * 160), 46);
+    vr_rtpstream_result(&s, &r);
+    assert_int_equal(r.packets, 5);
+    assert_true(r.duration_s == 0.0);
+    assert_true(fabs(r.max_delta_ms - 20.0) < 1e-9);
+}
+
 static void test_rtpstream_add_clean_stream(void **state)
 {
     struct vr_rtpstream s;
@@ -299,6 +316,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rtpstream_add_clean_stream),
+        cmocka_unit_test(test_rtpstream_result_time_steps_back),
         cmocka_unit_test(test_rtpstream_add_loss_across_wrap),
         cmocka_unit_test(test_rtpstream_add_duplicates_and_reorder),
         cmocka_unit_test(test_rtpstream_add_restart_resyncs),

@@ -12,6 +12,7 @@
  * Seeds: tests/fuzz/corpus/capture/, made from the committed test pcaps by
  * tests/fuzz/mkcorpus_capture.py. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,7 +41,12 @@ static void on_record(void *arg, const struct vr_rec_ref *r)
     struct vr_rec_capture *back = malloc(sizeof(*back));
     struct vr_jerr eb = {0};
     check(back != NULL);
-    check(vr_rec_capture_from_json(j, back, &eb) == 0);
+    if (vr_rec_capture_from_json(j, back, &eb) != 0) {
+        char *line = json_dumps(j, JSON_COMPACT);
+        fprintf(stderr, "the reader refuses a capture record: %s\n%s\n", eb.eb.msg,
+                line != NULL ? line : "");
+        abort();
+    }
     check(back->packets == r->capture->packets && back->lost == r->capture->lost);
     check(r->capture->loss_pct <= 100.0);
     free(back);
