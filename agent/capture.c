@@ -187,7 +187,7 @@ static struct vr_rec_capture *make_record(struct vr_capture *c, const struct ent
     if (o->link < 0)
         o->link = vr_jfield_name_index(vr_rec_link_names, "other");
     o->start_wall_ns = e->st.first_ns;
-    o->duration_s = round6(r.duration_s);
+    o->duration_s = round6(fmin(r.duration_s, VR_REC_MAX_DUR_S));
     fmt_endpoint(e->k.src, e->k.ipv, e->k.sport, o->src, sizeof(o->src));
     fmt_endpoint(e->k.dst, e->k.ipv, e->k.dport, o->dst, sizeof(o->dst));
     snprintf(o->ssrc, sizeof(o->ssrc), "0x%08" PRIx32, e->k.ssrc);
@@ -208,9 +208,9 @@ static struct vr_rec_capture *make_record(struct vr_capture *c, const struct ent
     o->loss_pct = round6(r.loss_pct);
     o->duplicates = (int64_t)r.duplicates;
     o->reorder_pct = round6(r.reorder_pct);
-    o->jitter_ms = round6(r.jitter_ms);
-    o->jitter_max_ms = round6(r.jitter_max_ms);
-    o->max_delta_ms = round6(r.max_delta_ms);
+    o->jitter_ms = round6(fmin(r.jitter_ms, VR_REC_MAX_MS));
+    o->jitter_max_ms = round6(fmin(r.jitter_max_ms, VR_REC_MAX_MS));
+    o->max_delta_ms = round6(fmin(r.max_delta_ms, VR_REC_MAX_MS));
     o->has_dscp = true;
     for (int i = 0; i < 64; i++)
         o->dscp[i] = e->st.dscp[i];

@@ -7,8 +7,8 @@
 #include "jfield.h"
 #include "rec_head.h"
 
-#define MAX_DUR_S 1e7
-#define MAX_MS    1e7
+#define MAX_DUR_S VR_REC_MAX_DUR_S
+#define MAX_MS    VR_REC_MAX_MS
 #define MAX_VALUE 1e9
 
 #define REQ VR_JFIELD_REQUIRED

@@ -8,7 +8,7 @@
 #include "jfield.h"
 #include "rec_head.h"
 
-#define MAX_MS 1e7
+#define MAX_MS VR_REC_MAX_MS
 
 #define REQ VR_JFIELD_REQUIRED
 #define OPT VR_JFIELD_OPTIONAL

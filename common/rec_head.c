@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#define MAX_DUR_S 1e7
+#define MAX_DUR_S VR_REC_MAX_DUR_S
 
 #define REQ VR_JFIELD_REQUIRED
 #define OPT VR_JFIELD_OPTIONAL

@@ -12,8 +12,13 @@
 #include "jfield.h"
 #include "record.h"
 
-#define VR_REC_MAX_REASONS 32  /* per record or step */
-#define VR_REC_REASON_LEN  400 /* bytes with the NUL */
+#define VR_REC_MAX_REASONS 32 /* per record or step */
+/* The ranges of durations and of times in milliseconds that the readers accept: a producer
+ * caps a measurement at these (a value past them is garbage in, e.g. RTP timestamps that jump),
+ * so that every record it writes reads back. */
+#define VR_REC_MAX_DUR_S  1e7
+#define VR_REC_MAX_MS     1e7
+#define VR_REC_REASON_LEN 400 /* bytes with the NUL */
 
 /* Names in the records (index = the value), NULL-terminated. */
 extern const char *const vr_rec_level_names[]; /* pass warn fail */
