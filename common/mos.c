@@ -55,7 +55,9 @@ double vr_mos_from_r(double r)
         return 1.0;
     if (r >= 100.0)
         return 4.5;
-    return 1.0 + 0.035 * r + r * (r - 60.0) * (100.0 - r) * 7e-6;
+    /* the G.107 cubic dips below 1 for 0 < R < 6.5 (R = 2 gives 0.99): MOS is 1 at least */
+    double mos = 1.0 + 0.035 * r + r * (r - 60.0) * (100.0 - r) * 7e-6;
+    return mos < 1.0 ? 1.0 : mos;
 }
 
 double vr_mos_estimate(const struct vr_codec *c, double owd_ms, double jitter_ms, double loss_pct)

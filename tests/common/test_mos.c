@@ -48,6 +48,10 @@ static void test_mos_from_r_clamps(void **state)
     assert_true(vr_mos_from_r(-20.0) == 1.0);
     assert_true(vr_mos_from_r(100.0) == 4.5);
     assert_true(vr_mos_from_r(150.0) == 4.5);
+    /* the cubic alone gives 0.99 at R = 2 (fuzz-found: a capture record the reader refused) */
+    assert_true(vr_mos_from_r(2.0) == 1.0);
+    for (double r = 0.0; r <= 100.0; r += 0.25)
+        assert_true(vr_mos_from_r(r) >= 1.0 && vr_mos_from_r(r) <= 4.5);
     /* Continuous at the edges of the polynomial. */
     assert_true(fabs(vr_mos_from_r(1e-9) - 1.0) < 1e-6);
     assert_true(fabs(vr_mos_from_r(100.0 - 1e-9) - 4.5) < 1e-6);
