@@ -16,6 +16,7 @@
 #include "cliopt.h"
 #include "commands.h"
 #include "parse.h"
+#include "report.h"
 #include "sock.h"
 
 #define DEFAULT_PORT 5004
@@ -198,17 +199,6 @@ static int parse_args(struct cap_ctx *ctx, int argc, char **argv)
     return 0;
 }
 
-static void print_json(json_t *j)
-{
-    char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
-    if (s != NULL) {
-        fputs(s, stdout);
-        fputc('\n', stdout);
-        free(s);
-    }
-    fflush(stdout);
-}
-
 static void on_record(void *arg, const struct vr_rec_ref *r)
 {
     struct cap_ctx *ctx = arg;
@@ -216,7 +206,7 @@ static void on_record(void *arg, const struct vr_rec_ref *r)
         return;
     json_t *j = vr_rec_ref_to_json(r);
     if (j != NULL)
-        print_json(j);
+        vr_report_jsonl(stdout, j);
     json_decref(j);
 }
 

@@ -21,6 +21,7 @@
 #include "err.h"
 #include "parse.h"
 #include "profile.h"
+#include "report.h"
 #include "rtpparse.h"
 #include "rtpstream.h"
 
@@ -228,15 +229,8 @@ static void on_record(void *arg, const struct vr_rec_ref *ref)
         ctx->n_pass++;
     if (ctx->json) {
         json_t *j = vr_rec_ref_to_json(ref);
-        char *s = j != NULL
-                      ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10))
-                      : NULL;
-        if (s != NULL) {
-            printf("%s\n", s);
-            free(s);
-        }
+        vr_report_jsonl(stdout, j);
         json_decref(j);
-        fflush(stdout);
         return;
     }
     if (!ctx->header_done) {

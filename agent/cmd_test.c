@@ -32,17 +32,6 @@ struct test_ctx {
     struct vr_session_result res;
 };
 
-static void print_json(json_t *j)
-{
-    char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
-    if (s != NULL) {
-        fputs(s, stdout);
-        fputc('\n', stdout);
-        free(s);
-    }
-    fflush(stdout);
-}
-
 static void on_test_record(void *arg, const struct vr_rec_ref *r)
 {
     struct test_ctx *ctx = arg;
@@ -51,7 +40,7 @@ static void on_test_record(void *arg, const struct vr_rec_ref *r)
         return;
     j = vr_rec_ref_to_json(r);
     if (j != NULL)
-        print_json(j);
+        vr_report_jsonl(stdout, j);
     json_decref(j);
 }
 
@@ -243,7 +232,7 @@ static void print_verdict_json(const struct vr_session_result *res)
     json_t *j = vr_verdict_to_json(&res->verdict, &snd);
     if (j == NULL)
         return;
-    print_json(j);
+    vr_report_jsonl(stdout, j);
     json_decref(j);
 }
 

@@ -16,6 +16,7 @@
 #include "err.h"
 #include "parse.h"
 #include "profile.h"
+#include "report.h"
 #include "sock.h"
 #include "trace.h"
 
@@ -294,12 +295,7 @@ int vr_cmd_trace(const char *prog, int argc, char **argv)
     }
     if (o.json) {
         json_t *j = to_json(&o, r);
-        char *s = j != NULL
-                      ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10))
-                      : NULL;
-        if (s != NULL)
-            printf("%s\n", s);
-        free(s);
+        vr_report_jsonl(stdout, j);
         json_decref(j);
     } else {
         print_table(&o, r);

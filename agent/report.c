@@ -111,3 +111,16 @@ void vr_report_table(FILE *f, const struct vr_session_config *cfg,
         fprintf(f, "  - %s\n", res->verdict.reasons[i]);
     fflush(f);
 }
+
+void vr_report_jsonl(FILE *f, const json_t *j)
+{
+    char *s = j != NULL
+                  ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10))
+                  : NULL;
+    if (s != NULL) {
+        fputs(s, f);
+        fputc('\n', f);
+        free(s);
+    }
+    fflush(f);
+}
