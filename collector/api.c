@@ -292,7 +292,7 @@ static int handle_ingest(struct vr_api *api, const struct vr_api_request *req,
     n_dup = k - n_new;
     vr_metrics_count_ingest(api->metrics, n_new, n_dup);
     api_unlock(api);
-    json_t *reply = vr_rec_ack_to_json(ids, n_new, n_dup, b.ignored);
+    json_t *reply = vr_rec_ack_to_json(ids, n_new, n_dup, NULL, 0, b.ignored);
     free(ids);
     vr_ingest_batch_free(&b);
     free(body);

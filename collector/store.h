@@ -26,6 +26,7 @@
 
 #include "err.h"
 #include "plan.h"
+#include "rec_agent.h"
 #include "score.h"
 
 struct vr_record;  /* common/record.h */
@@ -93,6 +94,12 @@ int vr_store_ingest(struct vr_store *s, const struct vr_record *recs, const char
 int vr_store_ingest_all(struct vr_store *s, const struct vr_record *recs, const char *const *raw,
                         const double *weight, size_t n, bool *stored, const struct vr_xrecord *xr,
                         size_t nx, bool *xstored, struct vr_errbuf *eb);
+/* What the agent that sent a batch said of itself (rec_agent.h: version, spool backlog,
+ * quarantined records, clock sync, link kinds), noted with the wall time the batch arrived:
+ * the agent's last upload, for the site page's agent list and the liveness state. The agent's
+ * site is st->site (the token's, checked by ingest). 0, or VR_E* with eb set. */
+int vr_store_note_agent(struct vr_store *s, const struct vr_agent_status *st, uint64_t now_wall_ns,
+                        struct vr_errbuf *eb);
 
 /* ---- queries: typed results ------------------------------------------------------------------
  * The store answers in the plain structs below, never in JSON nor in a backend's types:

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "rec_ack.h"
+#include "rec_agent.h"
 #include "rec_capacity.h"
 #include "rec_capture.h"
 #include "rec_verdict.h"
@@ -402,7 +403,17 @@ static void test_ack_random_round_trip(void **state)
             ids[k] = pool[k];
         }
         uint64_t ignored = pick_u(INT64_MAX);
-        json_t *j = vr_rec_ack_to_json(ids, ns, nd, ignored);
+        static char why[8][64];
+        struct vr_rec_reject rej[8];
+        size_t nr = pick_u(8);
+        for (size_t k = 0; k < nr; k++) {
+            pick_s(why[k], sizeof(why[k]));
+            rej[k] = (struct vr_rec_reject){.line = 1 + pick_u(100000),
+                                            .id = k % 2 ? why[k] : "",
+                                            .field = "",
+                                            .error = why[k]};
+        }
+        json_t *j = vr_rec_ack_to_json(ids, ns, nd, rej, nr, ignored);
         assert_non_null(j);
         struct vr_rec_ack a;
         struct vr_jerr e = {{""}, ""};
@@ -413,6 +424,13 @@ static void test_ack_random_round_trip(void **state)
         assert_int_equal(a.ignored, ignored);
         for (size_t k = 0; k < ns + nd; k++)
             assert_string_equal(a.ids[k], ids[k]);
+        assert_int_equal(a.n_rejected, nr);
+        for (size_t k = 0; k < nr; k++) {
+            assert_int_equal(a.rejected[k].line, rej[k].line);
+            assert_string_equal(a.rejected[k].id, rej[k].id);
+            assert_string_equal(a.rejected[k].field, "");
+            assert_string_equal(a.rejected[k].error, rej[k].error);
+        }
         vr_rec_ack_free(&a);
         json_decref(j);
     }
@@ -541,6 +559,58 @@ static void test_interval_random_round_trip(void **state)
 }
 
 /* A real where the reader wants an integer names the field, apart from the message. */
+static void test_agent_status_random_round_trip(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 200; i++) {
+        struct vr_agent_status a = {0}, b;
+        pick_s(a.agent, sizeof(a.agent));
+        pick_s(a.site, sizeof(a.site));
+        if (a.agent[0] == 0)
+            strcpy(a.agent, "a");
+        if (a.site[0] == 0)
+            strcpy(a.site, "s");
+        pick_s(a.version, sizeof(a.version));
+        a.time_wall_ns = pick_u((uint64_t)INT64_MAX / 1000000u) * 1000000u;
+        a.spool_records = pick_u(INT64_MAX);
+        a.quarantined = pick_u(INT64_MAX);
+        a.clock_sync = (enum vr_clock_sync)pick_u(2);
+        a.n_links = pick_u(VR_REC_AGENT_MAX_LINKS);
+        for (size_t k = 0; k < a.n_links; k++)
+            a.links[k] = (int)((k + (size_t)i) % VR_REC_AGENT_MAX_LINKS);
+        json_t *j = vr_agent_status_to_json(&a);
+        assert_non_null(j);
+        struct vr_jerr e = {{""}, ""};
+        if (vr_agent_status_from_json(j, &b, &e) != 0)
+            fail_msg("case %d: %s", i, e.eb.msg);
+        assert_string_equal(b.agent, a.agent);
+        assert_string_equal(b.site, a.site);
+        assert_string_equal(b.version, a.version);
+        assert_int_equal(b.time_wall_ns, a.time_wall_ns);
+        assert_int_equal(b.spool_records, a.spool_records);
+        assert_int_equal(b.quarantined, a.quarantined);
+        assert_int_equal(b.clock_sync, a.clock_sync);
+        assert_int_equal(b.n_links, a.n_links);
+        for (size_t k = 0; k < a.n_links; k++)
+            assert_int_equal(b.links[k], a.links[k]);
+        json_decref(j);
+    }
+    /* a repeated link kind and an unknown one are refused, naming the field */
+    const char *bad[] = {"{\"type\":\"agent_status\",\"schema\":1,\"agent\":\"a\",\"site\":\"s\","
+                         "\"time\":\"2026-12-03T13:02:00Z\",\"links\":[\"wifi\",\"wifi\"]}",
+                         "{\"type\":\"agent_status\",\"schema\":1,\"agent\":\"a\",\"site\":\"s\","
+                         "\"time\":\"2026-12-03T13:02:00Z\",\"links\":[\"fibre\"]}"};
+    for (size_t k = 0; k < 2; k++) {
+        json_t *j = json_loads(bad[k], 0, NULL);
+        assert_non_null(j);
+        struct vr_agent_status b;
+        struct vr_jerr e = {{""}, ""};
+        assert_int_equal(vr_agent_status_from_json(j, &b, &e), VR_EINVAL);
+        assert_string_equal(e.field, "links");
+        json_decref(j);
+    }
+}
+
 static void test_capacity_real_max_rate_names_field(void **state)
 {
     (void)state;
@@ -565,6 +635,7 @@ int main(void)
         cmocka_unit_test(test_capacity_real_max_rate_names_field),
         cmocka_unit_test(test_verdict_random_round_trip),
         cmocka_unit_test(test_ack_random_round_trip),
+        cmocka_unit_test(test_agent_status_random_round_trip),
         cmocka_unit_test(test_interval_random_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
