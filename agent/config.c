@@ -194,6 +194,14 @@ static int on_collector(struct ctx *c, const char *key, const char *value)
         return 0;
     }
     if (!strcmp(key, "token")) {
+        /* agent.conf.example ships "PASTE-THE-TOKEN-FROM-...": refused here, or the first
+         * upload would only say 401 */
+        if (strncasecmp(value, "PASTE-THE-TOKEN", 15) == 0)
+            return fail(c,
+                        "token = is still the placeholder of agent.conf.example: paste the token "
+                        "of `voiceready-collector token add --config /etc/voiceready/"
+                        "collector.conf --site %s`",
+                        cfg->site[0] != '\0' ? cfg->site : "SITE");
         for (const char *p = value; *p != '\0'; p++)
             if (!isgraph((unsigned char)*p))
                 return fail(c, "token: no spaces or control characters; paste the token that "

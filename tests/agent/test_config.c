@@ -194,6 +194,10 @@ static void test_config_parse_bad_values(void **state)
     expect_error(BASE "interfce = eth0\n", "agent.conf:9:", "did you mean \"interface\"?", NULL);
     expect_error(BASE "[collector]\nurl = ftp://x\n", "agent.conf:10:", "expected http://", NULL);
     expect_error(BASE "[collector]\ntoken = a b\n", "agent.conf:10:", "token", NULL);
+    expect_error(BASE "[collector]\ntoken = PASTE-THE-TOKEN-FROM-voiceready-collector-token-add\n",
+                 "agent.conf:10:", "placeholder of agent.conf.example",
+                 "token add --config /etc/voiceready/collector.conf --site s`", NULL);
+    expect_error(BASE "[collector]\ntoken =\n", "agent.conf:10:", "token", NULL);
     expect_error(BASE "[collector]\nca_file = /nonexistent/ca.pem\n",
                  "agent.conf:10:", "/nonexistent/ca.pem", NULL);
     expect_error(BASE "[collector]\nspool_max_mb = lots\n", "agent.conf:10:", "spool_max_mb", NULL);
