@@ -1,5 +1,5 @@
-/* cmd_reflect: `voiceready-agent reflect`: options, the listeners (by default [::]:5004 and
- * 0.0.0.0:5004), the loop and its signals, and the start and stop lines. Exit status 0, or 2 for
+/* cmd_reflect: `voiceready-agent reflect`: options, the listeners (by default 0.0.0.0:5004 and
+ * [::]:5004), the loop and its signals, and the start and stop lines. Exit status 0, or 2 for
  * a usage or runtime error. The reflector itself is reflect.c. */
 #include <errno.h>
 #include <getopt.h>
@@ -47,7 +47,7 @@ static void usage(FILE *f, const char *prog)
     fprintf(f,
             "usage: %s reflect [--listen ADDR:PORT]... [--rate-limit PPS] [--max-streams N] "
             "[--quiet]\n\n"
-            "Answers voiceready probes. Default: [::]:5004 and 0.0.0.0:5004.\n\n"
+            "Answers voiceready probes. Default: 0.0.0.0:5004 and [::]:5004 (UDP).\n\n"
             "  --listen ADDR:PORT   address to listen on (repeatable), e.g. 0.0.0.0:5004\n"
             "  --rate-limit PPS     probes per second answered per source address "
             "(default 100000)\n"
@@ -75,6 +75,21 @@ static int add_listener(struct vr_reflector *r, const char *spec, bool optional,
     if (rc == -EAFNOSUPPORT && optional)
         return 1; /* no IPv6 on this host: the IPv4 default still works */
     return rc;
+}
+
+/* "listening on 0.0.0.0:5004 and [::]:5004 (UDP)": the addresses as bound, so that a port 0 or
+ * a missing IPv6 shows what really answers. */
+static void print_listening(const char *prog, const struct vr_reflector *r)
+{
+    char addr[80];
+    size_t n = vr_reflector_addr(r, 0, addr, sizeof(addr));
+
+    fprintf(stderr, "%s: reflector listening on ", prog);
+    for (size_t i = 0; i < n; i++) {
+        vr_reflector_addr(r, i, addr, sizeof(addr));
+        fprintf(stderr, "%s%s", i == 0 ? "" : i + 1 == n ? " and " : ", ", addr);
+    }
+    fprintf(stderr, " (UDP; Ctrl-C to stop)\n");
 }
 
 int vr_cmd_reflect(const char *prog, int argc, char **argv)
@@ -130,9 +145,9 @@ int vr_cmd_reflect(const char *prog, int argc, char **argv)
     if (vr_reflector_init(ctx.loop, &cfg, &ctx.refl) != 0)
         return vr_cmd_fail(prog, "out of memory");
     if (n_listen == 0) {
-        rc = add_listener(ctx.refl, "[::]:5004", true, &eb);
+        rc = add_listener(ctx.refl, "0.0.0.0:5004", false, &eb);
         if (rc >= 0)
-            rc = add_listener(ctx.refl, "0.0.0.0:5004", false, &eb);
+            rc = add_listener(ctx.refl, "[::]:5004", true, &eb);
     } else {
         rc = 0;
         for (size_t i = 0; i < n_listen && rc == 0; i++)
@@ -151,8 +166,7 @@ int vr_cmd_reflect(const char *prog, int argc, char **argv)
     uv_signal_start(&ctx.sigint, on_reflect_signal, SIGINT);
     uv_signal_start(&ctx.sigterm, on_reflect_signal, SIGTERM);
     if (!ctx.quiet)
-        fprintf(stderr, "%s: reflector listening on %s (Ctrl-C to stop)\n", prog,
-                n_listen == 0 ? "[::]:5004 and 0.0.0.0:5004" : "the given addresses");
+        print_listening(prog, ctx.refl);
     uv_run(ctx.loop, UV_RUN_DEFAULT);
     uv_loop_close(ctx.loop);
     return 0;

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -385,6 +386,20 @@ int vr_reflector_listen(struct vr_reflector *r, const struct sockaddr *addr, soc
     r->n_listeners++;
     uv_poll_start(&l->poll, UV_READABLE, on_readable);
     return 0;
+}
+
+size_t vr_reflector_addr(const struct vr_reflector *r, size_t i, char *buf, size_t len)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+
+    if (i >= r->n_listeners)
+        return r->n_listeners;
+    if (getsockname(r->listeners[i].fd, (struct sockaddr *)&ss, &sl) == 0)
+        vr_sock_format_addr((struct sockaddr *)&ss, buf, len);
+    else
+        snprintf(buf, len, "?");
+    return r->n_listeners;
 }
 
 void vr_reflector_stats(const struct vr_reflector *r, struct vr_reflect_stats *out)

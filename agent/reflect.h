@@ -37,6 +37,10 @@ int vr_reflector_init(uv_loop_t *loop, const struct vr_reflect_config *cfg,
 int vr_reflector_listen(struct vr_reflector *r, const struct sockaddr *addr, socklen_t len,
                         struct vr_errbuf *eb);
 void vr_reflector_stats(const struct vr_reflector *r, struct vr_reflect_stats *out);
+/* The address listener i (0 .. listeners - 1, in the order of vr_reflector_listen) is bound
+ * to, as the kernel reports it (port 0 shows the port it chose): "0.0.0.0:5004", "[::]:5004".
+ * Returns the number of listeners; writes buf only when i is below it. */
+size_t vr_reflector_addr(const struct vr_reflector *r, size_t i, char *buf, size_t len);
 /* Stops all listeners; cb(arg) runs after the memory is freed. */
 void vr_reflector_close(struct vr_reflector *r, vr_reflector_close_cb cb, void *arg);
 

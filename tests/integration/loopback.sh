@@ -8,6 +8,7 @@
 #   no_reflector    test against a port where nothing listens: exit 2, one stderr line
 #   unknown_option  test with an unknown option: exit 2, one stderr line
 #   port_in_use     reflect on a port another reflector holds: exit 2, one stderr line
+#   reflect_listening  reflect names each address it listens on, as bound, in its start line
 set -euo pipefail
 
 case_name=${1:?usage: loopback.sh CASE AGENT [CHECKER]}
@@ -52,10 +53,12 @@ free_port() {
 s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# Starts a reflector on 127.0.0.1:$1 and waits until it is bound.
+# Starts a reflector on 127.0.0.1:$1 (and any further reflect options) and waits until it is
+# bound.
 start_reflector() {
     local port=$1
-    "$agent" reflect --listen "127.0.0.1:$port" >"$work/reflector.log" 2>&1 &
+    shift
+    "$agent" reflect --listen "127.0.0.1:$port" "$@" >"$work/reflector.log" 2>&1 &
     pids+=($!)
     for _ in $(seq 1 50); do
         if python3 - "$port" <<'EOF'; then return 0; fi
@@ -148,8 +151,20 @@ port_in_use)
     run 10 reflect --listen "127.0.0.1:$port"
     expect_usage_error "reflect on 127.0.0.1:$port held by another reflector"
     ;;
+reflect_listening)
+    port=$(free_port)
+    start_reflector "$port" --listen "[::1]:$port"
+    want="reflector listening on 127.0.0.1:$port and [::1]:$port (UDP"
+    for _ in $(seq 1 20); do
+        grep -qF "$want" "$work/reflector.log" && break
+        sleep 0.1
+    done
+    grep -qF "$want" "$work/reflector.log" ||
+        fail "reflect start line: want \"$want\", got: $(cat "$work/reflector.log")"
+    echo "ok   $(cat "$work/reflector.log")"
+    ;;
 *)
-    echo "$prog: unknown case (use loopback, no_reflector, unknown_option or port_in_use)" >&2
+    echo "$prog: unknown case (see the usage at the top)" >&2
     exit 2
     ;;
 esac
