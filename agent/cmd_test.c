@@ -1,7 +1,9 @@
 /* cmd_test: `voiceready-agent test HOST[:PORT]`: options, the loop and its signals, live
  * progress on a terminal, the verdict table or JSON Lines, and the exit status (0 ready, 1 at
- * risk or not ready, 2 usage or runtime error). The measurement itself is session.c. */
+ * risk or not ready, 2 usage or runtime error, 128 + the signal when Ctrl-C or SIGTERM stopped
+ * it: 130, 143). The measurement itself is session.c. */
 #include <getopt.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +31,7 @@ struct test_ctx {
     uv_signal_t sigint, sigterm;
     bool json, progress;
     bool done;
+    int signum; /* the first SIGINT or SIGTERM that stopped the test, else 0 */
     struct vr_session_result res;
 };
 
@@ -63,7 +66,8 @@ static void on_test_done(void *arg, const struct vr_session_result *res)
 static void on_test_signal(uv_signal_t *h, int signum)
 {
     struct test_ctx *ctx = h->data;
-    (void)signum;
+    if (ctx->signum == 0)
+        ctx->signum = signum;
     vr_session_interrupt(ctx->session);
 }
 
@@ -74,7 +78,8 @@ static void usage(FILE *f, const char *prog)
         "usage: %s test HOST[:PORT] [options]\n\n"
         "Sends Teams-like RTP streams to a reflector (voiceready-agent reflect) and judges the\n"
         "path per 15-second interval against the Teams network targets.\n"
-        "Exit status: 0 ready, 1 at risk or not ready, 2 usage or runtime error.\n\n"
+        "Exit status: 0 ready, 1 at risk or not ready, 2 usage or runtime error, 130 stopped\n"
+        "by Ctrl-C (143 by SIGTERM): the partial verdict is printed, marked interrupted.\n\n"
         "  --duration D       how long to test (default 30s; ms, s, m, h)\n"
         "  --interval D       scoring interval (default 15s, at least 1s)\n"
         "  --class LIST       audio, video, sharing, besteffort, all, or a comma list\n"
@@ -277,5 +282,9 @@ int vr_cmd_test(const char *prog, int argc, char **argv)
         print_verdict_json(&ctx.res);
     else
         vr_report_table(stdout, &ctx.cfg, &ctx.res);
-    return ctx.res.verdict.verdict == VR_VERDICT_READY && !ctx.res.interrupted ? 0 : 1;
+    /* the shell's convention for a command stopped by a signal: a script tells an unfinished
+     * test from a finished Not ready */
+    if (ctx.res.interrupted)
+        return 128 + (ctx.signum != 0 ? ctx.signum : SIGINT);
+    return ctx.res.verdict.verdict == VR_VERDICT_READY ? 0 : 1;
 }

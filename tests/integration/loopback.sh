@@ -9,6 +9,10 @@
 #   unknown_option  test with an unknown option: exit 2, one stderr line
 #   port_in_use     reflect on a port another reflector holds: exit 2, one stderr line
 #   reflect_listening  reflect names each address it listens on, as bound, in its start line
+#   interrupt       test stopped by SIGINT: exit 130, "Verdict: Interrupted after N of 20 s", never
+#                   a bare verdict; with --json the verdict record has sender.interrupted true
+#   progress        live progress on a terminal (a pty) never counts past the end (2/2 s) while
+#                   the test waits for late replies (a rate-limited reflector loses most)
 set -euo pipefail
 
 case_name=${1:?usage: loopback.sh CASE AGENT [CHECKER]}
@@ -162,6 +166,72 @@ reflect_listening)
     grep -qF "$want" "$work/reflector.log" ||
         fail "reflect start line: want \"$want\", got: $(cat "$work/reflector.log")"
     echo "ok   $(cat "$work/reflector.log")"
+    ;;
+interrupt)
+    port=$(free_port)
+    start_reflector "$port"
+    for mode in table json; do
+        extra=()
+        [ "$mode" = json ] && extra=(--json)
+        set +e
+        "$agent" test "127.0.0.1:$port" --duration 20s --interval 1s "${extra[@]}" \
+            >"$work/out" 2>"$work/err" &
+        tpid=$!
+        sleep 2.5
+        kill -INT "$tpid"
+        wait "$tpid"
+        rc=$?
+        set -e
+        [ "$rc" -eq 130 ] || fail "$mode: SIGINT: exit $rc, want 130; stderr: $(head -3 "$work/err")"
+        if [ "$mode" = table ]; then
+            grep -qE '^Verdict: Interrupted after [0-9]+ of 20 s \(partial: Ready on [0-9]+ interval' \
+                "$work/out" || fail "table: no interrupted verdict: $(grep Verdict "$work/out")"
+            ! grep -qE '^Verdict: (Ready|At risk|Not ready)' "$work/out" ||
+                fail "table: a bare verdict: $(grep Verdict "$work/out")"
+            echo "ok   table: exit 130, $(grep Verdict "$work/out")"
+        else
+            python3 - "$work/out" <<'EOF'
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+v = [r for r in recs if r.get("type") == "verdict"]
+ok = len(v) == 1 and v[0]["sender"]["interrupted"] is True
+print(f"{'ok  ' if ok else 'FAIL'} json: verdict record sender.interrupted: "
+      f"{v[0]['sender']['interrupted'] if v else None}")
+sums = [r for r in recs if r.get("type") == "summary"]
+short = bool(sums) and all(r["duration_s"] < 20 for r in sums)
+print(f"{'ok  ' if short else 'FAIL'} json: summaries cover what was measured: "
+      f"{[r['duration_s'] for r in sums]}")
+sys.exit(0 if ok and short else 1)
+EOF
+        fi
+    done
+    ;;
+progress)
+    port=$(free_port)
+    start_reflector "$port" --rate-limit 10
+    python3 - "$agent" "127.0.0.1:$port" >"$work/progress" <<'EOF' || fail "progress: $(cat "$work/progress")"
+import os, re, subprocess, sys
+m, s = os.openpty()  # stderr on a terminal: the live progress line is on
+p = subprocess.Popen([sys.argv[1], "test", sys.argv[2], "--duration", "2s", "--interval", "1s"],
+                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=s)
+os.close(s)
+buf = b""
+while True:
+    try:
+        d = os.read(m, 4096)
+    except OSError:
+        break
+    if not d:
+        break
+    buf += d
+p.wait(timeout=30)
+frames = [(int(a), int(b)) for a, b in re.findall(r"(\d+)/(\d+) s", buf.decode(errors="replace"))]
+print("frames:", frames)
+ok = bool(frames) and all(a <= b for a, b in frames) and frames[-1] == (2, 2)
+print("ok  " if ok else "FAIL", "progress counts to 2/2 s and never past it")
+sys.exit(0 if ok else 1)
+EOF
+    cat "$work/progress"
     ;;
 *)
     echo "$prog: unknown case (see the usage at the top)" >&2
