@@ -235,14 +235,19 @@ static void on_progress(void *arg, const struct vr_capacity_progress *p)
 {
     struct cap_ctx *ctx = arg;
     const struct vr_capacity_step *st = p->step;
+    char jf[VR_REPORT_MS_LEN], jr[VR_REPORT_MS_LEN];
+    /* as in test: the step's end, not past it, while its late replies drain */
+    bool over = p->elapsed_s >= p->total_s;
     if (!ctx->progress)
         return;
-    fprintf(stderr, "\r\033[K  step %u: %u call%s, %.1f kbit/s, %.0f/%.0f s", st->index + 1,
-            st->calls, st->calls == 1 ? "" : "s", st->bps_fwd / 1e3, p->elapsed_s, p->total_s);
+    fprintf(stderr, "\r\033[K  step %u: %u call%s, %.1f kbit/s, %.0f/%.0f s%s", st->index + 1,
+            st->calls, st->calls == 1 ? "" : "s", st->bps_fwd / 1e3,
+            over ? p->total_s : p->elapsed_s, p->total_s, over ? ", finishing" : "");
     if (st->intervals > 0)
-        fprintf(stderr, " | last interval: loss %.2f/%.2f %%, jitter %.2f/%.2f ms (fwd/rev)",
-                st->last_loss_fwd_pct, st->last_loss_rev_pct, st->last_jitter_fwd_ms,
-                st->last_jitter_rev_ms);
+        fprintf(stderr, " | last interval: loss %.2f/%.2f %%, jitter %s/%s (fwd/rev)",
+                st->last_loss_fwd_pct, st->last_loss_rev_pct,
+                vr_report_ms(st->last_jitter_fwd_ms, 0, jf, sizeof(jf)),
+                vr_report_ms(st->last_jitter_rev_ms, 0, jr, sizeof(jr)));
     fflush(stderr);
 }
 
@@ -284,19 +289,23 @@ static void print_table(FILE *f, const struct cap_ctx *ctx, const struct vr_capa
             res->ipv6 ? 6 : 4, cfg->session.thr.name, (double)cfg->step_ns / 1e9,
             (double)cfg->interval_ns / 1e9, cfg->max_rate_bps / 1e6);
     fprintf(f, "%4s %6s %10s %10s  %-13s %15s %17s %10s %15s\n", "step", "calls", "fwd kbit/s",
-            "rev kbit/s", "verdict", "loss fwd/rev %", "jitter fwd/rev ms", "rtt p95 ms",
+            "rev kbit/s", "verdict", "loss fwd/rev %", "jitter fwd/rev", "rtt p95",
             "DSCP kept f/r %");
     for (size_t i = 0; i < res->n_steps; i++) {
         const struct vr_capacity_step *st = &res->steps[i];
-        char v[32], loss[32], jit[32], d1[16], d2[16], dscp[40];
+        char v[32], loss[32], jit[48], d1[16], d2[16], dscp[40];
+        char jf[VR_REPORT_MS_LEN], jr[VR_REPORT_MS_LEN], rtt[VR_REPORT_MS_LEN];
         verdict_cell(st, v, sizeof(v));
         snprintf(loss, sizeof(loss), "%.2f / %.2f", st->loss_fwd_pct, st->loss_rev_pct);
-        snprintf(jit, sizeof(jit), "%.2f / %.2f", st->jitter_fwd_ms, st->jitter_rev_ms);
+        /* 17 columns: 7 + " / " + 7, padded by vr_report_ms (µs is 2 bytes, 1 column) */
+        snprintf(jit, sizeof(jit), "%s / %s", vr_report_ms(st->jitter_fwd_ms, 7, jf, sizeof(jf)),
+                 vr_report_ms(st->jitter_rev_ms, -7, jr, sizeof(jr)));
         pct_cell(st->dscp_fwd_pct, d1, sizeof(d1));
         pct_cell(st->dscp_rev_pct, d2, sizeof(d2));
         snprintf(dscp, sizeof(dscp), "%s / %s", d1, d2);
-        fprintf(f, "%4u %6u %10.1f %10.1f  %-13s %15s %17s %10.2f %15s\n", st->index + 1, st->calls,
-                st->bps_fwd / 1e3, st->bps_rev / 1e3, v, loss, jit, st->rtt_p95_ms, dscp);
+        fprintf(f, "%4u %6u %10.1f %10.1f  %-13s %15s %s %s %15s\n", st->index + 1, st->calls,
+                st->bps_fwd / 1e3, st->bps_rev / 1e3, v, loss, jit,
+                vr_report_ms(st->rtt_p95_ms, 10, rtt, sizeof(rtt)), dscp);
     }
     if (res->error != 0) {
         fprintf(f, "\nNo capacity figure: the ramp stopped on an error (below).\n");

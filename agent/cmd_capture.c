@@ -238,13 +238,13 @@ static void on_record(void *arg, const struct vr_rec_ref *ref)
         printf("%-47s %-10s %3s %7s %7s %8s %8s %-7s %-7s %4s %s\n", "stream (src -> dst)", "ssrc",
                "pt", "packets", "lost", "jitter", "maxgap", "class", "dscp", "mos", "verdict");
     }
-    char flow[140], dscp[24], lost[24], jit[24], gap[24];
+    char flow[140], dscp[24], lost[24], jit[VR_REPORT_MS_LEN], gap[VR_REPORT_MS_LEN];
     snprintf(flow, sizeof(flow), "%s -> %s", rec->src, rec->dst);
     dscp_label(rec->dscp, dscp, sizeof(dscp));
     snprintf(lost, sizeof(lost), "%.2f%%", num0(rec->loss_pct));
-    snprintf(jit, sizeof(jit), "%.2fms", num0(rec->jitter_ms));
-    snprintf(gap, sizeof(gap), "%.0fms", num0(rec->max_delta_ms));
-    printf("%-47s %-10s %3d %7" PRIu64 " %7s %8s %8s %-7s %-7s %4.2f %s", flow, rec->ssrc,
+    vr_report_ms(num0(rec->jitter_ms), 8, jit, sizeof(jit));
+    vr_report_ms(num0(rec->max_delta_ms), 8, gap, sizeof(gap));
+    printf("%-47s %-10s %3d %7" PRIu64 " %7s %s %s %-7s %-7s %4.2f %s", flow, rec->ssrc,
            (int)(rec->payload_type > 0 ? rec->payload_type : 0), rec->packets, lost, jit, gap,
            vr_rec_capture_class_names[rec->cls], dscp, num0(rec->mos), vr_level_name(rec->verdict));
     if (rec->n_reasons > 0)
@@ -267,11 +267,12 @@ static void print_overall(struct cap_ctx *ctx)
     }
     const char *v = ctx->n_fail > 0 ? "fail" : ctx->n_warn > 0 ? "warn" : "pass";
     double loss = ctx->expected > 0 ? 100.0 * (double)ctx->lost / (double)ctx->expected : 0.0;
+    char jit[VR_REPORT_MS_LEN];
     printf("overall: %s — %" PRIu64 " streams (%" PRIu64 " pass, %" PRIu64 " warn, %" PRIu64
            " fail), %" PRIu64 " packets, %" PRIu64 " lost (%.2f%%), worst loss %.2f%%, worst "
-           "jitter %.2f ms",
+           "jitter %s",
            v, ctx->streams, ctx->n_pass, ctx->n_warn, ctx->n_fail, ctx->packets, ctx->lost, loss,
-           ctx->worst_loss, ctx->worst_jitter);
+           ctx->worst_loss, vr_report_ms(ctx->worst_jitter, 0, jit, sizeof(jit)));
     if (n.table_full_drops > 0)
         printf("; %" PRIu64 " packets dropped: stream table full (raise --max-streams)",
                n.table_full_drops);

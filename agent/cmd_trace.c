@@ -176,15 +176,15 @@ static void print_table(const struct trace_opts *o, const struct vr_trace_result
 
     printf("trace to %s (%s), class %s, sending %s, %u probes per hop\n", o->target,
            family_name(r->family), ci->name, dscp_label(r->dscp_sent, a, sizeof(a)), o->cfg.probes);
-    printf("%4s  %-40s %10s  %s\n", "hop", "address", "rtt_ms", "dscp");
+    printf("%4s  %-40s %10s  %s\n", "hop", "address", "rtt", "dscp");
     for (unsigned i = 0; i < r->n_hops; i++) {
         const struct vr_trace_hop *h = &r->hops[i];
-        char rtt[32], note[96] = "";
+        char rtt[VR_REPORT_MS_LEN], note[96] = "";
         if (h->replies == 0) {
             printf("%4u  %-40s %10s  %-10s silent\n", h->hop, "*", "*", "-");
             continue;
         }
-        snprintf(rtt, sizeof(rtt), "%.3f", h->rtt_ms);
+        vr_report_ms(h->rtt_ms, 10, rtt, sizeof(rtt));
         if (h->reflector)
             snprintf(note, sizeof(note), "reflector");
         else if (h->target)
@@ -203,11 +203,10 @@ static void print_table(const struct trace_opts *o, const struct vr_trace_result
             snprintf(note + strlen(note), sizeof(note) - strlen(note), "%sseveral addresses",
                      note[0] ? ", " : "");
         if (note[0] != '\0')
-            printf("%4u  %-40s %10s  %-10s %s\n", h->hop, h->addr, rtt,
+            printf("%4u  %-40s %s  %-10s %s\n", h->hop, h->addr, rtt,
                    dscp_label(h->dscp, b, sizeof(b)), note);
         else
-            printf("%4u  %-40s %10s  %s\n", h->hop, h->addr, rtt,
-                   dscp_label(h->dscp, b, sizeof(b)));
+            printf("%4u  %-40s %s  %s\n", h->hop, h->addr, rtt, dscp_label(h->dscp, b, sizeof(b)));
     }
     if (r->rewrite.found) {
         segment_text(&r->rewrite, seg, sizeof(seg));

@@ -87,7 +87,7 @@ setcap)
     out=$(as_nobody "$dir/voiceready-agent" trace "127.0.0.1:$port" --timeout 300ms 2>&1)
     rc=$?
     echo "$out"
-    if [[ $rc -ne 0 ]] || ! grep -Eq '^ +1  127\.0\.0\.1 +[0-9.]+  EF \(46\) +reflector$' <<<"$out"; then
+    if [[ $rc -ne 0 ]] || ! grep -Eq '^ +1  127\.0\.0\.1 +[0-9.]+(ns|µs|ms|s)  EF \(46\) +reflector$' <<<"$out"; then
         echo "FAIL: nobody with cap_net_raw: exit $rc, expected the reflector at hop 1 with EF"
         fail=1
     else
