@@ -4,6 +4,32 @@
 #include <stdio.h>
 #include <string.h>
 
+int vr_cliopt_shortopts(const struct option *opts, const char *prefix, char *buf, size_t cap)
+{
+    size_t n = strlen(prefix);
+
+    if (n >= cap)
+        goto full;
+    memcpy(buf, prefix, n);
+    for (const struct option *o = opts; o->name != NULL; o++) {
+        if (o->val <= 0 || o->val >= VR_CLIOPT_LONG_ONLY)
+            continue;
+        if (memchr(buf, o->val, n) != NULL) /* an alias of an earlier option */
+            continue;
+        if (n + 3 > cap)
+            goto full;
+        buf[n++] = (char)o->val;
+        if (o->has_arg == required_argument)
+            buf[n++] = ':';
+    }
+    buf[n] = '\0';
+    return 0;
+full:
+    if (cap > 0)
+        buf[0] = '\0';
+    return VR_EFULL;
+}
+
 int vr_cliopt_interface(const char *arg, char *dst, size_t cap, struct vr_errbuf *eb)
 {
     size_t n = strlen(arg);

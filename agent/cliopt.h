@@ -1,11 +1,32 @@
-/* cliopt: option values that several agent commands take (test, capacity), checked once with
- * one wording. Pure string checks plus an interface lookup; no state; any thread. */
+/* cliopt: what the agent's commands share on their command line: one meaning per short option
+ * letter across every command (the tables below), and the option values several commands take
+ * (test, capacity), checked once with one wording. Pure string checks plus an interface
+ * lookup; no mutable state; any thread. */
 #ifndef VR_AGENT_CLIOPT_H
 #define VR_AGENT_CLIOPT_H
 
+#include <getopt.h>
 #include <stddef.h>
 
 #include "err.h"
+
+/* Each command's getopt_long table (cmd_<name>.c), terminated by a NULL name. val is the short
+ * letter when the option has one, else VR_CLIOPT_LONG_ONLY or above. A letter means one thing
+ * in every command: -d duration, -i interval, -I interface, -c class, -T thresholds, ...; a long
+ * alias (trace's --device for --interface) shares its option's val and comes after it.
+ * tests/agent/test_cliopt.c fails on a letter with two meanings. */
+#define VR_CLIOPT_LONG_ONLY 256
+extern const struct option vr_cmd_test_options[];
+extern const struct option vr_cmd_trace_options[];
+extern const struct option vr_cmd_capture_options[];
+extern const struct option vr_cmd_capacity_options[];
+extern const struct option vr_cmd_reflect_options[];
+extern const struct option vr_cmd_run_options[];
+
+/* getopt_long's short-option string for opts: prefix (e.g. "+", or ""), then each letter with
+ * ':' when it takes an argument, in table order, aliases once. Returns 0, or VR_EFULL when cap
+ * is too small (buf then holds "" so that no letter is accepted by mistake). */
+int vr_cliopt_shortopts(const struct option *opts, const char *prefix, char *buf, size_t cap);
 
 /* --interface IF: copies arg into dst (cap bytes) when such an interface exists here; else
  * VR_EINVAL with eb saying how to list them. */

@@ -68,27 +68,34 @@ static void usage(FILE *f, const char *prog)
         prog, vr_profile_names());
 }
 
+enum { OPT_LOSS_STOP = VR_CLIOPT_LONG_ONLY };
+
+/* short letters: one meaning across every command (cliopt.h): -n is test's --calls, -m trace's
+ * --max-hops, -r capture's --read, -l reflect's --listen */
+const struct option vr_cmd_capacity_options[] = {
+    {"max-calls", required_argument, NULL, 'N'},
+    {"mix", required_argument, NULL, 'M'},
+    {"step", required_argument, NULL, 'S'},
+    {"interval", required_argument, NULL, 'i'},
+    {"max-rate", required_argument, NULL, 'R'},
+    {"loss-stop", required_argument, NULL, OPT_LOSS_STOP},
+    {"profile", required_argument, NULL, 'p'},
+    {"interface", required_argument, NULL, 'I'},
+    {"thresholds", required_argument, NULL, 'T'},
+    {"agent", required_argument, NULL, 'a'},
+    {"site", required_argument, NULL, 's'},
+    {"json", no_argument, NULL, 'j'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0}};
+
 static int parse_args(struct cap_ctx *ctx, int argc, char **argv)
 {
-    static const struct option opts[] = {{"max-calls", required_argument, NULL, 'n'},
-                                         {"mix", required_argument, NULL, 'm'},
-                                         {"step", required_argument, NULL, 'S'},
-                                         {"interval", required_argument, NULL, 'i'},
-                                         {"max-rate", required_argument, NULL, 'r'},
-                                         {"loss-stop", required_argument, NULL, 'l'},
-                                         {"profile", required_argument, NULL, 'p'},
-                                         {"interface", required_argument, NULL, 'I'},
-                                         {"thresholds", required_argument, NULL, 'T'},
-                                         {"agent", required_argument, NULL, 'a'},
-                                         {"site", required_argument, NULL, 's'},
-                                         {"json", no_argument, NULL, 'j'},
-                                         {"quiet", no_argument, NULL, 'q'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     struct vr_capacity_config *cfg = &ctx->cfg;
     struct vr_session_config *sc = &cfg->session;
     struct vr_errbuf eb = {{0}};
     const char *prog = ctx->prog;
+    char shortopts[64];
     uint64_t v;
     int c;
 
@@ -107,14 +114,15 @@ static int parse_args(struct cap_ctx *ctx, int argc, char **argv)
     snprintf(sc->site, sizeof(sc->site), "default");
 
     optind = 1;
-    while ((c = getopt_long(argc, argv, "n:m:S:i:r:l:p:I:T:a:s:jqh", opts, NULL)) != -1) {
+    (void)vr_cliopt_shortopts(vr_cmd_capacity_options, "", shortopts, sizeof(shortopts));
+    while ((c = getopt_long(argc, argv, shortopts, vr_cmd_capacity_options, NULL)) != -1) {
         int rc = 0;
         switch (c) {
-        case 'n':
+        case 'N':
             rc = vr_parse_u64(optarg, "--max-calls", 1, VR_RAMP_CALLS_LIMIT, &v, &eb);
             cfg->max_calls = (uint32_t)v;
             break;
-        case 'm':
+        case 'M':
             rc = vr_ramp_parse_mix(optarg, cfg->mix, &eb);
             snprintf(ctx->mix_text, sizeof(ctx->mix_text), "%s", optarg);
             break;
@@ -128,10 +136,10 @@ static int parse_args(struct cap_ctx *ctx, int argc, char **argv)
             if (rc == 0 && (cfg->interval_ns < NS_PER_S || cfg->interval_ns > 1800 * NS_PER_S))
                 rc = vr_errbuf_set(&eb, VR_EINVAL, "--interval \"%s\": from 1s to 30m", optarg);
             break;
-        case 'r':
+        case 'R':
             rc = vr_ramp_parse_rate(optarg, "--max-rate", &cfg->max_rate_bps, &eb);
             break;
-        case 'l': {
+        case OPT_LOSS_STOP: {
             char *end;
             double pct = strtod(optarg, &end);
             if (end == optarg || *end != '\0' || !(pct > 0 && pct <= 100))

@@ -17,6 +17,7 @@
 #include <uv.h>
 
 #include "capture.h"
+#include "cliopt.h"
 #include "commands.h"
 #include "err.h"
 #include "parse.h"
@@ -85,33 +86,41 @@ static int parse_clock_rate(const char *s, uint32_t clock_hz[128], struct vr_err
     return 0;
 }
 
+enum { OPT_IDLE = VR_CLIOPT_LONG_ONLY, OPT_CLOCK_RATE, OPT_MAX_STREAMS };
+
+/* short letters: one meaning across every command (cliopt.h): -I interface as in test, -i is
+ * their --interval; -r read as tcpdump */
+const struct option vr_cmd_capture_options[] = {
+    {"interface", required_argument, NULL, 'I'},
+    {"read", required_argument, NULL, 'r'},
+    {"duration", required_argument, NULL, 'd'},
+    {"filter", required_argument, NULL, 'f'},
+    {"idle", required_argument, NULL, OPT_IDLE},
+    {"clock-rate", required_argument, NULL, OPT_CLOCK_RATE},
+    {"max-streams", required_argument, NULL, OPT_MAX_STREAMS},
+    {"thresholds", required_argument, NULL, 'T'},
+    {"agent", required_argument, NULL, 'a'},
+    {"site", required_argument, NULL, 's'},
+    {"json", no_argument, NULL, 'j'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0}};
+
 /* 0 parsed, 1 --help shown, -1 usage error (printed). */
 static int parse_args(int argc, char **argv, struct cap_ctx *ctx)
 {
-    static const struct option opts[] = {{"interface", required_argument, NULL, 'i'},
-                                         {"read", required_argument, NULL, 'r'},
-                                         {"duration", required_argument, NULL, 'd'},
-                                         {"filter", required_argument, NULL, 'f'},
-                                         {"idle", required_argument, NULL, 'I'},
-                                         {"clock-rate", required_argument, NULL, 'c'},
-                                         {"max-streams", required_argument, NULL, 'm'},
-                                         {"thresholds", required_argument, NULL, 'T'},
-                                         {"agent", required_argument, NULL, 'a'},
-                                         {"site", required_argument, NULL, 's'},
-                                         {"json", no_argument, NULL, 'j'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     struct vr_capture_config *cfg = &ctx->cfg;
     struct vr_errbuf eb = {{0}};
+    char shortopts[64];
     uint64_t v;
     int c;
     (void)vr_thresholds_by_name("client", &cfg->thresholds, NULL);
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+i:r:j", opts, NULL)) != -1) {
+    (void)vr_cliopt_shortopts(vr_cmd_capture_options, "+", shortopts, sizeof(shortopts));
+    while ((c = getopt_long(argc, argv, shortopts, vr_cmd_capture_options, NULL)) != -1) {
         int rc = 0;
         switch (c) {
-        case 'i':
+        case 'I':
             cfg->interface = optarg;
             break;
         case 'r':
@@ -125,15 +134,15 @@ static int parse_args(int argc, char **argv, struct cap_ctx *ctx)
         case 'f':
             cfg->filter = optarg;
             break;
-        case 'I':
+        case OPT_IDLE:
             rc = vr_parse_duration_ns(optarg, "--idle", &cfg->idle_ns, &eb);
             if (rc == 0 && cfg->idle_ns < 100000000u)
                 rc = vr_errbuf_set(&eb, VR_EINVAL, "--idle: at least 100ms, e.g. 10s");
             break;
-        case 'c':
+        case OPT_CLOCK_RATE:
             rc = parse_clock_rate(optarg, cfg->clock_hz, &eb);
             break;
-        case 'm':
+        case OPT_MAX_STREAMS:
             rc = vr_parse_u64(optarg, "--max-streams", 1, 1u << 20, &v, &eb);
             cfg->max_streams = (size_t)v;
             break;

@@ -8,6 +8,7 @@
 
 #include <uv.h>
 
+#include "cliopt.h"
 #include "commands.h"
 #include "parse.h"
 #include "reflect.h"
@@ -92,35 +93,43 @@ static void print_listening(const char *prog, const struct vr_reflector *r)
     fprintf(stderr, " (UDP; Ctrl-C to stop)\n");
 }
 
+enum { OPT_RATE_LIMIT = VR_CLIOPT_LONG_ONLY, OPT_MAX_STREAMS };
+
+/* short letters: one meaning across every command (cliopt.h): -r is capture's --read, -m
+ * trace's --max-hops */
+const struct option vr_cmd_reflect_options[] = {
+    {"listen", required_argument, NULL, 'l'},
+    {"rate-limit", required_argument, NULL, OPT_RATE_LIMIT},
+    {"max-streams", required_argument, NULL, OPT_MAX_STREAMS},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0}};
+
 int vr_cmd_reflect(const char *prog, int argc, char **argv)
 {
-    static const struct option opts[] = {{"listen", required_argument, NULL, 'l'},
-                                         {"rate-limit", required_argument, NULL, 'r'},
-                                         {"max-streams", required_argument, NULL, 'm'},
-                                         {"quiet", no_argument, NULL, 'q'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     struct vr_reflect_config cfg = {.max_streams = 16384, .rate_pps = 100000};
     const char *listens[8];
     size_t n_listen = 0;
     struct reflect_ctx ctx = {.prog = prog};
     struct vr_errbuf eb = {{0}};
+    char shortopts[32];
     uint64_t v;
     int c, rc;
 
-    while ((c = getopt_long(argc, argv, "l:r:m:qh", opts, NULL)) != -1) {
+    (void)vr_cliopt_shortopts(vr_cmd_reflect_options, "", shortopts, sizeof(shortopts));
+    while ((c = getopt_long(argc, argv, shortopts, vr_cmd_reflect_options, NULL)) != -1) {
         switch (c) {
         case 'l':
             if (n_listen == 8)
                 return vr_cmd_fail(prog, "--listen: at most 8 addresses");
             listens[n_listen++] = optarg;
             break;
-        case 'r':
+        case OPT_RATE_LIMIT:
             if (vr_parse_u64(optarg, "--rate-limit", 1, 10000000, &v, &eb) != 0)
                 return vr_cmd_fail(prog, eb.msg);
             cfg.rate_pps = (uint32_t)v;
             break;
-        case 'm':
+        case OPT_MAX_STREAMS:
             if (vr_parse_u64(optarg, "--max-streams", 64, 1u << 24, &v, &eb) != 0)
                 return vr_cmd_fail(prog, eb.msg);
             cfg.max_streams = (uint32_t)v;

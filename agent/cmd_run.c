@@ -7,6 +7,7 @@
 
 #include <uv.h>
 
+#include "cliopt.h"
 #include "commands.h"
 #include "daemon.h"
 
@@ -46,25 +47,31 @@ static void usage(FILE *f, const char *prog)
             prog);
 }
 
+enum { OPT_CONFIG = VR_CLIOPT_LONG_ONLY, OPT_CHECK };
+
+/* long options only but --help: -c is --class in test and trace (cliopt.h) */
+const struct option vr_cmd_run_options[] = {{"config", required_argument, NULL, OPT_CONFIG},
+                                            {"check", no_argument, NULL, OPT_CHECK},
+                                            {"help", no_argument, NULL, 'h'},
+                                            {NULL, 0, NULL, 0}};
+
 int vr_cmd_run(const char *prog, int argc, char **argv)
 {
-    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
-                                         {"check", no_argument, NULL, 'k'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     const char *config = NULL;
     bool check = false;
     struct run_ctx ctx = {0};
     struct vr_errbuf eb = {{0}};
     uv_loop_t *loop = uv_default_loop();
+    char shortopts[8];
     int c, rc;
 
-    while ((c = getopt_long(argc, argv, "c:kh", opts, NULL)) != -1) {
+    (void)vr_cliopt_shortopts(vr_cmd_run_options, "", shortopts, sizeof(shortopts));
+    while ((c = getopt_long(argc, argv, shortopts, vr_cmd_run_options, NULL)) != -1) {
         switch (c) {
-        case 'c':
+        case OPT_CONFIG:
             config = optarg;
             break;
-        case 'k':
+        case OPT_CHECK:
             check = true;
             break;
         case 'h':

@@ -101,27 +101,30 @@ static void usage(FILE *f, const char *prog)
         prog, vr_profile_names());
 }
 
+/* short letters: one meaning across every command (cliopt.h) */
+const struct option vr_cmd_test_options[] = {{"duration", required_argument, NULL, 'd'},
+                                             {"interval", required_argument, NULL, 'i'},
+                                             {"class", required_argument, NULL, 'c'},
+                                             {"calls", required_argument, NULL, 'n'},
+                                             {"profile", required_argument, NULL, 'p'},
+                                             {"teams-ports", no_argument, NULL, 't'},
+                                             {"thresholds", required_argument, NULL, 'T'},
+                                             {"late-timeout", required_argument, NULL, 'L'},
+                                             {"interface", required_argument, NULL, 'I'},
+                                             {"agent", required_argument, NULL, 'a'},
+                                             {"site", required_argument, NULL, 's'},
+                                             {"json", no_argument, NULL, 'j'},
+                                             {"quiet", no_argument, NULL, 'q'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+
 static int parse_test_args(int argc, char **argv, struct test_ctx *ctx)
 {
     const char *prog = ctx->prog;
-    static const struct option opts[] = {{"duration", required_argument, NULL, 'd'},
-                                         {"interval", required_argument, NULL, 'i'},
-                                         {"class", required_argument, NULL, 'c'},
-                                         {"calls", required_argument, NULL, 'n'},
-                                         {"profile", required_argument, NULL, 'p'},
-                                         {"teams-ports", no_argument, NULL, 't'},
-                                         {"thresholds", required_argument, NULL, 'T'},
-                                         {"late-timeout", required_argument, NULL, 'L'},
-                                         {"interface", required_argument, NULL, 'I'},
-                                         {"agent", required_argument, NULL, 'a'},
-                                         {"site", required_argument, NULL, 's'},
-                                         {"json", no_argument, NULL, 'j'},
-                                         {"quiet", no_argument, NULL, 'q'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     struct vr_session_config *cfg = &ctx->cfg;
     struct vr_errbuf eb = {{0}};
     bool quiet = false;
+    char shortopts[64];
     uint64_t v;
     int c;
 
@@ -136,7 +139,8 @@ static int parse_test_args(int argc, char **argv, struct test_ctx *ctx)
     cfg->agent[sizeof(cfg->agent) - 1] = '\0';
     snprintf(cfg->site, sizeof(cfg->site), "default");
 
-    while ((c = getopt_long(argc, argv, "d:i:c:n:p:tT:L:I:a:s:jqh", opts, NULL)) != -1) {
+    (void)vr_cliopt_shortopts(vr_cmd_test_options, "", shortopts, sizeof(shortopts));
+    while ((c = getopt_long(argc, argv, shortopts, vr_cmd_test_options, NULL)) != -1) {
         int rc = 0;
         switch (c) {
         case 'd':

@@ -44,23 +44,34 @@ static void usage(FILE *f, const char *prog)
             "  --probes N         probes per hop (default 3, max %d)\n"
             "  --timeout D        wait for answers after the last probe (default 1s)\n"
             "  --interval D       gap between probes (default 20ms): routers rate-limit ICMP\n"
-            "  --device IF        capture on IF instead of \"any\"\n"
+            "  --interface IF     capture on IF instead of \"any\" (old name: --device)\n"
             "  --teams-ports      send from the class's first Teams client port (audio 50000,\n"
             "                     video 50020, sharing 50040) to exercise port-based QoS\n"
             "  --json             one JSON record instead of the table\n",
             prog, TRACE_DEFAULT_PORT, VR_TRACE_MAX_HOPS, VR_TRACE_MAX_PROBES);
 }
 
+enum { OPT_PROBES = VR_CLIOPT_LONG_ONLY };
+
+/* short letters: one meaning across every command (cliopt.h); -w for the wait as traceroute;
+ * --device is the old name of --interface */
+const struct option vr_cmd_trace_options[] = {{"class", required_argument, NULL, 'c'},
+                                              {"max-hops", required_argument, NULL, 'm'},
+                                              {"probes", required_argument, NULL, OPT_PROBES},
+                                              {"timeout", required_argument, NULL, 'w'},
+                                              {"interval", required_argument, NULL, 'i'},
+                                              {"interface", required_argument, NULL, 'I'},
+                                              {"device", required_argument, NULL, 'I'},
+                                              {"teams-ports", no_argument, NULL, 't'},
+                                              {"json", no_argument, NULL, 'j'},
+                                              {"help", no_argument, NULL, 'h'},
+                                              {NULL, 0, NULL, 0}};
+
 /* 0 parsed, 1 --help shown, -1 usage error (printed). */
 static int parse_args(const char *prog, int argc, char **argv, struct trace_opts *o)
 {
-    static const struct option opts[] = {
-        {"class", required_argument, NULL, 'c'},    {"max-hops", required_argument, NULL, 'm'},
-        {"probes", required_argument, NULL, 'p'},   {"timeout", required_argument, NULL, 't'},
-        {"interval", required_argument, NULL, 'i'}, {"device", required_argument, NULL, 'd'},
-        {"teams-ports", no_argument, NULL, 'T'},    {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
     struct vr_errbuf eb = {{0}};
+    char shortopts[64];
     char host[128];
     uint16_t port;
     uint64_t v;
@@ -72,7 +83,8 @@ static int parse_args(const char *prog, int argc, char **argv, struct trace_opts
     o->cfg.timeout_ns = 1000000000u;
     o->cfg.interval_ns = 20000000u;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "c:m:p:t:i:d:Tjh", opts, NULL)) != -1) {
+    (void)vr_cliopt_shortopts(vr_cmd_trace_options, "", shortopts, sizeof(shortopts));
+    while ((c = getopt_long(argc, argv, shortopts, vr_cmd_trace_options, NULL)) != -1) {
         int rc = 0;
         switch (c) {
         case 'c':
@@ -85,11 +97,11 @@ static int parse_args(const char *prog, int argc, char **argv, struct trace_opts
             rc = vr_parse_u64(optarg, "--max-hops", 1, VR_TRACE_MAX_HOPS, &v, &eb);
             o->cfg.max_hops = (unsigned)v;
             break;
-        case 'p':
+        case OPT_PROBES:
             rc = vr_parse_u64(optarg, "--probes", 1, VR_TRACE_MAX_PROBES, &v, &eb);
             o->cfg.probes = (unsigned)v;
             break;
-        case 't':
+        case 'w':
             rc = vr_parse_duration_ns(optarg, "--timeout", &o->cfg.timeout_ns, &eb);
             if (rc == 0 && (o->cfg.timeout_ns < 10000000u || o->cfg.timeout_ns > 30000000000u))
                 rc = vr_errbuf_set(&eb, VR_EINVAL, "--timeout \"%s\": from 10ms to 30s", optarg);
@@ -99,10 +111,10 @@ static int parse_args(const char *prog, int argc, char **argv, struct trace_opts
             if (rc == 0 && o->cfg.interval_ns > 1000000000u)
                 rc = vr_errbuf_set(&eb, VR_EINVAL, "--interval \"%s\": from 0 to 1s", optarg);
             break;
-        case 'd':
+        case 'I':
             o->cfg.device = optarg;
             break;
-        case 'T':
+        case 't':
             o->cfg.teams_ports = true;
             break;
         case 'j':

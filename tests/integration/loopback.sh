@@ -11,6 +11,8 @@
 #   reflect_listening  reflect names each address it listens on, as bound, in its start line
 #   interrupt       test stopped by SIGINT: exit 130, "Verdict: Interrupted after N of 20 s", never
 #                   a bare verdict; with --json the verdict record has sender.interrupted true
+#   short_options   the real binary takes one meaning per letter: -d duration, -i interval,
+#                   -I interface in test, capture and trace (--device still a long alias)
 #   progress        live progress on a terminal (a pty) never counts past the end (2/2 s) while
 #                   the test waits for late replies (a rate-limited reflector loses most)
 set -euo pipefail
@@ -205,6 +207,26 @@ sys.exit(0 if ok and short else 1)
 EOF
         fi
     done
+    ;;
+short_options)
+    # each run stops on a later value error: the letters before it were taken with their meaning
+    run 10 test -d 1s -i 1s -I no-such-if0 127.0.0.1:9
+    expect_usage_error "test -d 1s -i 1s -I no-such-if0"
+    grep -q -- '--interface "no-such-if0"' "$work/err" || fail "test -I is not --interface"
+    run 10 capture -I lo -r /nonexistent.pcap
+    expect_usage_error "capture -I lo -r FILE"
+    grep -q 'exactly one of --interface IF or --read FILE' "$work/err" ||
+        fail "capture -I is not --interface"
+    run 10 capture -i lo
+    expect_usage_error "capture -i (interval has no meaning there)"
+    run 10 trace -I lo --max-hops 0 127.0.0.1
+    expect_usage_error "trace -I lo --max-hops 0"
+    grep -q -- '--max-hops' "$work/err" || fail "trace -I refused"
+    run 10 trace --device lo --max-hops 0 127.0.0.1
+    expect_usage_error "trace --device lo --max-hops 0"
+    grep -q -- '--max-hops' "$work/err" || fail "trace --device (alias) refused"
+    run 10 trace -d lo 127.0.0.1
+    expect_usage_error "trace -d (duration has no meaning there)"
     ;;
 progress)
     port=$(free_port)
