@@ -9,7 +9,7 @@
 #   unknown_option  test with an unknown option: exit 2, one stderr line
 #   port_in_use     reflect on a port another reflector holds: exit 2, one stderr line
 #   reflect_listening  reflect names each address it listens on, as bound, in its start line
-#   interrupt       test stopped by SIGINT: exit 130, "Verdict: Interrupted after N of 20 s", never
+#   interrupt       test stopped by SIGINT: exit 130 (SIGTERM 143), "Verdict: Interrupted after N of 20 s", never
 #                   a bare verdict; with --json the verdict record has sender.interrupted true
 #   short_options   the real binary takes one meaning per letter: -d duration, -i interval,
 #                   -I interface in test, capture and trace (--device still a long alias)
@@ -172,20 +172,26 @@ reflect_listening)
 interrupt)
     port=$(free_port)
     start_reflector "$port"
-    for mode in table json; do
+    for mode in table json term; do
         extra=()
+        sig=INT want=130
         [ "$mode" = json ] && extra=(--json)
+        [ "$mode" = term ] && sig=TERM want=143
         set +e
         "$agent" test "127.0.0.1:$port" --duration 20s --interval 1s "${extra[@]}" \
             >"$work/out" 2>"$work/err" &
         tpid=$!
         sleep 2.5
-        kill -INT "$tpid"
+        kill -"$sig" "$tpid"
         wait "$tpid"
         rc=$?
         set -e
-        [ "$rc" -eq 130 ] || fail "$mode: SIGINT: exit $rc, want 130; stderr: $(head -3 "$work/err")"
-        if [ "$mode" = table ]; then
+        [ "$rc" -eq "$want" ] ||
+            fail "$mode: SIG$sig: exit $rc, want $want; stderr: $(head -3 "$work/err")"
+        if [ "$mode" = term ]; then
+            grep -q '^Verdict: Interrupted after' "$work/out" || fail "term: no interrupted verdict"
+            echo "ok   SIGTERM: exit 143, $(grep Verdict "$work/out")"
+        elif [ "$mode" = table ]; then
             grep -qE '^Verdict: Interrupted after [0-9]+ of 20 s \(partial: Ready on [0-9]+ interval' \
                 "$work/out" || fail "table: no interrupted verdict: $(grep Verdict "$work/out")"
             ! grep -qE '^Verdict: (Ready|At risk|Not ready)' "$work/out" ||
