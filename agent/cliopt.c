@@ -1,6 +1,7 @@
 #include "cliopt.h"
 
 #include <net/if.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,6 +29,34 @@ full:
     if (cap > 0)
         buf[0] = '\0';
     return VR_EFULL;
+}
+
+void vr_cliopt_print_short(FILE *f, const struct option *opts)
+{
+    const char *lead = "\nShort options:";
+    size_t col = strlen(lead) - 1, n = 0;
+
+    fputs(lead, f);
+    for (const struct option *o = opts; o->name != NULL; o++) {
+        bool alias = false;
+        if (o->val <= 0 || o->val >= VR_CLIOPT_LONG_ONLY)
+            continue;
+        for (const struct option *p = opts; p != o; p++)
+            alias |= p->val == o->val;
+        if (alias)
+            continue;
+        size_t w = 7 + strlen(o->name); /* " -d --duration" and its comma */
+        if (col + w > 80) {
+            fputs(n > 0 ? ",\n " : "\n ", f);
+            col = 1;
+        } else if (n > 0) {
+            fputc(',', f);
+        }
+        fprintf(f, " -%c --%s", o->val, o->name);
+        col += w;
+        n++;
+    }
+    fputc('\n', f);
 }
 
 int vr_cliopt_interface(const char *arg, char *dst, size_t cap, struct vr_errbuf *eb)

@@ -7,6 +7,7 @@
 
 #include <getopt.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "err.h"
 
@@ -27,6 +28,10 @@ extern const struct option vr_cmd_run_options[];
  * ':' when it takes an argument, in table order, aliases once. Returns 0, or VR_EFULL when cap
  * is too small (buf then holds "" so that no letter is accepted by mistake). */
 int vr_cliopt_shortopts(const struct option *opts, const char *prefix, char *buf, size_t cap);
+
+/* For --help: "Short options: -d --duration, -i --interval, ..." from opts (aliases once),
+ * wrapped within 80 columns, so that the help always says what getopt accepts. */
+void vr_cliopt_print_short(FILE *f, const struct option *opts);
 
 /* --interface IF: copies arg into dst (cap bytes) when such an interface exists here; else
  * VR_EINVAL with eb saying how to list them. */

@@ -177,6 +177,7 @@ static int parse_args(struct cap_ctx *ctx, int argc, char **argv)
             break;
         case 'h':
             usage(stdout, prog);
+            vr_cliopt_print_short(stdout, vr_cmd_capacity_options);
             return 1;
         default:
             return vr_cliopt_bad_option(prog, "capacity", argv[optind - 1]);

@@ -160,6 +160,7 @@ static int parse_args(int argc, char **argv, struct cap_ctx *ctx)
             break;
         case 'h':
             usage(stdout, ctx->prog);
+            vr_cliopt_print_short(stdout, vr_cmd_capture_options);
             return 1;
         default:
             fprintf(stderr,

@@ -139,6 +139,7 @@ int vr_cmd_reflect(const char *prog, int argc, char **argv)
             break;
         case 'h':
             usage(stdout, prog);
+            vr_cliopt_print_short(stdout, vr_cmd_reflect_options);
             return 0;
         default:
             fprintf(

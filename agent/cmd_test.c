@@ -196,6 +196,7 @@ static int parse_test_args(int argc, char **argv, struct test_ctx *ctx)
             break;
         case 'h':
             usage(stdout, prog);
+            vr_cliopt_print_short(stdout, vr_cmd_test_options);
             return 1;
         default:
             return vr_cliopt_bad_option(prog, "test", argv[optind - 1]);

@@ -122,6 +122,7 @@ static int parse_args(const char *prog, int argc, char **argv, struct trace_opts
             break;
         case 'h':
             usage(stdout, prog);
+            vr_cliopt_print_short(stdout, vr_cmd_trace_options);
             return 1;
         default:
             return vr_cliopt_bad_option(prog, "trace", argv[optind - 1]);

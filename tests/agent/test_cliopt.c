@@ -117,6 +117,30 @@ static void test_cliopt_shortopts_from_table(void **state)
     }
 }
 
+/* --help names each letter once (no alias), all of them, within 80 columns. */
+static void test_cliopt_print_short_lists_letters(void **state)
+{
+    char text[1024], *line;
+    size_t len;
+    FILE *f = tmpfile(); /* not open_memstream: its buffer is libc's, not cmocka's malloc */
+    (void)state;
+    assert_non_null(f);
+    vr_cliopt_print_short(f, vr_cmd_trace_options);
+    rewind(f);
+    len = fread(text, 1, sizeof(text) - 1, f);
+    text[len] = '\0';
+    assert_int_equal(fclose(f), 0);
+    assert_non_null(strstr(text, "Short options: -c --class, "));
+    assert_non_null(strstr(text, " -I --interface,"));
+    assert_non_null(strstr(text, " -w --timeout,"));
+    assert_non_null(strstr(text, " -h --help\n"));
+    assert_null(strstr(text, "--device"));
+    assert_null(strstr(text, "--probes"));
+    for (line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n"))
+        if (strlen(line) > 80)
+            fail_msg("help line over 80 columns: \"%s\"", line);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -124,6 +148,7 @@ int main(void)
         cmocka_unit_test(test_cliopt_tables_well_formed),
         cmocka_unit_test(test_cliopt_agreed_letters),
         cmocka_unit_test(test_cliopt_shortopts_from_table),
+        cmocka_unit_test(test_cliopt_print_short_lists_letters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
