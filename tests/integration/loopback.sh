@@ -192,7 +192,7 @@ interrupt)
             grep -q '^Verdict: Interrupted after' "$work/out" || fail "term: no interrupted verdict"
             echo "ok   SIGTERM: exit 143, $(grep Verdict "$work/out")"
         elif [ "$mode" = table ]; then
-            grep -qE '^Verdict: Interrupted after [0-9]+ of 20 s \(partial: Ready on [0-9]+ interval' \
+            grep -qE '^Verdict: Interrupted after [0-9]+ of 20 s \(partial: (Ready|At risk|Not ready) on [0-9]+ interval' \
                 "$work/out" || fail "table: no interrupted verdict: $(grep Verdict "$work/out")"
             ! grep -qE '^Verdict: (Ready|At risk|Not ready)' "$work/out" ||
                 fail "table: a bare verdict: $(grep Verdict "$work/out")"
