@@ -865,6 +865,46 @@ static void test_store_note_agent_round_trip(void **state)
     vr_store_agents_free(rows);
 }
 
+/* A database of before migration 3: its agents start from their site's last record, so that a
+ * site silent since before the upgrade reads Silent at once. */
+static int exec_sql(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open(path, &db);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+    sqlite3_close(db);
+    return rc;
+}
+
+static void test_store_migration_3_starts_agents_from_last_record(void **state)
+{
+    struct fx *f = *state;
+    struct vr_errbuf eb = {{0}};
+    seed(f, "hq", "audio", 40, 0, 0, 0, NULL); /* records from f->t0, ten minutes of them */
+    vr_store_close(f->s);
+    f->s = NULL;
+    /* back to schema 2: the agents table without its liveness columns */
+    assert_int_equal(exec_sql(f->path, "ALTER TABLE agents DROP COLUMN last_upload_ns;"
+                                       "ALTER TABLE agents DROP COLUMN version;"
+                                       "ALTER TABLE agents DROP COLUMN spool_records;"
+                                       "ALTER TABLE agents DROP COLUMN quarantined;"
+                                       "ALTER TABLE agents DROP COLUMN clock_sync;"
+                                       "ALTER TABLE agents DROP COLUMN links;"
+                                       "DELETE FROM schema_version WHERE version = 3;"),
+                     SQLITE_OK);
+    assert_int_equal(vr_store_open(f->path, NULL, &f->s, &eb), 0);
+    assert_int_equal(count_rows(f->path, "SELECT max(version) FROM schema_version"), 3);
+    struct vr_store_site_list *l = NULL;
+    uint64_t now = f->t0 + 2 * HOUR_NS;
+    assert_int_equal(vr_store_sites(f->s, now, 24 * HOUR_NS, &l, &eb), 0);
+    assert_int_equal(l->n, 1);
+    assert_true(l->sites[0].last_upload_wall_ns == l->sites[0].last_seen_wall_ns);
+    assert_int_equal(l->sites[0].liveness, VR_LIVENESS_SILENT);
+    assert_int_equal(l->sites[0].verdict.verdict, VR_VERDICT_SILENT);
+    vr_store_site_list_free(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -886,6 +926,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_store_sites_lists_configured_never_reported, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store_note_agent_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_migration_3_starts_agents_from_last_record,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
