@@ -13,11 +13,20 @@
 #include <sqlite3.h>
 
 #include "clock.h"
+#include "metrics.h"
 #include "profile.h"
 #include "record.h"
 #include "render.h"
+#include "report.h"
 #include "score.h"
 #include "store.h"
+
+/* What the library allocated with libc (open_memstream, the metrics text): cmocka.h below turns
+ * free() into its own checked one. */
+static void libc_free(void *p)
+{
+    free(p);
+}
 
 #include <cmocka.h>
 
@@ -905,6 +914,53 @@ static void test_store_migration_3_starts_agents_from_last_record(void **state)
     vr_store_site_list_free(l);
 }
 
+/* The same rule in `report` (exit 1) and /metrics, with a "now" 6 hours on: no sleeping. */
+static void test_store_silent_in_report_and_metrics(void **state)
+{
+    struct fx *f = *state;
+    struct vr_errbuf eb = {{0}};
+    reopen_with_sites(f);
+    seed_recent(f, "hq", 20);
+    seed_recent(f, "other", 20);
+    uint64_t live = vr_clock_wall_ns(), now = live + 6 * HOUR_NS;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    assert_non_null(out);
+    assert_int_equal(vr_report_write(f->s, "hq", live, 24 * HOUR_NS, VR_REPORT_TEXT, out, &eb), 0);
+    assert_int_equal(vr_report_write(f->s, "other", now, 24 * HOUR_NS, VR_REPORT_TEXT, out, &eb),
+                     1);
+    assert_int_equal(vr_report_write(f->s, "lab", now, 24 * HOUR_NS, VR_REPORT_TEXT, out, &eb), 1);
+    fclose(out);
+    assert_non_null(strstr(text, "\nother                    Silent "));
+    assert_non_null(strstr(text, ", 6 h ago"));
+    assert_non_null(strstr(text, "\nlab                      No data \xe2\x80\x94 never reported"));
+    libc_free(text);
+
+    struct vr_metrics *m = vr_metrics_new();
+    assert_non_null(m);
+    char *body = NULL;
+    assert_int_equal(vr_metrics_render(m, f->s, now, 24 * HOUR_NS, &body, &len, &eb), 0);
+    assert_non_null(strstr(body, "\nvoiceready_site_verdict{site=\"other\"} 3\n"));
+    assert_non_null(strstr(body, "\nvoiceready_site_verdict{site=\"hq\"} 3\n")); /* 30 min */
+    assert_null(strstr(body, "voiceready_site_verdict{site=\"lab\"}"));
+    assert_non_null(strstr(body, "\nvoiceready_site_silent{site=\"other\"} 1\n"));
+    assert_non_null(strstr(body, "\nvoiceready_site_silent{site=\"lab\"} 1\n"));
+    assert_non_null(strstr(body, "\nvoiceready_site_last_upload_timestamp_seconds{site=\"hq\"} "));
+    assert_non_null(
+        strstr(body, "\nvoiceready_agent_spool_records{site=\"hq\",agent=\"hq-agent\"} 0\n"));
+    assert_non_null(strstr(
+        body, "\nvoiceready_agent_quarantined_records{site=\"other\",agent=\"other-agent\"} 0\n"));
+    libc_free(body);
+    /* 4 minutes after the uploads: live, Ready, silent 0 */
+    assert_int_equal(vr_metrics_render(m, f->s, live + 4 * MIN_NS, 24 * HOUR_NS, &body, &len, &eb),
+                     0);
+    assert_non_null(strstr(body, "\nvoiceready_site_verdict{site=\"other\"} 0\n"));
+    assert_non_null(strstr(body, "\nvoiceready_site_silent{site=\"other\"} 0\n"));
+    libc_free(body);
+    vr_metrics_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -926,6 +982,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_store_sites_lists_configured_never_reported, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store_note_agent_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_silent_in_report_and_metrics, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_migration_3_starts_agents_from_last_record,
                                         setup, teardown),
     };
