@@ -42,6 +42,18 @@ static bool site_plan(void *arg, const char *site, struct vr_plan_input *out)
     return vr_config_plan(arg, site, out);
 }
 
+/* ... and the liveness rule with the configured sites and each one's silent_after. */
+static const char *configured_site(void *arg, size_t i)
+{
+    const struct vr_config *cfg = arg;
+    return i < cfg->n_sites ? cfg->sites[i].name : NULL;
+}
+
+static uint64_t site_silent_after(void *arg, const char *site)
+{
+    return vr_config_silent_after(arg, site);
+}
+
 int vr__cmd_open_store(const char *prog, const char *db, const struct vr_config *cfg, bool serving,
                        struct vr_store **out)
 {
@@ -52,6 +64,9 @@ int vr__cmd_open_store(const char *prog, const char *db, const struct vr_config 
         so.site_thresholds_arg = (void *)cfg;
         so.site_plan = site_plan;
         so.site_plan_arg = (void *)cfg;
+        so.configured_site = configured_site;
+        so.site_silent_after = site_silent_after;
+        so.sites_arg = (void *)cfg;
     }
     struct vr_errbuf eb = {{0}};
     if (vr_store_open(db, &so, out, &eb) < 0) {

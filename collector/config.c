@@ -16,10 +16,11 @@ struct load_ctx {
 
 enum section_kind { SEC_SERVER, SEC_SITE };
 
-static const char *const server_keys[] = {"listen",         "db", "max_body", "tls_cert", "tls_key",
-                                          "retention_days", NULL};
+static const char *const server_keys[] = {
+    "listen", "db", "max_body", "tls_cert", "tls_key", "retention_days", "silent_after", NULL};
 static const char *const site_keys[] = {
-    "thresholds", "planned_peak_calls", "users", "peak_concurrency_pct", "mix", "growth_pct", NULL};
+    "thresholds", "planned_peak_calls", "users",        "peak_concurrency_pct",
+    "mix",        "growth_pct",         "silent_after", NULL};
 /* in enum section_kind order */
 static const struct vr_inifile_section sections[] = {
     {"server", false, server_keys},
@@ -35,6 +36,24 @@ static int copy_str(struct load_ctx *c, const char *key, const char *value, char
         return 0;
     }
     memcpy(dst, value, n + 1);
+    return 1;
+}
+
+/* silent_after: a duration from 10 s to 30 days (shorter than an interval would flap) */
+static int parse_silent_after(struct load_ctx *c, const char *value, uint64_t *out)
+{
+    struct vr_errbuf eb = {{0}};
+    if (vr_parse_duration_ns(value, "silent_after", out, &eb) < 0) {
+        snprintf(c->msg, c->msglen, "%s", eb.msg);
+        return 0;
+    }
+    if (*out < 10000000000ull || *out > 30ull * 86400 * 1000000000ull) {
+        snprintf(c->msg, c->msglen,
+                 "key \"silent_after\": \"%s\" is out of range: expected 10s to 30 days, "
+                 "e.g. 5m",
+                 value);
+        return 0;
+    }
     return 1;
 }
 
@@ -92,6 +111,8 @@ static int handle_server(struct load_ctx *c, const char *key, const char *value)
         cfg->retention_days = (unsigned)v;
         return 1;
     }
+    if (strcmp(key, "silent_after") == 0)
+        return parse_silent_after(c, value, &cfg->silent_after_ns);
     snprintf(c->msg, c->msglen, "unknown key \"%s\"", key);
     return 0;
 }
@@ -128,6 +149,8 @@ static int handle_site(struct load_ctx *c, const char *name, const char *key, co
         s->plan.peak_calls = (uint32_t)v;
         return 1;
     }
+    if (strcmp(key, "silent_after") == 0)
+        return parse_silent_after(c, value, &s->silent_after_ns);
     return handle_plan(c, s, key, value);
 }
 
@@ -185,6 +208,7 @@ void vr_config_init(struct vr_config *cfg)
     snprintf(cfg->listen, sizeof(cfg->listen), "%s", VR_CONFIG_DEFAULT_LISTEN);
     snprintf(cfg->db, sizeof(cfg->db), "%s", VR_CONFIG_DEFAULT_DB);
     cfg->max_body = VR_CONFIG_DEFAULT_BODY;
+    cfg->silent_after_ns = VR_LIVENESS_DEFAULT_SILENT_AFTER_NS;
 }
 
 int vr_config_load(struct vr_config *cfg, const char *path, struct vr_errbuf *eb)
@@ -241,4 +265,10 @@ bool vr_config_plan(const struct vr_config *cfg, const char *site, struct vr_pla
     }
     *out = s->plan;
     return true;
+}
+
+uint64_t vr_config_silent_after(const struct vr_config *cfg, const char *site)
+{
+    const struct vr_config_site *s = vr_config_site(cfg, site);
+    return s != NULL && s->silent_after_ns > 0 ? s->silent_after_ns : cfg->silent_after_ns;
 }

@@ -7,9 +7,11 @@
  *   tls_cert = /etc/voiceready/cert.pem
  *   tls_key = /etc/voiceready/key.pem
  *   retention_days = 30
+ *   silent_after = 5m            ; a site with no upload for longer reads Silent (30s, 5m, 2h)
  *
  *   [site hq]
  *   thresholds = client          ; client | edge (DESIGN.md §6)
+ *   silent_after = 10m           ; this site's own (default: the server's)
  *   users = 250                  ; planning (common/plan.h): the peak is
  *   peak_concurrency_pct = 15    ;   ceil(users x concurrency) ...
  *   planned_peak_calls = 40      ;   ... or this direct figure (wins when both are given)
@@ -41,6 +43,7 @@ struct vr_config_site {
     struct vr_thresholds thresholds;
     uint32_t planned_peak_calls; /* 0 = not planned (also in plan.peak_calls) */
     struct vr_plan_input plan;   /* users, concurrency, peak, mix, growth */
+    uint64_t silent_after_ns;    /* 0 = the server's */
 };
 
 struct vr_config {
@@ -50,6 +53,7 @@ struct vr_config {
     char tls_cert[1024];
     char tls_key[1024];
     unsigned retention_days;
+    uint64_t silent_after_ns;     /* default VR_LIVENESS_DEFAULT_SILENT_AFTER_NS (score.h) */
     struct vr_config_site *sites; /* owned; n_sites entries */
     size_t n_sites;
 };
@@ -68,5 +72,7 @@ const struct vr_config_site *vr_config_site(const struct vr_config *cfg, const c
 void vr_config_thresholds(const struct vr_config *cfg, const char *site, struct vr_thresholds *out);
 /* The site's plan into out; true when it has one (users and concurrency, or planned_peak_calls). */
 bool vr_config_plan(const struct vr_config *cfg, const char *site, struct vr_plan_input *out);
+/* The site's silent_after: its own, else the server's. */
+uint64_t vr_config_silent_after(const struct vr_config *cfg, const char *site);
 
 #endif

@@ -208,17 +208,37 @@ static void head(struct buf *b, const char *name, const char *type, const char *
     bprintf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-/* Site gauges from the site list; a site without data has no sample (a gap, not a zero). */
+/* Site gauges from the site list; a site without data has no sample (a gap, not a zero),
+ * except a silent one: its verdict is 3 whether or not the window still holds intervals. */
 static void site_series(struct buf *b, const struct vr_store_site_list *l)
 {
-    head(b, "voiceready_site_verdict", "gauge", "Site verdict: 0 ready, 1 at risk, 2 not ready.");
+    head(b, "voiceready_site_verdict", "gauge",
+         "Site verdict: 0 ready, 1 at risk, 2 not ready, 3 silent (no sample: no data).");
     for (size_t i = 0; i < l->n; i++) {
         const struct vr_store_site_summary *s = &l->sites[i];
-        if (s->verdict.intervals == 0)
+        if (s->verdict.intervals == 0 && s->verdict.verdict != VR_VERDICT_SILENT)
             continue;
         bprintf(b, "voiceready_site_verdict{site=\"");
         label(b, s->site);
         bprintf(b, "\"} %d\n", (int)s->verdict.verdict);
+    }
+    head(b, "voiceready_site_silent", "gauge",
+         "1 when the site has not reported within its silent_after (or never has), else 0.");
+    for (size_t i = 0; i < l->n; i++) {
+        const struct vr_store_site_summary *s = &l->sites[i];
+        bprintf(b, "voiceready_site_silent{site=\"");
+        label(b, s->site);
+        bprintf(b, "\"} %d\n", s->liveness != VR_LIVENESS_LIVE);
+    }
+    head(b, "voiceready_site_last_upload_timestamp_seconds", "gauge",
+         "Unix time the collector received the site's latest upload (no sample: never).");
+    for (size_t i = 0; i < l->n; i++) {
+        const struct vr_store_site_summary *s = &l->sites[i];
+        if (s->last_upload_wall_ns == 0)
+            continue;
+        bprintf(b, "voiceready_site_last_upload_timestamp_seconds{site=\"");
+        label(b, s->site);
+        bprintf(b, "\"} %.3f\n", (double)s->last_upload_wall_ns / 1e9);
     }
     head(b, "voiceready_site_score_pct", "gauge", "Weighted share of passing intervals, percent.");
     for (size_t i = 0; i < l->n; i++) {
@@ -256,6 +276,40 @@ static void site_series(struct buf *b, const struct vr_store_site_list *l)
         bprintf(b, "voiceready_site_intervals{site=\"");
         label(b, s->site);
         bprintf(b, "\"} %.17g\n", (double)s->verdict.intervals);
+    }
+}
+
+static void agent_labels(struct buf *b, const char *name, const struct vr_store_agent *a)
+{
+    bprintf(b, "%s{site=\"", name);
+    label(b, a->site);
+    bprintf(b, "\",agent=\"");
+    label(b, a->agent);
+    bprintf(b, "\"}");
+}
+
+/* What each agent said of itself in its latest upload (rec_agent.h), and when it came. */
+static void agent_series(struct buf *b, const struct vr_store_agent *a, size_t n)
+{
+    head(b, "voiceready_agent_last_upload_timestamp_seconds", "gauge",
+         "Unix time the collector received the agent's latest upload.");
+    for (size_t i = 0; i < n; i++) {
+        if (a[i].last_upload_wall_ns == 0)
+            continue;
+        agent_labels(b, "voiceready_agent_last_upload_timestamp_seconds", &a[i]);
+        bprintf(b, " %.3f\n", (double)a[i].last_upload_wall_ns / 1e9);
+    }
+    head(b, "voiceready_agent_spool_records", "gauge",
+         "Records waiting in the agent's spool, as of its latest upload.");
+    for (size_t i = 0; i < n; i++) {
+        agent_labels(b, "voiceready_agent_spool_records", &a[i]);
+        bprintf(b, " %llu\n", (unsigned long long)a[i].spool_records);
+    }
+    head(b, "voiceready_agent_quarantined_records", "gauge",
+         "Records the collector refused, kept in the agent's quarantine (not retried).");
+    for (size_t i = 0; i < n; i++) {
+        agent_labels(b, "voiceready_agent_quarantined_records", &a[i]);
+        bprintf(b, " %llu\n", (unsigned long long)a[i].quarantined);
     }
 }
 
@@ -383,6 +437,14 @@ int vr_metrics_render(struct vr_metrics *m, struct vr_store *store, uint64_t now
     }
     site_series(&b, sites);
     vr_store_site_list_free(sites);
+    struct vr_store_agent *agents = NULL;
+    size_t n_agents = 0;
+    if ((rc = vr_store_agents(store, now_wall_ns, &agents, &n_agents, eb)) < 0) {
+        free(b.p);
+        return rc;
+    }
+    agent_series(&b, agents, n_agents);
+    vr_store_agents_free(agents);
     latest_series(&b, m);
     own_counters(&b, m);
     if (b.failed) {

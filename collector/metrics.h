@@ -1,8 +1,12 @@
 /* metrics: the Prometheus text exposition (format 0.0.4) of GET /metrics.
  *
- * Per site: voiceready_site_verdict (0 ready, 1 at risk, 2 not ready), voiceready_site_score_pct,
+ * Per site: voiceready_site_verdict (0 ready, 1 at risk, 2 not ready, 3 silent; no sample for no
+ * data), voiceready_site_silent (0/1; 1 too for a configured site that never reported),
+ * voiceready_site_last_upload_timestamp_seconds, voiceready_site_score_pct,
  * voiceready_site_intervals, voiceready_site_planned_peak_calls and voiceready_site_capacity_calls
  * (sites with a plan / a capacity run), from the store's site list over the scoring window. Per
+ * agent (site, agent): voiceready_agent_last_upload_timestamp_seconds,
+ * voiceready_agent_spool_records and voiceready_agent_quarantined_records, from the store. Per
  * site, class and target: loss, jitter, RTT quantiles, MOS and DSCP preservation of the latest
  * interval record ingested since the collector started (kept here, bounded, not read back from the
  * database). The collector's own counters: records ingested, duplicates, requests rejected by

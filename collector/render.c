@@ -8,7 +8,9 @@
 
 #include "jfield.h"
 #include "plan.h"
+#include "rec_agent.h"
 #include "rec_capacity.h"
+#include "rec_head.h"
 #include "record.h"
 
 double vr_render_round(double v)
@@ -30,7 +32,43 @@ static json_t *jtime(uint64_t ns)
 
 const char *vr_render_verdict_name(const struct vr_verdict *v)
 {
+    if (v->verdict == VR_VERDICT_SILENT) /* silent wins over no data: the window may be empty */
+        return vr_site_verdict_name(v->verdict);
     return v->intervals == 0 ? "no_data" : vr_site_verdict_name(v->verdict);
+}
+
+/* A time that may be absent (0): null. */
+static json_t *jtime_or_null(uint64_t ns)
+{
+    return ns == 0 ? json_null() : jtime(ns);
+}
+
+/* "liveness" and "last_upload" of a site (the reason is first in its reasons already). */
+static void liveness_fields(json_t *o, const struct vr_store_site_summary *s)
+{
+    json_object_set_new(o, "liveness", json_string(vr_liveness_name(s->liveness)));
+    json_object_set_new(o, "last_upload", jtime_or_null(s->last_upload_wall_ns));
+}
+
+static json_t *agent_json(const struct vr_store_agent *a)
+{
+    json_t *o = json_object(), *links = json_array();
+    if (o == NULL || links == NULL) {
+        json_decref(o);
+        json_decref(links);
+        return NULL;
+    }
+    for (size_t i = 0; i < a->n_links; i++)
+        json_array_append_new(links, json_string(vr_rec_link_names[a->links[i]]));
+    json_object_set_new(o, "agent", json_string(a->agent));
+    json_object_set_new(o, "version", a->version[0] ? json_string(a->version) : json_null());
+    json_object_set_new(o, "last_upload", jtime_or_null(a->last_upload_wall_ns));
+    json_object_set_new(o, "spool_records", json_integer((json_int_t)a->spool_records));
+    json_object_set_new(o, "quarantined", json_integer((json_int_t)a->quarantined));
+    json_object_set_new(o, "clock_sync", json_string(vr_clock_sync_names[a->clock_sync]));
+    json_object_set_new(o, "links", links);
+    json_object_set_new(o, "liveness", json_string(vr_liveness_name(a->liveness)));
+    return o;
 }
 
 static void verdict_fields(json_t *o, const struct vr_verdict *v)
@@ -61,8 +99,9 @@ json_t *vr_render_site_summary(const struct vr_store_site_summary *s)
     verdict_fields(o, v);
     json_object_set_new(o, "worst_reason",
                         v->n_reasons > 0 ? json_string(v->reasons[0]) : json_null());
-    json_object_set_new(o, "last_seen", jtime(s->last_seen_wall_ns));
+    json_object_set_new(o, "last_seen", jtime_or_null(s->last_seen_wall_ns));
     json_object_set_new(o, "agents", json_integer(s->agents));
+    liveness_fields(o, s);
     capacity_fields(o, &s->capacity);
     return o;
 }
@@ -348,8 +387,13 @@ json_t *vr_render_site(const struct vr_store_site_detail *d)
     json_object_set_new(o, "site", json_string(s->site));
     verdict_fields(o, v);
     json_object_set_new(o, "reasons", reasons);
-    json_object_set_new(o, "last_seen", jtime(s->last_seen_wall_ns));
+    json_object_set_new(o, "last_seen", jtime_or_null(s->last_seen_wall_ns));
     json_object_set_new(o, "agents", json_integer(s->agents));
+    liveness_fields(o, s);
+    json_t *agents = json_array();
+    for (size_t i = 0; agents != NULL && i < d->n_agents; i++)
+        json_array_append_new(agents, agent_json(&d->agent_list[i]));
+    json_object_set_new(o, "agent_list", agents);
     json_object_set_new(o, "window_s", json_integer((json_int_t)(d->window_ns / 1000000000u)));
     json_object_set_new(o, "classes", classes);
     json_object_set_new(o, "failing", failing);

@@ -13,7 +13,7 @@
 
 /* v rounded as the API shows numbers (3 decimals); NAN and infinities stay as they are. */
 double vr_render_round(double v);
-/* "ready" | "at_risk" | "not_ready" | "no_data" (no counted intervals). */
+/* "ready" | "at_risk" | "not_ready" | "silent" | "no_data" (not silent, no counted intervals). */
 const char *vr_render_verdict_name(const struct vr_verdict *v);
 
 /* {"generated","window_s","sites":[site objects]} for GET /api/v1/sites. */

@@ -38,9 +38,22 @@ static double pass_pct(const struct vr_store_link_row *l)
     return l->intervals > 0 ? fig(100.0 * (double)l->passed / (double)l->intervals) : 0.0;
 }
 
-static const char *label_of(const struct vr_verdict *v)
+static const char *label_of(const struct vr_store_site_summary *s)
 {
-    return v->intervals == 0 ? "No data" : vr_site_verdict_label(v->verdict);
+    if (s->liveness == VR_LIVENESS_NEVER_REPORTED)
+        return "No data \xe2\x80\x94 never reported"; /* em dash */
+    if (s->verdict.verdict == VR_VERDICT_SILENT)
+        return vr_site_verdict_label(s->verdict.verdict);
+    return s->verdict.intervals == 0 ? "No data" : vr_site_verdict_label(s->verdict.verdict);
+}
+
+/* RFC 3339, or "never" for a site that never reported. */
+static void seen_text(uint64_t ns, char *buf, size_t len)
+{
+    if (ns == 0)
+        snprintf(buf, len, "never");
+    else
+        vr_format_rfc3339(ns, buf, len);
 }
 
 /* RFC 4180: quote every field that needs it, double the quotes inside. */
@@ -107,9 +120,9 @@ static void write_text(const struct sel *sel, size_t n, uint64_t window_ns, FILE
         char cap[40], links[400], seen[40];
         capacity_text(&s->capacity, cap, sizeof(cap));
         links_text(&sel[i], "; ", true, links, sizeof(links));
-        vr_format_rfc3339(s->last_seen_wall_ns, seen, sizeof(seen));
-        fprintf(out, "%-24s %-10s %7.1f%% %10.0f %-9s %-13s %-24s %s\n", s->site,
-                label_of(&s->verdict), score_of(s), (double)s->verdict.intervals, cap,
+        seen_text(s->last_seen_wall_ns, seen, sizeof(seen));
+        fprintf(out, "%-24s %-10s %7.1f%% %10.0f %-9s %-13s %-24s %s\n", s->site, label_of(s),
+                score_of(s), (double)s->verdict.intervals, cap,
                 vr_capacity_status_name(s->capacity.status), seen,
                 s->verdict.n_reasons > 0 ? s->verdict.reasons[0] : "-");
         fprintf(out, "%-24s   links: %s\n", "", links);
@@ -118,7 +131,8 @@ static void write_text(const struct sel *sel, size_t n, uint64_t window_ns, FILE
             "(window %llu h; Ready >= 99 %% of intervals pass and no DSCP mark rewritten; "
             "CAP/PLAN = measured capacity / planned peak calls with growth: Not ready below the "
             "plan, At risk within 20 %% above it or not measured; links: intervals passed and "
-            "mean jitter fwd/rev per link kind)\n",
+            "mean jitter fwd/rev per link kind; Silent = no upload for longer than the site's "
+            "silent_after)\n",
             (unsigned long long)(window_ns / 3600000000000ull));
 }
 
@@ -131,7 +145,7 @@ static void write_csv(const struct sel *sel, size_t n, FILE *out)
         const struct vr_store_site_summary *s = sel[i].s;
         const struct vr_verdict *v = &s->verdict;
         char seen[40];
-        vr_format_rfc3339(s->last_seen_wall_ns, seen, sizeof(seen));
+        seen_text(s->last_seen_wall_ns, seen, sizeof(seen));
         csv_field(out, s->site);
         fprintf(out, ",%s,%.2f,%.0f,%.0f,", vr_render_verdict_name(v), score_of(s),
                 (double)v->intervals, (double)v->passed);

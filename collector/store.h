@@ -51,6 +51,14 @@ struct vr_store_options {
      * has one. Called on every query (cheap); NULL: no site has a plan. */
     bool (*site_plan)(void *arg, const char *site, struct vr_plan_input *out);
     void *site_plan_arg;
+    /* Liveness (common/score.h), both called on every query with sites_arg (e.g. a wrapper of
+     * the collector config): configured_site(arg, i) is the name of the i-th configured site
+     * (borrowed for the call) or NULL past the last, so that a configured site that never
+     * reported is listed; site_silent_after(arg, site) is that site's silent_after in ns (0 =
+     * VR_LIVENESS_DEFAULT_SILENT_AFTER_NS). NULL: no configured sites / the default for all. */
+    const char *(*configured_site)(void *arg, size_t i);
+    uint64_t (*site_silent_after)(void *arg, const char *site);
+    void *sites_arg;
     /* WAL checkpoints on a thread of the store's own instead of in the committing call
      * (store_ckpt.h): for the long-running server, whose ingest waits on every commit. */
     bool checkpoint_thread;
@@ -121,17 +129,22 @@ struct vr_store_capacity {
 
 /* One row of the site list. The verdict over the window includes the capacity rule for sites
  * with a plan and interval data: Not ready when the latest measured capacity is below planned
- * peak x (1 + growth), At risk within 20 % above it or when no capacity was measured yet.
- * verdict.intervals == 0: the site has no interval data in the window ("no_data"). */
+ * peak x (1 + growth), At risk within 20 % above it or when no capacity was measured yet; then
+ * the liveness rule (vr_verdict_apply_liveness): VR_VERDICT_SILENT when its last upload is older
+ * than its silent_after. verdict.intervals == 0 and not silent: the site has no interval data
+ * in the window ("no_data"); a configured site that never reported has liveness never_reported,
+ * last_seen_wall_ns and last_upload_wall_ns 0 and the reason "never reported". */
 struct vr_store_site_summary {
     char site[64];
     struct vr_verdict verdict;
-    uint64_t last_seen_wall_ns;
+    uint64_t last_seen_wall_ns;   /* end of its latest record */
+    uint64_t last_upload_wall_ns; /* receipt of its latest upload (latest of its agents'); 0 none */
+    enum vr_liveness liveness;
     int64_t agents;
     struct vr_store_capacity capacity;
 };
 
-/* The site list, worst verdict first (not ready, at risk, ready, no data), then by name. */
+/* The site list, worst verdict first (not ready, silent, at risk, ready, no data), then by name. */
 struct vr_store_site_list {
     uint64_t generated_wall_ns, window_ns;
     size_t n;
@@ -185,10 +198,25 @@ struct vr_store_capture_row {
     struct vr_store_reasons reasons;
 };
 
+/* One agent as it last said of itself (rec_agent.h), with the receipt time of its last upload
+ * (also set by uploads without a status line, from older agents: then version is "" and the
+ * figures are those of its last status, or 0). */
+struct vr_store_agent {
+    char site[64], agent[64], version[32];
+    uint64_t last_upload_wall_ns; /* 0: none noted */
+    uint64_t spool_records, quarantined;
+    enum vr_clock_sync clock_sync;
+    size_t n_links;
+    int links[VR_REC_AGENT_MAX_LINKS]; /* indexes in vr_rec_link_names */
+    enum vr_liveness liveness;         /* live or silent, by its site's silent_after */
+};
+
 /* One site over the window (GET /api/v1/sites/{site}). */
 struct vr_store_site_detail {
     struct vr_store_site_summary summary; /* verdict.reasons: all of them */
     uint64_t window_ns;
+    size_t n_agents;
+    struct vr_store_agent *agent_list; /* by name */
     size_t n_paths, n_failing, n_capacity, n_captures;
     struct vr_store_path *paths;            /* by path */
     struct vr_store_failing *failing;       /* newest first */
@@ -230,9 +258,10 @@ int vr_store_sites(struct vr_store *s, uint64_t now_wall_ns, uint64_t window_ns,
                    struct vr_store_site_list **out, struct vr_errbuf *eb);
 void vr_store_site_list_free(struct vr_store_site_list *l);
 
-/* GET /api/v1/sites/{site}: verdict over the window with reasons, per path summary, failing
- * intervals, capacity and capture records. VR_ENOTFOUND for an unknown site. *out: caller
- * frees with vr_store_site_detail_free(). */
+/* GET /api/v1/sites/{site}: verdict over the window with reasons, its agents, per path summary,
+ * failing intervals, capacity and capture records. A configured site that never reported gives
+ * an empty detail (liveness never_reported); VR_ENOTFOUND for any other unknown site. *out:
+ * caller frees with vr_store_site_detail_free(). */
 int vr_store_site(struct vr_store *s, const char *site, uint64_t now_wall_ns, uint64_t window_ns,
                   struct vr_store_site_detail **out, struct vr_errbuf *eb);
 void vr_store_site_detail_free(struct vr_store_site_detail *d);
@@ -251,7 +280,13 @@ int vr_store_site_links(struct vr_store *s, uint64_t now_wall_ns, uint64_t windo
                         struct vr_store_link_row **rows, size_t *n, struct vr_errbuf *eb);
 void vr_store_link_rows_free(struct vr_store_link_row *rows);
 
-/* The site verdict over [now - window, now] (as in vr_store_site), for report and metrics. */
+/* Every agent, by site then name, with its liveness at now_wall_ns (for /metrics): *rows (n of
+ * them), caller frees with vr_store_agents_free(). */
+int vr_store_agents(struct vr_store *s, uint64_t now_wall_ns, struct vr_store_agent **rows,
+                    size_t *n, struct vr_errbuf *eb);
+void vr_store_agents_free(struct vr_store_agent *rows);
+
+/* The site verdict over [now - window, now] (as in vr_store_site, liveness included). */
 int vr_store_site_verdict(struct vr_store *s, const char *site, uint64_t now_wall_ns,
                           uint64_t window_ns, struct vr_verdict *out, struct vr_errbuf *eb);
 /* Deletes raw records older than retention and rollups older than rollup_days. */

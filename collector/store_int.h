@@ -92,6 +92,9 @@ enum stmt {
     ST_Q_CAPTURES,
     ST_Q_LINKS,
     ST_PRUNE_CAPT,
+    ST_AGENT_NOTE,
+    ST_AGENT_SEEN,
+    ST_Q_AGENTS,
     ST_COUNT
 };
 
@@ -174,8 +177,9 @@ struct vr_store {
     sqlite3_stmt *st[ST_COUNT];
     struct cache ids; /* "s<site>", "a<agent>", "p<site_id>|<cls>|<target>", "r<agent_id>|..." */
     struct vec ph, sh, fg, runs, seen;
-    struct vec thr_sites; /* site_thr: thresholds by site, filled on first use */
-    size_t thr_last;      /* index of the last used entry: a batch is one agent's, one site */
+    struct vec agents_seen; /* int64_t: agents of the batch, their last upload set at commit */
+    struct vec thr_sites;   /* site_thr: thresholds by site, filled on first use */
+    size_t thr_last;        /* index of the last used entry: a batch is one agent's, one site */
     struct vr__store_ckpt *ckpt; /* NULL unless opt.checkpoint_thread */
 };
 

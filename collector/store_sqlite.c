@@ -27,8 +27,10 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_SITE_ADD] = "INSERT INTO sites(name, first_seen_ns, last_seen_ns) VALUES (?1, ?2, ?2)",
     [ST_SITE_SEEN] = "UPDATE sites SET last_seen_ns = max(last_seen_ns, ?2) WHERE id = ?1",
     [ST_SITE_ROW] = "SELECT s.id, s.last_seen_ns, (SELECT count(*) FROM agents a WHERE "
+                    "a.site_id = s.id), (SELECT max(a.last_upload_ns) FROM agents a WHERE "
                     "a.site_id = s.id) FROM sites s WHERE s.name = ?1",
     [ST_SITE_LIST] = "SELECT s.id, s.name, s.last_seen_ns, (SELECT count(*) FROM agents a WHERE "
+                     "a.site_id = s.id), (SELECT max(a.last_upload_ns) FROM agents a WHERE "
                      "a.site_id = s.id) FROM sites s ORDER BY s.name",
     [ST_AGENT_GET] = "SELECT id, site_id FROM agents WHERE name = ?1",
     [ST_AGENT_ADD] = "INSERT INTO agents(name, site_id) VALUES (?1, ?2)",
@@ -132,6 +134,15 @@ static const char *const stmt_sql[ST_COUNT] = {
                    "= h.path_id JOIN sites s ON s.id = p.site_id WHERE h.hour >= ?1 AND h.hour < "
                    "?2 GROUP BY p.site_id, p.link ORDER BY s.name, p.link",
     [ST_PRUNE_CAPT] = "DELETE FROM captures WHERE start_ns < ?1",
+    /* agents: what each said of itself, and the receipt time of its last upload (migration 3) */
+    [ST_AGENT_NOTE] = "UPDATE agents SET last_upload_ns = max(coalesce(last_upload_ns, 0), ?2), "
+                      "version = ?3, spool_records = ?4, quarantined = ?5, clock_sync = ?6, "
+                      "links = ?7 WHERE id = ?1",
+    [ST_AGENT_SEEN] =
+        "UPDATE agents SET last_upload_ns = max(coalesce(last_upload_ns, 0), ?2) WHERE id = ?1",
+    [ST_Q_AGENTS] = "SELECT s.name, a.name, a.version, a.last_upload_ns, a.spool_records, "
+                    "a.quarantined, a.clock_sync, a.links FROM agents a JOIN sites s ON s.id = "
+                    "a.site_id WHERE ?1 IS NULL OR a.site_id = ?1 ORDER BY s.name, a.name",
 };
 
 /* Migrations: index i brings the schema from version i to i + 1, inside one transaction. */
@@ -211,6 +222,19 @@ static const char *const migrations[] = {
     " jitter_ms REAL, mos REAL, verdict INTEGER NOT NULL, raw TEXT NOT NULL,"
     " UNIQUE(agent_id, rid));"
     "CREATE INDEX captures_site_time ON captures(site_id, start_ns);",
+    /* 3: the agents' liveness and what they say of themselves (rec_agent.h): the receipt time
+     * of the last upload, version, spool backlog, quarantined records, clock sync (enum
+     * vr_clock_sync) and link kinds (bit i: vr_rec_link_names[i]). Agents of an older database
+     * start from their site's last record, so that a site silent since before the upgrade
+     * reads Silent at once. */
+    "ALTER TABLE agents ADD COLUMN last_upload_ns INTEGER;"
+    "ALTER TABLE agents ADD COLUMN version TEXT;"
+    "ALTER TABLE agents ADD COLUMN spool_records INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE agents ADD COLUMN quarantined INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE agents ADD COLUMN clock_sync INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE agents ADD COLUMN links INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE agents SET last_upload_ns = (SELECT s.last_seen_ns FROM sites s WHERE s.id ="
+    " agents.site_id);",
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -280,6 +304,7 @@ int vr_store_open(const char *path, const struct vr_store_options *opt, struct v
     s->fg.size = sizeof(struct fg_acc);
     s->runs.size = sizeof(struct run_acc);
     s->seen.size = sizeof(struct seen_acc);
+    s->agents_seen.size = sizeof(int64_t);
     s->thr_sites.size = sizeof(struct site_thr);
     if (opt != NULL)
         s->opt = *opt;
@@ -354,6 +379,7 @@ void vr_store_close(struct vr_store *s)
     free(s->fg.v);
     free(s->runs.v);
     free(s->seen.v);
+    free(s->agents_seen.v);
     free(s->thr_sites.v);
     free(s);
 }
@@ -502,15 +528,4 @@ fail:
     vr__store_cache_clear(&s->ids);
     free(ids);
     return err;
-}
-
-/* TODO(issue 11, liveness): the agents table's status columns. */
-int vr_store_note_agent(struct vr_store *s, const struct vr_agent_status *st, uint64_t now_wall_ns,
-                        struct vr_errbuf *eb)
-{
-    (void)s;
-    (void)st;
-    (void)now_wall_ns;
-    (void)eb;
-    return 0;
 }

@@ -148,8 +148,8 @@ static int move_agent(struct vr_store *s, int64_t id, int64_t site_id, struct vr
 }
 
 /* Cached as "a<name>" -> id and "A<name>" -> its site, so that a move (and a move back) is seen. */
-static int agent_id_of(struct vr_store *s, const char *agent, int64_t site_id, int64_t *id,
-                       struct vr_errbuf *eb)
+static int agent_id_lookup(struct vr_store *s, const char *agent, int64_t site_id, int64_t *id,
+                           struct vr_errbuf *eb)
 {
     char key[80], skey[80];
     int64_t cur_site;
@@ -186,6 +186,24 @@ static int agent_id_of(struct vr_store *s, const char *agent, int64_t site_id, i
     }
     cache_put(&s->ids, key, *id);
     cache_put(&s->ids, skey, site_id);
+    return 0;
+}
+
+/* The agent's row id, noted as one of the batch's agents: their last upload is set at commit,
+ * for duplicates too (an agent that only resends is not silent). A batch is one agent's. */
+static int agent_id_of(struct vr_store *s, const char *agent, int64_t site_id, int64_t *id,
+                       struct vr_errbuf *eb)
+{
+    int err = agent_id_lookup(s, agent, site_id, id, eb);
+    if (err < 0)
+        return err;
+    for (size_t k = s->agents_seen.n; k-- > 0;)
+        if (((int64_t *)s->agents_seen.v)[k] == *id)
+            return 0;
+    int64_t *e = vec_push(&s->agents_seen);
+    if (e == NULL)
+        return vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
+    *e = *id;
     return 0;
 }
 
@@ -545,6 +563,16 @@ static int flush_rollups(struct vr_store *s, struct vr_errbuf *eb)
         if ((err = step_done(s, x, eb, "updating a site")) < 0)
             return err;
     }
+    /* receipt time, the agent's last upload (its status line, when it sent one, says the same
+     * through vr_store_note_agent) */
+    int64_t now = (int64_t)vr_clock_wall_ns();
+    for (size_t i = 0; i < s->agents_seen.n; i++) {
+        sqlite3_stmt *x = st(s, ST_AGENT_SEEN);
+        sqlite3_bind_int64(x, 1, ((int64_t *)s->agents_seen.v)[i]);
+        sqlite3_bind_int64(x, 2, now);
+        if ((err = step_done(s, x, eb, "noting an agent's upload")) < 0)
+            return err;
+    }
     return 0;
 }
 
@@ -824,7 +852,7 @@ int vr_store_ingest_all(struct vr_store *s, const struct vr_record *recs, const 
     }
     for (size_t i = 0; i < nx; i++)
         xstored[i] = false;
-    s->ph.n = s->sh.n = s->fg.n = s->runs.n = s->seen.n = 0;
+    s->ph.n = s->sh.n = s->fg.n = s->runs.n = s->seen.n = s->agents_seen.n = 0;
     sqlite3_stmt *b = st(s, ST_BEGIN);
     if ((err = step_done(s, b, eb, "starting an ingest transaction")) < 0)
         return err;
@@ -851,5 +879,49 @@ fail:
         stored[i] = false;
     for (size_t i = 0; i < nx; i++)
         xstored[i] = false;
+    return err;
+}
+
+/* ---- the agent's own status ----------------------------------------------------------------- */
+
+int vr_store_note_agent(struct vr_store *s, const struct vr_agent_status *st_, uint64_t now_wall_ns,
+                        struct vr_errbuf *eb)
+{
+    if (!bounded(st_->agent, sizeof(st_->agent)) || st_->agent[0] == 0 ||
+        !bounded(st_->site, sizeof(st_->site)) || st_->site[0] == 0 ||
+        !bounded(st_->version, sizeof(st_->version)) || now_wall_ns > (uint64_t)INT64_MAX)
+        return vr_errbuf_set(eb, VR_EINVAL,
+                             "agent status: agent, site or version missing or "
+                             "too long");
+    int64_t links = 0;
+    for (size_t i = 0; i < st_->n_links && i < VR_REC_AGENT_MAX_LINKS; i++)
+        if (st_->links[i] >= 0 && st_->links[i] < VR_REC_AGENT_MAX_LINKS)
+            links |= (int64_t)1 << st_->links[i];
+    int64_t site_id, agent_id;
+    int err = step_done(s, st(s, ST_BEGIN), eb, "starting to note an agent");
+    if (err < 0)
+        return err;
+    s->agents_seen.n = 0;
+    if ((err = site_id_of(s, st_->site, now_wall_ns, &site_id, eb)) < 0 ||
+        (err = agent_id_lookup(s, st_->agent, site_id, &agent_id, eb)) < 0)
+        goto fail;
+    sqlite3_stmt *x = st(s, ST_AGENT_NOTE);
+    sqlite3_bind_int64(x, 1, agent_id);
+    sqlite3_bind_int64(x, 2, (int64_t)now_wall_ns);
+    bind_text(x, 3, st_->version, sizeof(st_->version));
+    sqlite3_bind_int64(x, 4,
+                       st_->spool_records > INT64_MAX ? INT64_MAX : (int64_t)st_->spool_records);
+    sqlite3_bind_int64(x, 5, st_->quarantined > INT64_MAX ? INT64_MAX : (int64_t)st_->quarantined);
+    sqlite3_bind_int(x, 6, (int)st_->clock_sync);
+    sqlite3_bind_int64(x, 7, links);
+    if ((err = step_done(s, x, eb, "noting an agent")) < 0 ||
+        (err = step_done(s, st(s, ST_COMMIT), eb, "committing an agent's status")) < 0)
+        goto fail;
+    return 0;
+fail:
+    sqlite3_step(st(s, ST_ROLLBACK));
+    sqlite3_reset(s->st[ST_ROLLBACK]);
+    cache_clear(&s->ids); /* a rolled back site or agent id must not survive in the cache */
+    s->thr_sites.n = 0;
     return err;
 }

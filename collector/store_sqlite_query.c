@@ -109,8 +109,47 @@ static int verdict_of(struct vr_store *s, int64_t site_id, uint64_t now_ns, uint
     return 0;
 }
 
+/* ---- liveness: the rule of common/score.c with each site's silent_after ------------------- */
+
+static uint64_t silent_after_of(const struct vr_store *s, const char *site)
+{
+    const struct vr_store_options *o = &s->opt;
+    return o->site_silent_after != NULL ? o->site_silent_after(o->sites_arg, site) : 0;
+}
+
+static bool configured(const struct vr_store *s, const char *site)
+{
+    const struct vr_store_options *o = &s->opt;
+    const char *name;
+    for (size_t i = 0; o->configured_site != NULL && (name = o->configured_site(o->sites_arg, i));
+         i++)
+        if (strcmp(name, site) == 0)
+            return true;
+    return false;
+}
+
+/* After the capacity rule: Silent never reads Ready. */
+static void apply_liveness(const struct vr_store *s, struct vr_store_site_summary *o,
+                           uint64_t now_ns)
+{
+    o->liveness = vr_verdict_apply_liveness(&o->verdict, o->last_upload_wall_ns, now_ns,
+                                            silent_after_of(s, o->site));
+}
+
+/* A configured site without any upload: no data, "never reported", its plan if it has one. */
+static int never_reported(struct vr_store *s, const char *site, uint64_t now_ns,
+                          struct vr_store_site_summary *o, struct vr_errbuf *eb)
+{
+    memset(o, 0, sizeof(*o));
+    snprintf(o->site, sizeof(o->site), "%s", site);
+    o->verdict.score_pct = 100.0; /* as the verdict of no intervals */
+    o->liveness = vr_verdict_apply_liveness(&o->verdict, 0, now_ns, 0);
+    static const struct vr__site_cap none = {-1, 0};
+    return vr__store_capacity(s, -1, site, &none, 0, &o->capacity, eb);
+}
+
 static int site_row(struct vr_store *s, const char *site, int64_t *id, uint64_t *last_seen,
-                    int64_t *agents, struct vr_errbuf *eb)
+                    int64_t *agents, uint64_t *last_upload, struct vr_errbuf *eb)
 {
     if (!bounded(site, 64))
         return vr_errbuf_set(eb, VR_ENOTFOUND, "site: name longer than 63 bytes");
@@ -121,6 +160,7 @@ static int site_row(struct vr_store *s, const char *site, int64_t *id, uint64_t 
         *id = sqlite3_column_int64(q, 0);
         *last_seen = col_u64(q, 1);
         *agents = sqlite3_column_int64(q, 2);
+        *last_upload = col_u64(q, 3);
     }
     sqlite3_reset(q);
     if (rc == SQLITE_ROW)
@@ -135,8 +175,14 @@ int vr_store_site_verdict(struct vr_store *s, const char *site, uint64_t now_wal
                           uint64_t window_ns, struct vr_verdict *out, struct vr_errbuf *eb)
 {
     int64_t id, agents;
-    uint64_t last;
-    int err = site_row(s, site, &id, &last, &agents, eb);
+    uint64_t last, upload = 0;
+    int err = site_row(s, site, &id, &last, &agents, &upload, eb);
+    if (err == VR_ENOTFOUND && configured(s, site)) {
+        memset(out, 0, sizeof(*out));
+        out->score_pct = 100.0;
+        vr_verdict_apply_liveness(out, 0, now_wall_ns, 0);
+        return 0;
+    }
     if (err < 0)
         return err;
     struct vr_verdict_acc *acc = vr_verdict_acc_new();
@@ -145,8 +191,10 @@ int vr_store_site_verdict(struct vr_store *s, const char *site, uint64_t now_wal
     err = verdict_of(s, id, now_wall_ns, window_ns, acc, out, eb);
     vr_verdict_acc_free(acc);
     struct vr_store_capacity cap;
-    if (err == 0 && (err = vr__store_capacity(s, id, site, NULL, 0, &cap, eb)) == 0)
+    if (err == 0 && (err = vr__store_capacity(s, id, site, NULL, 0, &cap, eb)) == 0) {
         vr_verdict_apply_capacity(out, cap.status, cap.reason);
+        vr_verdict_apply_liveness(out, upload, now_wall_ns, silent_after_of(s, site));
+    }
     return err;
 }
 
@@ -154,20 +202,23 @@ int vr_store_site_verdict(struct vr_store *s, const char *site, uint64_t now_wal
 
 static const char *verdict_name(const struct vr_verdict *v)
 {
-    return v->intervals == 0 ? "no_data" : vr_site_verdict_name(v->verdict);
+    return v->verdict == VR_VERDICT_SILENT ? "silent"
+           : v->intervals == 0             ? "no_data"
+                                           : vr_site_verdict_name(v->verdict);
 }
 
 static int verdict_rank(const char *name)
 {
     return strcmp(name, "not_ready") == 0 ? 0
-           : strcmp(name, "at_risk") == 0 ? 1
-           : strcmp(name, "ready") == 0   ? 2
-                                          : 3;
+           : strcmp(name, "silent") == 0  ? 1
+           : strcmp(name, "at_risk") == 0 ? 2
+           : strcmp(name, "ready") == 0   ? 3
+                                          : 4;
 }
 
 struct srow {
     int64_t id, agents;
-    uint64_t last;
+    uint64_t last, upload;
     char name[64];
     struct vr_verdict_counts tot[2]; /* totals of the window, marked and besteffort */
     int32_t head, tail;              /* its failure-group rows, in hour order */
@@ -218,6 +269,7 @@ static int sites_load(struct vr_store *s, int64_t from, int64_t to, struct srow 
         snprintf(r->name, sizeof(r->name), "%s", col_text(q, 1));
         r->last = col_u64(q, 2);
         r->agents = sqlite3_column_int64(q, 3);
+        r->upload = col_u64(q, 4);
         r->head = r->tail = -1;
     }
     sqlite3_reset(q);
@@ -311,6 +363,39 @@ void vr_store_site_list_free(struct vr_store_site_list *l)
     free(l);
 }
 
+static int srow_name_cmp(const void *key, const void *elem)
+{
+    return strcmp(key, ((const struct srow *)elem)->name);
+}
+
+/* The configured sites that are not in the database yet (rows: l->n of them, by name) join the
+ * list as never reported. */
+static int add_never_reported(struct vr_store *s, struct vr_store_site_list *l,
+                              const struct srow *rows, uint64_t now_ns, struct vr_errbuf *eb)
+{
+    const struct vr_store_options *o = &s->opt;
+    const char *name;
+    size_t n_db = l->n, cap = l->n;
+    for (size_t i = 0; o->configured_site != NULL && (name = o->configured_site(o->sites_arg, i));
+         i++) {
+        if (!bounded(name, 64) ||
+            (n_db > 0 && bsearch(name, rows, n_db, sizeof(*rows), srow_name_cmp) != NULL))
+            continue;
+        if (l->n == cap) {
+            cap = cap < 16 ? 16 : cap * 2;
+            void *ns = realloc(l->sites, cap * sizeof(*l->sites));
+            if (ns == NULL)
+                return vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
+            l->sites = ns;
+        }
+        int err = never_reported(s, name, now_ns, &l->sites[l->n], eb);
+        if (err < 0)
+            return err;
+        l->n++;
+    }
+    return 0;
+}
+
 int vr_store_sites(struct vr_store *s, uint64_t now_wall_ns, uint64_t window_ns,
                    struct vr_store_site_list **out, struct vr_errbuf *eb)
 {
@@ -356,12 +441,16 @@ int vr_store_sites(struct vr_store *s, uint64_t now_wall_ns, uint64_t window_ns,
         vr_verdict_apply_capacity(v, cap->status, cap->reason);
         memcpy(o->site, rows[i].name, sizeof(o->site));
         o->last_seen_wall_ns = rows[i].last;
+        o->last_upload_wall_ns = rows[i].upload;
         o->agents = rows[i].agents;
+        apply_liveness(s, o, now_wall_ns);
     }
-    /* rows come by name: sort by (verdict rank, name) */
-    if (n > 0)
-        qsort(l->sites, n, sizeof(*l->sites), summary_cmp);
     l->n = n;
+    if ((err = add_never_reported(s, l, rows, now_wall_ns, eb)) < 0)
+        goto done;
+    /* rows come by name: sort by (verdict rank, name) */
+    if (l->n > 0)
+        qsort(l->sites, l->n, sizeof(*l->sites), summary_cmp);
     *out = l;
     l = NULL;
 done:
@@ -486,10 +575,68 @@ static int site_failing(struct vr_store *s, int64_t site_id, uint64_t from_ns, u
     return rc == SQLITE_DONE ? 0 : db_fail(s, rc, eb, "reading failing intervals");
 }
 
+/* The agents of site_id (-1: all), by site then name, with their liveness at now_ns. */
+static int agents_load(struct vr_store *s, int64_t site_id, uint64_t now_ns, struct vec *out,
+                       struct vr_errbuf *eb)
+{
+    sqlite3_stmt *q = st(s, ST_Q_AGENTS);
+    if (site_id >= 0)
+        sqlite3_bind_int64(q, 1, site_id);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        struct vr_store_agent *a = vec_push(out);
+        if (a == NULL)
+            break;
+        copy_text(a->site, sizeof(a->site), col_text(q, 0));
+        copy_text(a->agent, sizeof(a->agent), col_text(q, 1));
+        copy_text(a->version, sizeof(a->version), col_text(q, 2));
+        a->last_upload_wall_ns = col_u64(q, 3);
+        a->spool_records = col_u64(q, 4);
+        a->quarantined = col_u64(q, 5);
+        int cs = sqlite3_column_int(q, 6);
+        a->clock_sync = cs == VR_CLOCK_SYNCED     ? VR_CLOCK_SYNCED
+                        : cs == VR_CLOCK_UNSYNCED ? VR_CLOCK_UNSYNCED
+                                                  : VR_CLOCK_UNKNOWN;
+        uint64_t links = col_u64(q, 7);
+        for (int k = 0; k < VR_REC_AGENT_MAX_LINKS; k++) /* one bit per kind */
+            if (links & (1ull << k))
+                a->links[a->n_links++] = k;
+        /* an agent never noted (0) has not reported: silent, not "never reported" */
+        enum vr_liveness l =
+            vr_liveness_of(a->last_upload_wall_ns, now_ns, silent_after_of(s, a->site));
+        a->liveness = l == VR_LIVENESS_LIVE ? VR_LIVENESS_LIVE : VR_LIVENESS_SILENT;
+    }
+    sqlite3_reset(q);
+    if (rc == SQLITE_ROW)
+        return vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
+    return rc == SQLITE_DONE ? 0 : db_fail(s, rc, eb, "listing agents");
+}
+
+int vr_store_agents(struct vr_store *s, uint64_t now_wall_ns, struct vr_store_agent **rows,
+                    size_t *n, struct vr_errbuf *eb)
+{
+    struct vec v = {NULL, 0, 0, sizeof(struct vr_store_agent)};
+    int err = agents_load(s, -1, now_wall_ns, &v, eb);
+    if (err < 0) {
+        free(v.v);
+        v.v = NULL;
+        v.n = 0;
+    }
+    *rows = v.v;
+    *n = v.n;
+    return err;
+}
+
+void vr_store_agents_free(struct vr_store_agent *rows)
+{
+    free(rows);
+}
+
 void vr_store_site_detail_free(struct vr_store_site_detail *d)
 {
     if (d == NULL)
         return;
+    free(d->agent_list);
     for (size_t i = 0; i < d->n_failing; i++)
         vr__store_reasons_free(&d->failing[i].reasons);
     for (size_t i = 0; i < d->n_capacity; i++)
@@ -508,14 +655,27 @@ int vr_store_site(struct vr_store *s, const char *site, uint64_t now_wall_ns, ui
 {
     *out = NULL;
     int64_t id, agents;
-    uint64_t last;
-    int err = site_row(s, site, &id, &last, &agents, eb);
+    uint64_t last, upload = 0;
+    int err = site_row(s, site, &id, &last, &agents, &upload, eb);
+    if (err == VR_ENOTFOUND && configured(s, site)) {
+        struct vr_store_site_detail *e = calloc(1, sizeof(*e));
+        if (e == NULL)
+            return vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
+        e->window_ns = window_ns;
+        if ((err = never_reported(s, site, now_wall_ns, &e->summary, eb)) < 0) {
+            free(e);
+            return err;
+        }
+        *out = e;
+        return 0;
+    }
     if (err < 0)
         return err;
     struct vr_verdict_acc *acc = vr_verdict_acc_new();
     struct vr_store_site_detail *d = calloc(1, sizeof(*d));
     struct vec paths = {NULL, 0, 0, sizeof(struct vr_store_path)};
     struct vec failing = {NULL, 0, 0, sizeof(struct vr_store_failing)};
+    struct vec agent_list = {NULL, 0, 0, sizeof(struct vr_store_agent)};
     if (acc == NULL || d == NULL) {
         err = vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
         goto done;
@@ -523,7 +683,13 @@ int vr_store_site(struct vr_store *s, const char *site, uint64_t now_wall_ns, ui
     struct vr_store_site_summary *sum = &d->summary;
     snprintf(sum->site, sizeof(sum->site), "%s", site);
     sum->last_seen_wall_ns = last;
+    sum->last_upload_wall_ns = upload;
     sum->agents = agents;
+    err = agents_load(s, id, now_wall_ns, &agent_list, eb);
+    d->agent_list = agent_list.v;
+    d->n_agents = agent_list.n;
+    if (err < 0)
+        goto done;
     d->window_ns = window_ns;
     int64_t from, to;
     window_hours(now_wall_ns, window_ns, &from, &to);
@@ -542,6 +708,7 @@ int vr_store_site(struct vr_store *s, const char *site, uint64_t now_wall_ns, ui
     if ((err = vr__store_capacity(s, id, site, NULL, 0, &sum->capacity, eb)) < 0)
         goto done;
     vr_verdict_apply_capacity(&sum->verdict, sum->capacity.status, sum->capacity.reason);
+    apply_liveness(s, sum, now_wall_ns);
     if ((err = vr__store_cap_site(s, id, d, eb)) < 0)
         goto done;
     *out = d;
@@ -592,8 +759,14 @@ int vr_store_intervals(struct vr_store *s, const char *site, uint64_t since_wall
 {
     *out = NULL;
     int64_t id, agents;
-    uint64_t last;
-    int err = site_row(s, site, &id, &last, &agents, eb);
+    uint64_t last, upload;
+    int err = site_row(s, site, &id, &last, &agents, &upload, eb);
+    if (err == VR_ENOTFOUND && configured(s, site)) { /* never reported: no series */
+        if ((*out = calloc(1, sizeof(**out))) == NULL)
+            return vr_errbuf_set(eb, VR_ENOMEM, "%s: out of memory", s->path);
+        copy_text((*out)->site, sizeof((*out)->site), site);
+        return 0;
+    }
     if (err < 0)
         return err;
     if (cls != NULL && !bounded(cls, 16))

@@ -37,6 +37,8 @@ const char *vr_site_verdict_name(enum vr_site_verdict v)
         return "at_risk";
     case VR_VERDICT_NOT_READY:
         return "not_ready";
+    case VR_VERDICT_SILENT:
+        return "silent";
     }
     return "not_ready";
 }
@@ -50,6 +52,8 @@ const char *vr_site_verdict_label(enum vr_site_verdict v)
         return "At risk";
     case VR_VERDICT_NOT_READY:
         return "Not ready";
+    case VR_VERDICT_SILENT:
+        return "Silent";
     }
     return "Not ready";
 }
@@ -595,4 +599,85 @@ void vr_verdict_apply_capacity(struct vr_verdict *v, enum vr_capacity_status sta
     memmove(v->reasons[at + 1], v->reasons[at], (n - at) * sizeof(v->reasons[0]));
     snprintf(v->reasons[at], sizeof(v->reasons[at]), "%s", reason);
     v->n_reasons = n + 1;
+}
+
+/* ---- liveness -------------------------------------------------------------------------------- */
+
+const char *vr_liveness_name(enum vr_liveness l)
+{
+    switch (l) {
+    case VR_LIVENESS_LIVE:
+        return "live";
+    case VR_LIVENESS_SILENT:
+        return "silent";
+    case VR_LIVENESS_NEVER_REPORTED:
+        return "never_reported";
+    }
+    return "silent";
+}
+
+enum vr_liveness vr_liveness_of(uint64_t last_upload_ns, uint64_t now_ns, uint64_t silent_after_ns)
+{
+    if (last_upload_ns == 0)
+        return VR_LIVENESS_NEVER_REPORTED;
+    if (silent_after_ns == 0)
+        silent_after_ns = VR_LIVENESS_DEFAULT_SILENT_AFTER_NS;
+    /* an upload stamped after now (a query with an older "now") is live */
+    return now_ns > last_upload_ns && now_ns - last_upload_ns > silent_after_ns ? VR_LIVENESS_SILENT
+                                                                                : VR_LIVENESS_LIVE;
+}
+
+void vr_liveness_fmt_age(uint64_t age_ns, char *buf, size_t len)
+{
+    uint64_t s = age_ns / 1000000000ull;
+    if (s < 60)
+        snprintf(buf, len, "%llu s", (unsigned long long)s);
+    else if (s < 3600)
+        snprintf(buf, len, "%llu min", (unsigned long long)(s / 60));
+    else if (s < 48 * 3600) /* "30 h" reads better than "1 days" */
+        snprintf(buf, len, "%llu h", (unsigned long long)(s / 3600));
+    else
+        snprintf(buf, len, "%llu days", (unsigned long long)(s / 86400));
+}
+
+void vr_liveness_fmt_reason(uint64_t last_ns, uint64_t now_ns, char *buf, size_t len)
+{
+    time_t a = (time_t)(last_ns / 1000000000ull), b = (time_t)(now_ns / 1000000000ull);
+    struct tm ta, tb;
+    char when[40] = "?", age[32];
+    if (gmtime_r(&a, &ta) != NULL && gmtime_r(&b, &tb) != NULL) {
+        bool today = ta.tm_year == tb.tm_year && ta.tm_yday == tb.tm_yday;
+        strftime(when, sizeof(when), today ? "%H:%M" : "%Y-%m-%d %H:%M", &ta);
+    }
+    vr_liveness_fmt_age(now_ns > last_ns ? now_ns - last_ns : 0, age, sizeof(age));
+    bprintf(buf, len, "no results since %s UTC, %s ago", when, age);
+}
+
+/* reason goes first; the last one is dropped when they are full */
+static void reason_first(struct vr_verdict *v, const char *reason)
+{
+    size_t n = v->n_reasons < VR_VERDICT_MAX_REASONS ? v->n_reasons : VR_VERDICT_MAX_REASONS - 1;
+    memmove(v->reasons[1], v->reasons[0], n * sizeof(v->reasons[0]));
+    snprintf(v->reasons[0], sizeof(v->reasons[0]), "%s", reason);
+    v->n_reasons = n + 1;
+}
+
+enum vr_liveness vr_verdict_apply_liveness(struct vr_verdict *v, uint64_t last_upload_ns,
+                                           uint64_t now_ns, uint64_t silent_after_ns)
+{
+    enum vr_liveness l = vr_liveness_of(last_upload_ns, now_ns, silent_after_ns);
+    char reason[sizeof(v->reasons[0])];
+    switch (l) {
+    case VR_LIVENESS_LIVE:
+        break;
+    case VR_LIVENESS_SILENT:
+        v->verdict = VR_VERDICT_SILENT;
+        vr_liveness_fmt_reason(last_upload_ns, now_ns, reason, sizeof(reason));
+        reason_first(v, reason);
+        break;
+    case VR_LIVENESS_NEVER_REPORTED:
+        reason_first(v, "never reported");
+        break;
+    }
+    return l;
 }

@@ -81,9 +81,13 @@ enum vr_site_verdict {
     VR_VERDICT_READY = 0,
     VR_VERDICT_AT_RISK = 1,
     VR_VERDICT_NOT_READY = 2,
+    /* no results for longer than silent_after (vr_verdict_apply_liveness): never Ready */
+    VR_VERDICT_SILENT = 3,
 };
-const char *vr_site_verdict_name(enum vr_site_verdict v);  /* "ready" | "at_risk" | "not_ready" */
-const char *vr_site_verdict_label(enum vr_site_verdict v); /* "Ready" | "At risk" | "Not ready" */
+/* "ready" | "at_risk" | "not_ready" | "silent" */
+const char *vr_site_verdict_name(enum vr_site_verdict v);
+/* "Ready" | "At risk" | "Not ready" | "Silent" */
+const char *vr_site_verdict_label(enum vr_site_verdict v);
 
 /* The verdict over many interval records: Ready when >= 99 % of counted intervals pass and no
  * mark was rewritten, At risk when >= 95 %, else Not ready. Intervals carry a weight (1 for
@@ -173,5 +177,33 @@ double vr_finding_severity(const struct vr_finding *f);
  * last is dropped when they are full). A verdict without intervals is left as it is. */
 void vr_verdict_apply_capacity(struct vr_verdict *v, enum vr_capacity_status status,
                                const char *reason);
+
+/* ---- liveness: a site (or agent) that stopped reporting is never Ready ---------------------
+ * The collector notes the wall time of every upload it receives (per agent; a site's is the
+ * latest of its agents'). Silent: nothing for longer than silent_after (the collector config's
+ * `silent_after`, default 5 minutes). Never reported: configured, but no upload yet. */
+enum vr_liveness {
+    VR_LIVENESS_LIVE = 0,
+    VR_LIVENESS_SILENT = 1,
+    VR_LIVENESS_NEVER_REPORTED = 2,
+};
+#define VR_LIVENESS_DEFAULT_SILENT_AFTER_NS (300ull * 1000000000ull) /* 5 minutes */
+
+const char *vr_liveness_name(enum vr_liveness l); /* "live" | "silent" | "never_reported" */
+/* The rule: never reported when last_upload_ns is 0, silent when now_ns is more than
+ * silent_after_ns (0 = the default) after it, else live. */
+enum vr_liveness vr_liveness_of(uint64_t last_upload_ns, uint64_t now_ns, uint64_t silent_after_ns);
+/* An age for people, rounded down: "45 s", "12 min", "6 h", "3 days". */
+void vr_liveness_fmt_age(uint64_t age_ns, char *buf, size_t len);
+/* "no results since 13:02 UTC, 6 h ago"; the date too when last_ns is not on now_ns's UTC day:
+ * "no results since 2026-12-01 13:02 UTC, 2 days ago". */
+void vr_liveness_fmt_reason(uint64_t last_ns, uint64_t now_ns, char *buf, size_t len);
+/* The liveness rule on a site verdict v (after vr_verdict_apply_capacity): a silent site's
+ * verdict becomes VR_VERDICT_SILENT (its score and counts stay as they are) and the reason of
+ * vr_liveness_fmt_reason goes first; a never-reported one gets the reason "never reported" first
+ * (its verdict left alone: it has no intervals). The last reason is dropped when they are full.
+ * Returns the liveness. */
+enum vr_liveness vr_verdict_apply_liveness(struct vr_verdict *v, uint64_t last_upload_ns,
+                                           uint64_t now_ns, uint64_t silent_after_ns);
 
 #endif

@@ -14,11 +14,13 @@
     ready: 'Ready',
     at_risk: 'At risk',
     not_ready: 'Not ready',
+    silent: 'Silent',
     no_data: 'No data',
   };
-  // Sort rank, worst first, as the API sorts. No data sits between the failures and Ready: an
-  // agent that went quiet needs a look, but less urgently than a site that is measured bad.
-  const VERDICT_RANK = { not_ready: 0, at_risk: 1, no_data: 2, ready: 3 };
+  // Sort rank, worst first. Silent (its agents stopped reporting: the collector's silent_after)
+  // comes right after Not ready, as the API sorts; No data sits between the failures and Ready.
+  const VERDICT_RANK = { not_ready: 0, silent: 1, at_risk: 2, no_data: 3, ready: 4 };
+  const CLOCK_LABEL = { synced: 'synced', unsynced: 'not synced', unknown: 'unknown' };
 
   // The mark each class is sent with (DESIGN §3), for records that do not carry "dscp".
   const CLASS_DSCP = { audio: 46, video: 34, sharing: 18, besteffort: 0 };
@@ -68,10 +70,11 @@
     return typeof v === 'number' && isFinite(v) ? v.toFixed(digits) : '–';
   }
 
-  function verdictBadge(v) {
+  function verdictBadge(v, liveness) {
     const key = VERDICT_LABEL[v] ? v : 'no_data';
+    const label = liveness === 'never_reported' ? 'No data — never reported' : VERDICT_LABEL[key];
     // The label is the information; the colour only repeats it.
-    return `<span class="verdict v-${key}">${VERDICT_LABEL[key]}</span>`;
+    return `<span class="verdict v-${key}">${label}</span>`;
   }
 
   function parseTime(s) {
@@ -176,7 +179,9 @@
       score: typeof s.score_pct === 'number' ? s.score_pct : -1,
       cap: CAP_LABEL[s.capacity_status] ? s.capacity_status : 'no_plan',
       reason: s.worst_reason || '',
-      seen: parseTime(s.last_seen),
+      liveness: s.liveness || 'live',
+      // when the collector last heard from it (older collectors: its latest record)
+      seen: parseTime(s.last_upload !== undefined ? s.last_upload : s.last_seen),
     }));
     renderRows();
   }
@@ -209,9 +214,9 @@
     for (const s of rows) {
       const r = s.raw;
       const href = '#/site/' + encodeURIComponent(s.site);
-      html += `<tr data-site="${esc(s.site)}" data-verdict="${s.verdict}">` +
+      html += `<tr data-site="${esc(s.site)}" data-verdict="${s.verdict}" data-liveness="${esc(s.liveness)}">` +
         `<th scope="row"><a href="${esc(href)}">${esc(s.site)}</a></th>` +
-        `<td>${verdictBadge(s.verdict)}${r.marks_rewritten ? ' <span class="flag" title="a DSCP mark is rewritten on the path">DSCP rewritten</span>' : ''}</td>` +
+        `<td>${verdictBadge(s.verdict, s.liveness)}${r.marks_rewritten ? ' <span class="flag" title="a DSCP mark is rewritten on the path">DSCP rewritten</span>' : ''}</td>` +
         `<td class="num">${s.score >= 0 ? num(s.score, 1) + ' %' : '–'}</td>` +
         capacityCell(r, s.cap) +
         `<td class="reason">${s.reason ? esc(s.reason) : '<span class="muted">none</span>'}</td>` +
@@ -228,11 +233,11 @@
       th.querySelector('.arrow').textContent = on ? (list.sortAsc ? ' ▲' : ' ▼') : '';
     }
 
-    const n = { ready: 0, at_risk: 0, not_ready: 0, no_data: 0 };
+    const n = { ready: 0, at_risk: 0, not_ready: 0, silent: 0, no_data: 0 };
     list.sites.forEach((s) => n[s.verdict]++);
     app.querySelector('#counts').textContent =
       `${rows.length} of ${list.sites.length} sites · ${n.ready} Ready · ${n.at_risk} At risk · ` +
-      `${n.not_ready} Not ready · ${n.no_data} No data`;
+      `${n.not_ready} Not ready · ${n.silent} Silent · ${n.no_data} No data`;
   }
 
   // "18 / 42 calls" and the capacity status in words; the title holds the rule's reason.
@@ -253,6 +258,7 @@
       '<p class="crumbs"><a href="#/">← All sites</a></p>' +
       `<h1>${esc(name)} <span id="site-verdict"></span></h1>` +
       '<section id="summary" aria-label="Verdict"><p class="muted">Loading…</p></section>' +
+      '<h2>Agents</h2><div id="agents"></div>' +
       '<h2>Capacity vs plan</h2><section id="capacity" class="panel" aria-label="Capacity vs plan"></section>' +
       '<h2>By link kind</h2><div id="links"></div>' +
       '<h2>Paths and classes</h2><div id="classes"></div>' +
@@ -281,6 +287,7 @@
     }
     if (seq !== loadSeq) return;
     renderSummary(detail);
+    renderAgents(detail.agent_list || []);
     renderCapacity(detail);
     renderLinks(detail.links || []);
     renderClasses(detail.classes || []);
@@ -410,15 +417,40 @@
     box.innerHTML = html + '</tbody></table></div>';
   }
 
+  // The site's agents as each said of itself in its latest upload.
+  function renderAgents(agents) {
+    const box = app.querySelector('#agents');
+    if (!agents.length) {
+      box.innerHTML = '<p class="muted">No agent has reported for this site.</p>';
+      return;
+    }
+    let html = '<div class="scroll"><table class="grid agents" id="agents-table"><thead><tr>' +
+      '<th scope="col">Agent</th><th scope="col">Version</th><th scope="col">Last upload</th>' +
+      '<th scope="col" class="num">Spool backlog</th><th scope="col" class="num">Quarantined</th>' +
+      '<th scope="col">Clock sync</th><th scope="col">Link kinds</th></tr></thead><tbody>';
+    for (const a of agents) {
+      const up = parseTime(a.last_upload);
+      const stale = a.liveness === 'silent';
+      html += `<tr data-agent="${esc(a.agent)}" data-liveness="${esc(a.liveness)}">` +
+        `<th scope="row">${esc(a.agent)}</th><td>${a.version ? esc(a.version) : '–'}</td>` +
+        `<td${stale ? ' class="stale"' : ''} title="${esc(utc(up))}">${esc(ago(up))}${stale ? ' (silent)' : ''}</td>` +
+        `<td class="num">${esc(a.spool_records)}</td>` +
+        `<td class="num${a.quarantined > 0 ? ' bad' : ''}">${esc(a.quarantined)}</td>` +
+        `<td>${esc(CLOCK_LABEL[a.clock_sync] || a.clock_sync || 'unknown')}</td>` +
+        `<td>${(a.links || []).length ? esc(a.links.join(', ')) : '–'}</td></tr>`;
+    }
+    box.innerHTML = html + '</tbody></table></div>';
+  }
+
   function renderSummary(d) {
-    app.querySelector('#site-verdict').innerHTML = verdictBadge(d.verdict);
-    const seen = parseTime(d.last_seen);
+    app.querySelector('#site-verdict').innerHTML = verdictBadge(d.verdict, d.liveness);
+    const seen = parseTime(d.last_upload !== undefined ? d.last_upload : d.last_seen);
     const reasons = (d.reasons || []).map((r) => `<li>${esc(r)}</li>`).join('');
     app.querySelector('#summary').innerHTML =
       '<dl class="facts">' +
       `<div><dt>Score</dt><dd>${typeof d.score_pct === 'number' ? num(d.score_pct, 1) + ' %' : '–'}</dd></div>` +
       `<div><dt>Intervals passed</dt><dd>${d.passed != null ? esc(d.passed) + ' of ' + esc(d.intervals) : '–'}</dd></div>` +
-      `<div><dt>Last seen</dt><dd title="${esc(utc(seen))}">${esc(ago(seen))}</dd></div>` +
+      `<div><dt>Last upload</dt><dd title="${esc(utc(seen))}">${esc(ago(seen))}</dd></div>` +
       '</dl>' +
       (reasons ? `<h2>Reasons</h2><ul class="reasons">${reasons}</ul>`
         : d.verdict === 'no_data' ? '<p class="muted">No interval from this site in this window.</p>'

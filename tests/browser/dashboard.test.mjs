@@ -28,8 +28,11 @@ const EXPECTED = {
   'branch-lyon': { text: 'At risk', cls: 'v-at_risk' },
   'branch-oslo': { text: 'Not ready', cls: 'v-not_ready' },
   'depot-quiet': { text: 'No data', cls: 'v-no_data' },
+  'depot-silent': { text: 'Silent', cls: 'v-silent' },
 };
-const STUB_SITES = 1000; // seeded + generated
+// Configured but never reported: listed as No data, in the colour of depot-quiet.
+const NEVER_REPORTED = 'depot-new';
+const STUB_SITES = 1000; // seeded (EXPECTED and NEVER_REPORTED) + generated
 
 const chromiumPath = process.env.VR_CHROMIUM || '/usr/bin/chromium';
 const outDir = path.resolve(process.env.VR_TEST_OUT || 'out');
@@ -76,7 +79,7 @@ async function main() {
   if (!base) {
     server = isStub
       ? await startServer('stub_server.py', ['--port', '0', '--extra-sites',
-                                             String(STUB_SITES - Object.keys(EXPECTED).length)])
+                                             String(STUB_SITES - Object.keys(EXPECTED).length - 1)])
       : await startServer('seed_collector.py', [process.env.VR_COLLECTOR_BIN]);
     base = server.url;
   }
@@ -147,6 +150,24 @@ async function testList(page, base, isStub) {
   const first = await page.locator('#sites tbody tr').first().getAttribute('data-verdict');
   check(first === 'not_ready', 'site list: worst verdict first', first);
 
+  // Silent: its agents stopped reporting; right after Not ready, its reason says since when.
+  const order = await page.locator('#sites tbody tr').evaluateAll((rows) =>
+    rows.map((r) => r.dataset.site));
+  check(order.indexOf('depot-silent') < order.indexOf('branch-lyon') &&
+        order.indexOf('depot-silent') > order.indexOf('branch-oslo'),
+        'site list: Silent between Not ready and At risk', order.slice(0, 8).join(','));
+  const silentRow = page.locator('#sites tbody tr[data-site="depot-silent"]');
+  const silentReason = (await silentRow.locator('.reason').textContent()) || '';
+  check(/^no results since \d\d:\d\d UTC, .* ago$/.test(silentReason.trim()) &&
+        (await silentRow.getAttribute('data-liveness')) === 'silent',
+        'site list: depot-silent says since when', silentReason);
+  const newRow = page.locator(`#sites tbody tr[data-site="${NEVER_REPORTED}"]`);
+  const newBadge = ((await newRow.locator('.verdict').textContent()) || '').trim();
+  const newReason = ((await newRow.locator('.reason').textContent()) || '').trim();
+  check(newBadge === 'No data — never reported' && newReason === 'never reported' &&
+        (await newRow.getAttribute('data-liveness')) === 'never_reported',
+        `site list: ${NEVER_REPORTED} is listed, never reported`, `${newBadge} / ${newReason}`);
+
   if (isStub) {
     const rows = await page.locator('#sites tbody tr').count();
     check(rows === STUB_SITES, `site list: ${STUB_SITES} rows`, rows);
@@ -213,6 +234,14 @@ async function testSite(page, base) {
   await checkCharts(page, 'hq');
   check(/No failing interval/.test(await page.locator('#failing').textContent()),
         'site page: hq has no failing interval');
+  // The Agents table: name, version, last upload, spool, quarantined, clock sync, link kinds.
+  const heads = await page.locator('#agents-table thead th').allTextContents();
+  const hqAgents = await page.locator('#agents-table tbody tr').evaluateAll((rows) =>
+    rows.map((r) => [r.dataset.liveness, ...[...r.children].map((c) => c.textContent)]));
+  check(heads.length === 7 && hqAgents.length >= 1 &&
+        hqAgents.every((a) => a[0] === 'live' && a.length === 8) &&
+        hqAgents.some((a) => a[1] === 'hq-agent'),
+        'site page: hq lists its agents, live', JSON.stringify(hqAgents));
   await page.screenshot({ path: path.join(outDir, 'site-hq.png'), fullPage: true });
 
   // A site without data in the window: its verdict, and no empty charts.
@@ -223,6 +252,19 @@ async function testSite(page, base) {
         (await page.locator('#charts canvas').count()) === 0,
         'site page: depot-quiet says it has no intervals');
   await page.screenshot({ path: path.join(outDir, 'site-depot-quiet.png'), fullPage: true });
+
+  // A silent site: its verdict, the reason first, its agent marked silent.
+  await page.goto(base + '#/site/depot-silent');
+  await page.waitForFunction(() => document.querySelector('h1 .verdict')?.textContent === 'Silent');
+  await page.waitForSelector('#agents-table');
+  const first = (await page.locator('.reasons li').first().textContent()) || '';
+  check(/^no results since /.test(first), 'site page: depot-silent reason first', first);
+  const agent = page.locator('#agents-table tbody tr').first();
+  check((await agent.getAttribute('data-liveness')) === 'silent' &&
+        (await agent.locator('th').textContent()) === 'depot-silent-agent',
+        'site page: depot-silent lists its agent, silent',
+        await agent.evaluate((r) => r.textContent));
+  await page.screenshot({ path: path.join(outDir, 'site-depot-silent.png'), fullPage: true });
 }
 
 // Waits for the four uPlot charts and checks that each has a sized canvas, series in its legend

@@ -5,6 +5,8 @@ test's seeded data set, for dashboard.test.mjs. The sites and verdicts match stu
   branch-lyon   At risk    3 % of intervals fail on jitter forward (spread over the day)
   branch-oslo   Not ready  20 % fail on loss forward; EF rewritten to 0 forward on audio
   depot-quiet   No data    its only intervals are 3 days old, outside the 24 h window
+  depot-silent  Silent     Ready data, but its silent_after (10 s) passes before the test looks
+  depot-new     No data    in the config only: never reported
 Records are DESIGN §5 interval records (60 s intervals, audio and video, last 24 h), POSTed with
 one token per site like an agent would. hq also has a plan (collector config: 250 users, 15 %
 peak concurrency, mix audio=1,video=0.3,sharing=0.1, growth 10 % = 42 planned calls), one
@@ -50,9 +52,17 @@ TEMPLATE = json.loads("""{"type":"interval","schema":1,"id":"","agent":"","site"
 "ecn_fwd":{"not_ect":3000,"ect1":0,"ect0":0,"ce":0},"ecn_rev":{"not_ect":3000,"ect1":0,"ect0":0,"ce":0},
 "mos":4.3,"late":0,"send_overruns":0,"verdict":"pass","reasons":[]}""")
 
-SITES = {"hq": "ready", "branch-lyon": "at_risk", "branch-oslo": "not_ready",
-         "depot-quiet": "no_data"}
-CONFIG = """[site hq]
+# depot-silent first: its silent_after runs while the others are seeded
+SITES = {"depot-silent": "silent", "hq": "ready", "branch-lyon": "at_risk",
+         "branch-oslo": "not_ready", "depot-quiet": "no_data"}
+SILENT_AFTER_S = 10
+CONFIG = f"""[site depot-silent]
+silent_after = {SILENT_AFTER_S}s
+
+[site depot-new]
+thresholds = client
+
+[site hq]
 users = 250
 peak_concurrency_pct = 15%
 mix = audio=1,video=0.3,sharing=0.1
@@ -197,8 +207,11 @@ def seed(binary, url, srv, tokens, tmp):
             time.sleep(0.1)
 
     now = int(time.time()) // STEP_S * STEP_S
+    silent_from = None
     for site, kind in SITES.items():
         rnd = random.Random(site)
+        if kind == "silent":  # the data of a Ready site
+            kind = "ready"
         end = now - 3 * DAY_S if kind == "no_data" else now
         count = 60 if kind == "no_data" else DAY_S // STEP_S
         lines = []
@@ -222,6 +235,9 @@ def seed(binary, url, srv, tokens, tmp):
             lines.append(json.dumps(capacity_record(site, BRANCH_OSLO_CAPACITY, now - 7200)))
         for i in range(0, len(lines), BATCH):
             post(url, tokens[site], lines[i:i + BATCH])
+        if SITES[site] == "silent":
+            silent_from = time.monotonic()
+    time.sleep(max(0.0, silent_from + SILENT_AFTER_S + 1 - time.monotonic()))
 
 
 if __name__ == "__main__":

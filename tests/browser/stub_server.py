@@ -50,7 +50,10 @@ SEEDED = {
     "branch-lyon": {"kind": "at_risk"},
     "branch-oslo": {"kind": "not_ready"},
     "depot-quiet": {"kind": "no_data"},
+    "depot-silent": {"kind": "silent"},  # measured Ready, but its agent stopped 6 h ago
+    "depot-new": {"kind": "never_reported"},  # configured, never reported
 }
+SILENT_S = 6 * 3600
 
 
 def point(kind, cls, t, rnd):
@@ -96,6 +99,11 @@ def site_data(name):
     rnd = random.Random(name)  # deterministic per site
     series, classes, failing = [], [], []
     marks_rewritten = False
+    if kind == "never_reported":
+        return {"kind": kind, "series": [], "classes": [], "failing": [], "last_seen": None,
+                "marks_rewritten": False}
+    if kind == "silent":  # the data of a Ready site: its figures stay visible
+        kind = "ready"
     if kind == "no_data":
         return {"kind": kind, "series": [], "classes": [], "failing": [],
                 "last_seen": NOW - 3 * DAY_S, "marks_rewritten": False}
@@ -129,7 +137,7 @@ def site_data(name):
         })
         series.append({"class": cls, "target": TARGET, "points": pts})
     failing.sort(key=lambda f: f["_t"], reverse=True)
-    return {"kind": kind, "series": series, "classes": classes, "failing": failing,
+    return {"kind": SEEDED[name]["kind"], "series": series, "classes": classes, "failing": failing,
             "last_seen": NOW - 7, "marks_rewritten": marks_rewritten}
 
 
@@ -173,10 +181,27 @@ def summary(name):
         verdict = ("ready" if score >= 99 and not d["marks_rewritten"]
                    else "at_risk" if score >= 95 else "not_ready")
     reasons = [r for r in (failing_reason(d), dscp_reason(d)) if r]
+    liveness, upload = "live", d["last_seen"]
+    if d["kind"] == "silent":
+        liveness, upload, verdict = "silent", NOW - SILENT_S, "silent"
+        reasons.insert(0, f"no results since {hhmm(upload)} UTC, 6 h ago")
+    if d["kind"] == "never_reported":
+        liveness, upload = "never_reported", None
+        reasons = ["never reported"]
     return {"site": name, "verdict": verdict, "score_pct": score, "intervals": total,
             "passed": passed, "worst_reason": reasons[0] if reasons else None,
-            "last_seen": iso(d["last_seen"]), "agents": 1 if total else 0,
+            "last_seen": iso(d["last_seen"]) if d["last_seen"] else None,
+            "agents": 1 if total else 0, "liveness": liveness,
+            "last_upload": iso(upload) if upload else None,
             "marks_rewritten": d["marks_rewritten"], "_reasons": reasons}
+
+
+def agent_list(name, s):
+    if s["last_upload"] is None:
+        return []
+    return [{"agent": f"{name}-agent", "version": "0.9.0", "last_upload": s["last_upload"],
+             "spool_records": 0, "quarantined": 0, "clock_sync": "synced", "links": ["wired"],
+             "liveness": "silent" if s["liveness"] == "silent" else "live"}]
 
 
 class Handler(SimpleHTTPRequestHandler):
@@ -205,7 +230,7 @@ class Handler(SimpleHTTPRequestHandler):
 
     def api(self, rest):
         if not rest:
-            rank = {"not_ready": 0, "at_risk": 1, "no_data": 2, "ready": 3}
+            rank = {"not_ready": 0, "silent": 1, "at_risk": 2, "ready": 3, "no_data": 4}
             sites = sorted(({k: v for k, v in summary(n).items() if k != "_reasons"}
                             for n in self.sites),
                            key=lambda s: (rank[s["verdict"]], s["site"]))
@@ -219,7 +244,7 @@ class Handler(SimpleHTTPRequestHandler):
             reasons = s.pop("_reasons")
             failing = [{k: v for k, v in f.items() if k != "_t"} for f in d["failing"][:100]]
             return self.send_json(200, {**s, "reasons": reasons, "classes": d["classes"],
-                                        "failing": failing})
+                                        "failing": failing, "agent_list": agent_list(name, s)})
         if rest[1:] == ["intervals"]:
             return self.send_json(200, {"site": name, "series": d["series"]})
         return self.send_json(404, {"error": "unknown path"})

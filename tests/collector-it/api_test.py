@@ -16,6 +16,7 @@ import re
 import resource
 import shutil
 import signal
+import sqlite3
 import socket
 import ssl
 import subprocess
@@ -757,6 +758,107 @@ def capture_record(site, agent, rid, start, src, loss, verdict):
             "reasons": [] if verdict == "pass" else ["loss %d %%" % loss]}
 
 
+LIVE_CONF = """[server]
+silent_after = 10m
+
+[site hq]
+thresholds = client
+
+[site branch]
+silent_after = 20m
+
+[site lab]
+thresholds = client
+"""
+
+
+def age_uploads(db, minutes):
+    """Moves every agent's last upload back: the collector's "now" later, without sleeping."""
+    con = sqlite3.connect(db)
+    try:
+        con.execute("UPDATE agents SET last_upload_ns = last_upload_ns - ?",
+                    (minutes * 60 * 10**9,))
+        con.commit()
+    finally:
+        con.close()
+
+
+def case_liveness():
+    """Silent after silent_after (per site), never-reported sites, the site's agents."""
+    conf = os.path.join(TMP, "live.conf")
+    with open(conf, "w") as f:
+        f.write(LIVE_CONF)
+    c = Collector("--config", conf)
+    for site, agent in (("hq", "a1"), ("branch", "b1")):
+        tok, _ = c.token(site)
+        st, _ = c.post(agent_records(site, agent), tok)
+        check(st == 200, "POST %s: 200" % site)
+    sites = {s["site"]: s for s in c.get_json("/api/v1/sites")["sites"]}
+    check(sorted(sites) == ["branch", "hq", "lab"], "configured lab listed: %s" % sorted(sites))
+    hq, lab = sites["hq"], sites["lab"]
+    # loopback under load may fail an interval: any scored verdict, never silent
+    scored = ("ready", "at_risk", "not_ready")
+    check(hq["liveness"] == "live" and hq["verdict"] in scored and hq["last_upload"],
+          "hq live and ready (%s, %s)" % (hq["liveness"], hq["verdict"]))
+    check(lab["verdict"] == "no_data" and lab["liveness"] == "never_reported"
+          and lab["worst_reason"] == "never reported" and lab["last_upload"] is None,
+          "lab: no_data, never reported (%s)" % lab)
+    d = c.get_json("/api/v1/sites/hq")
+    ag = d["agent_list"]
+    check(len(ag) == 1 and ag[0]["agent"] == "a1" and ag[0]["liveness"] == "live"
+          and ag[0]["last_upload"] and ag[0]["links"] == [] and ag[0]["clock_sync"] == "unknown",
+          "hq page lists its agent: %s" % ag)
+    check(c.get_json("/api/v1/sites/lab")["liveness"] == "never_reported",
+          "lab's page: never reported")
+    c.stop()
+
+    # 15 minutes later: hq (10 min) reads Silent, branch (20 min) does not
+    age_uploads(c.db, 15)
+    c = Collector("--config", conf, db=c.db)
+    sites = {s["site"]: s for s in c.get_json("/api/v1/sites")["sites"]}
+    hq, br = sites["hq"], sites["branch"]
+    check(hq["verdict"] == "silent" and hq["liveness"] == "silent"
+          and hq["worst_reason"].startswith("no results since ")
+          and hq["worst_reason"].endswith(" UTC, 15 min ago") and hq["score_pct"] is not None,
+          "hq silent, its score kept: %s / %s" % (hq["verdict"], hq["worst_reason"]))
+    check(br["verdict"] in scored and br["liveness"] == "live", "branch still live")
+    order = [s["site"] for s in c.get_json("/api/v1/sites")["sites"]]
+    want = ["branch", "hq", "lab"] if br["verdict"] == "not_ready" else ["hq", "branch", "lab"]
+    check(order == want, "not ready, silent, at risk, ready, no data: %s" % order)
+    d = c.get_json("/api/v1/sites/hq")
+    check(d["verdict"] == "silent" and d["reasons"][0] == hq["worst_reason"]
+          and d["agent_list"][0]["liveness"] == "silent", "hq page: silent, its agent too")
+    m = metrics(c)
+    check(m.get('voiceready_site_verdict{site="hq"}') == 3
+          and m.get('voiceready_site_verdict{site="branch"}') in (0, 1, 2)
+          and 'voiceready_site_verdict{site="lab"}' not in m, "metrics: verdict 3 for silent")
+    check(m.get('voiceready_site_silent{site="hq"}') == 1
+          and m.get('voiceready_site_silent{site="branch"}') == 0
+          and m.get('voiceready_site_silent{site="lab"}') == 1, "metrics: voiceready_site_silent")
+    up = m.get('voiceready_site_last_upload_timestamp_seconds{site="hq"}')
+    check(up is not None and abs(time.time() - 900 - up) < 120, "metrics: hq last upload")
+    check(m.get('voiceready_agent_spool_records{site="hq",agent="a1"}') == 0
+          and m.get('voiceready_agent_quarantined_records{site="hq",agent="a1"}') == 0
+          and 'voiceready_agent_last_upload_timestamp_seconds{site="branch",agent="b1"}' in m,
+          "metrics: per-agent series")
+    promtool = shutil.which("promtool")
+    if promtool:
+        st, _, data = c.get("/metrics")
+        r = subprocess.run([promtool, "check", "metrics"], input=data, capture_output=True)
+        check(r.returncode == 0, "promtool check metrics: %s" % r.stdout.decode()[:300]
+              + r.stderr.decode()[:300])
+    r = cli("report", "--db", c.db, "--config", conf)
+    lines = {l.split()[0]: l for l in r.stdout.splitlines() if l and not l.startswith(" ")}
+    check(r.returncode == 1 and " Silent " in lines.get("hq", "")
+          and "No data \u2014 never reported" in lines.get("lab", ""),
+          "report text: Silent, never reported, exit 1 (%d): %s" % (r.returncode, r.stdout))
+    r = cli("report", "--db", c.db, "--config", conf, "--site", "hq", "--format", "json")
+    j = json.loads(r.stdout)
+    check(r.returncode == 1 and j["sites"][0]["verdict"] == "silent" and not j["ready"],
+          "report --site hq json: silent, exit 1")
+    c.stop()
+
+
 def case_capacity():
     """Capacity and capture records: planning, the capacity rule and where they show."""
     conf = os.path.join(TMP, "plan.conf")
@@ -903,6 +1005,7 @@ CASES = {
     "tls": case_tls,
     "slow_client": case_slow_client,
     "cli": case_cli,
+    "liveness": case_liveness,
 }
 
 

@@ -135,6 +135,35 @@ static void test_config_load_rejects_bad_values(void **state)
     }
 }
 
+static void test_config_load_reads_silent_after(void **state)
+{
+    (void)state;
+    struct vr_config cfg;
+    struct vr_errbuf eb = {{0}};
+    vr_config_init(&cfg);
+    assert_true(cfg.silent_after_ns == 300000000000ull); /* 5 minutes by default */
+    assert_true(vr_config_silent_after(&cfg, "any") == 300000000000ull);
+    put("[server]\nsilent_after = 2h\n[site hq]\nsilent_after = 10m\n[site lab]\nusers = 5\n"
+        "peak_concurrency_pct = 10\n");
+    if (vr_config_load(&cfg, path, &eb) != 0)
+        fail_msg("%s", eb.msg);
+    assert_true(cfg.silent_after_ns == 7200000000000ull);
+    assert_true(vr_config_silent_after(&cfg, "hq") == 600000000000ull);
+    assert_true(vr_config_silent_after(&cfg, "lab") == 7200000000000ull);
+    assert_true(vr_config_silent_after(&cfg, "unconfigured") == 7200000000000ull);
+    vr_config_free(&cfg);
+    static const char *const bad[] = {"[server]\nsilent_after = 5x\n",
+                                      "[server]\nsilent_after = 1s\n",
+                                      "[site hq]\nsilent_after = 90d\n"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        put(bad[i]);
+        vr_config_init(&cfg);
+        assert_int_equal(vr_config_load(&cfg, path, &eb), VR_EINVAL);
+        assert_non_null(strstr(eb.msg, "silent_after"));
+        vr_config_free(&cfg);
+    }
+}
+
 static void test_config_load_reads_plan(void **state)
 {
     (void)state;
@@ -248,6 +277,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_config_load_reports_first_error_line, write_conf,
                                         remove_conf),
         cmocka_unit_test_setup_teardown(test_config_load_rejects_bad_values, write_conf,
+                                        remove_conf),
+        cmocka_unit_test_setup_teardown(test_config_load_reads_silent_after, write_conf,
                                         remove_conf),
         cmocka_unit_test_setup_teardown(test_config_load_reads_plan, write_conf, remove_conf),
         cmocka_unit_test_setup_teardown(test_config_load_rejects_bad_plan, write_conf, remove_conf),

@@ -12,11 +12,21 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "clock.h"
+#include "metrics.h"
 #include "profile.h"
 #include "record.h"
 #include "render.h"
+#include "report.h"
 #include "score.h"
 #include "store.h"
+
+/* What the library allocated with libc (open_memstream, the metrics text): cmocka.h below turns
+ * free() into its own checked one. */
+static void libc_free(void *p)
+{
+    free(p);
+}
 
 #include <cmocka.h>
 
@@ -129,11 +139,11 @@ static void test_store_open_migrates_and_reopens(void **state)
 {
     struct fx *f = *state;
     struct vr_errbuf eb = {{0}};
-    assert_int_equal(count_rows(f->path, "SELECT max(version) FROM schema_version"), 2);
+    assert_int_equal(count_rows(f->path, "SELECT max(version) FROM schema_version"), 3);
     vr_store_close(f->s);
     f->s = NULL;
     assert_int_equal(vr_store_open(f->path, NULL, &f->s, &eb), 0);
-    assert_int_equal(count_rows(f->path, "SELECT count(*) FROM schema_version"), 2);
+    assert_int_equal(count_rows(f->path, "SELECT count(*) FROM schema_version"), 3);
     assert_int_equal(count_rows(f->path, "PRAGMA journal_mode"), 0); /* "wal" is text: 0 */
 
     struct vr_store *bad = NULL;
@@ -641,6 +651,316 @@ static void test_store_prune(void **state)
     assert_int_equal(count_rows(f->path, "SELECT count(*) FROM fail_hour"), 0);
 }
 
+/* ---- liveness: Silent, never reported, the agents' own status ---------------------------- */
+
+static const char *const configured_names[] = {"hq", "branch", "lab", NULL};
+
+static const char *configured_site(void *arg, size_t i)
+{
+    (void)arg;
+    return i < sizeof(configured_names) / sizeof(configured_names[0]) ? configured_names[i] : NULL;
+}
+
+/* hq waits 30 minutes, every other site the default 5 */
+static uint64_t silent_after(void *arg, const char *site)
+{
+    (void)arg;
+    return strcmp(site, "hq") == 0 ? 30 * MIN_NS : 0;
+}
+
+static void reopen_with_sites(struct fx *f)
+{
+    struct vr_errbuf eb = {{0}};
+    vr_store_close(f->s);
+    struct vr_store_options opt = {.configured_site = configured_site,
+                                   .site_silent_after = silent_after};
+    assert_int_equal(vr_store_open(f->path, &opt, &f->s, &eb), 0);
+}
+
+/* n passing audio intervals of site's agent, ending an hour before the real clock (the store
+ * notes the receipt time of an upload from the real clock: the queries take a later "now"). */
+static void seed_recent(struct fx *f, const char *site, unsigned n)
+{
+    struct vr_record *r = calloc(n, sizeof(*r));
+    assert_non_null(r);
+    char agent[32];
+    snprintf(agent, sizeof(agent), "%s-agent", site);
+    uint64_t t = (vr_clock_wall_ns() / HOUR_NS - 1) * HOUR_NS;
+    for (unsigned i = 0; i < n; i++)
+        mk(&r[i], site, agent, "audio", i, t + i * 15000000000ull);
+    ingest(f, r, n, NULL);
+    free(r);
+}
+
+static const struct vr_store_site_summary *find_site(const struct vr_store_site_list *l,
+                                                     const char *site)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (strcmp(l->sites[i].site, site) == 0)
+            return &l->sites[i];
+    fail_msg("site %s not listed", site);
+    return NULL;
+}
+
+static void test_store_sites_silent_after_last_upload(void **state)
+{
+    struct fx *f = *state;
+    struct vr_errbuf eb = {{0}};
+    reopen_with_sites(f);
+    uint64_t before = vr_clock_wall_ns();
+    seed_recent(f, "hq", 40);
+    seed_recent(f, "other", 40);
+    uint64_t after = vr_clock_wall_ns();
+    /* 4 minutes after: both live and Ready */
+    struct vr_store_site_list *l = NULL;
+    assert_int_equal(vr_store_sites(f->s, before + 4 * MIN_NS, 24 * HOUR_NS, &l, &eb), 0);
+    const struct vr_store_site_summary *o = find_site(l, "other");
+    assert_int_equal(o->liveness, VR_LIVENESS_LIVE);
+    assert_int_equal(o->verdict.verdict, VR_VERDICT_READY);
+    assert_true(o->last_upload_wall_ns >= before && o->last_upload_wall_ns <= after);
+    vr_store_site_list_free(l);
+    /* 6 hours after: other is Silent (its figures kept), hq too; never Ready */
+    uint64_t now = after + 6 * HOUR_NS;
+    assert_int_equal(vr_store_sites(f->s, now, 24 * HOUR_NS, &l, &eb), 0);
+    o = find_site(l, "other");
+    assert_int_equal(o->liveness, VR_LIVENESS_SILENT);
+    assert_int_equal(o->verdict.verdict, VR_VERDICT_SILENT);
+    assert_int_equal(o->verdict.intervals, 40);
+    assert_true(o->verdict.score_pct == 100.0);
+    assert_non_null(strstr(o->verdict.reasons[0], "no results since "));
+    assert_non_null(strstr(o->verdict.reasons[0], " UTC, 6 h ago"));
+    json_t *j = vr_render_site_summary(o);
+    assert_string_equal(json_string_value(json_object_get(j, "verdict")), "silent");
+    assert_string_equal(json_string_value(json_object_get(j, "liveness")), "silent");
+    assert_true(json_is_string(json_object_get(j, "last_upload")));
+    assert_string_equal(json_string_value(json_object_get(j, "worst_reason")),
+                        o->verdict.reasons[0]);
+    json_decref(j);
+    vr_store_site_list_free(l);
+    /* the same rule in the one-site queries */
+    struct vr_verdict v;
+    assert_int_equal(vr_store_site_verdict(f->s, "other", now, 24 * HOUR_NS, &v, &eb), 0);
+    assert_int_equal(v.verdict, VR_VERDICT_SILENT);
+    struct vr_store_site_detail *d = NULL;
+    assert_int_equal(vr_store_site(f->s, "other", now, 24 * HOUR_NS, &d, &eb), 0);
+    assert_int_equal(d->summary.liveness, VR_LIVENESS_SILENT);
+    assert_int_equal(d->n_agents, 1);
+    assert_string_equal(d->agent_list[0].agent, "other-agent");
+    assert_int_equal(d->agent_list[0].liveness, VR_LIVENESS_SILENT);
+    vr_store_site_detail_free(d);
+}
+
+static void test_store_sites_silent_after_per_site(void **state)
+{
+    struct fx *f = *state;
+    struct vr_errbuf eb = {{0}};
+    reopen_with_sites(f);
+    seed_recent(f, "hq", 10);
+    seed_recent(f, "other", 10);
+    struct vr_store_site_list *l = NULL;
+    /* 10 minutes: other (5 min) is silent, hq (30 min) is not */
+    assert_int_equal(vr_store_sites(f->s, vr_clock_wall_ns() + 10 * MIN_NS, 24 * HOUR_NS, &l, &eb),
+                     0);
+    assert_int_equal(find_site(l, "other")->liveness, VR_LIVENESS_SILENT);
+    assert_int_equal(find_site(l, "hq")->liveness, VR_LIVENESS_LIVE);
+    assert_int_equal(find_site(l, "hq")->verdict.verdict, VR_VERDICT_READY);
+    /* order: not ready, silent, at risk, ready, no data */
+    assert_string_equal(l->sites[0].site, "other");
+    assert_string_equal(l->sites[1].site, "hq");
+    vr_store_site_list_free(l);
+}
+
+static void test_store_sites_lists_configured_never_reported(void **state)
+{
+    struct fx *f = *state;
+    struct vr_errbuf eb = {{0}};
+    reopen_with_sites(f);
+    seed_recent(f, "hq", 10);
+    struct vr_store_site_list *l = NULL;
+    uint64_t now = vr_clock_wall_ns();
+    assert_int_equal(vr_store_sites(f->s, now, 24 * HOUR_NS, &l, &eb), 0);
+    assert_int_equal(l->n, 3); /* hq, then branch and lab by name */
+    assert_string_equal(l->sites[0].site, "hq");
+    assert_string_equal(l->sites[1].site, "branch");
+    assert_string_equal(l->sites[2].site, "lab");
+    const struct vr_store_site_summary *b = &l->sites[1];
+    assert_int_equal(b->liveness, VR_LIVENESS_NEVER_REPORTED);
+    assert_int_equal(b->verdict.intervals, 0);
+    assert_true(b->last_upload_wall_ns == 0);
+    assert_int_equal(b->verdict.n_reasons, 1);
+    assert_string_equal(b->verdict.reasons[0], "never reported");
+    json_t *j = vr_render_site_summary(b);
+    assert_string_equal(json_string_value(json_object_get(j, "verdict")), "no_data");
+    assert_string_equal(json_string_value(json_object_get(j, "liveness")), "never_reported");
+    assert_string_equal(json_string_value(json_object_get(j, "worst_reason")), "never reported");
+    assert_true(json_is_null(json_object_get(j, "last_upload")));
+    json_decref(j);
+    vr_store_site_list_free(l);
+    /* its page: empty, never reported; an unconfigured unknown site is still unknown */
+    struct vr_store_site_detail *d = NULL;
+    assert_int_equal(vr_store_site(f->s, "branch", now, 24 * HOUR_NS, &d, &eb), 0);
+    assert_int_equal(d->summary.liveness, VR_LIVENESS_NEVER_REPORTED);
+    assert_int_equal(d->n_agents, 0);
+    vr_store_site_detail_free(d);
+    d = NULL;
+    assert_int_equal(vr_store_site(f->s, "nowhere", now, 24 * HOUR_NS, &d, &eb), VR_ENOTFOUND);
+    struct vr_store_series_set *x = NULL;
+    assert_int_equal(vr_store_intervals(f->s, "lab", 0, NULL, NULL, &x, &eb), 0);
+    assert_int_equal(x->n, 0);
+    vr_store_series_set_free(x);
+}
+
+static void test_store_note_agent_round_trip(void **state)
+{
+    struct fx *f = *state;
+    struct vr_errbuf eb = {{0}};
+    seed_recent(f, "hq", 10);
+    struct vr_agent_status a = {.agent = "hq-agent",
+                                .site = "hq",
+                                .version = "0.9.1",
+                                .spool_records = 12,
+                                .quarantined = 2,
+                                .clock_sync = VR_CLOCK_SYNCED,
+                                .n_links = 2,
+                                .links = {0, 1}};
+    uint64_t t = vr_clock_wall_ns() + MIN_NS; /* later than the ingest's receipt time */
+    assert_int_equal(vr_store_note_agent(f->s, &a, t, &eb), 0);
+    /* an agent of a site with no records yet: listed with its status */
+    struct vr_agent_status b = {.agent = "new-agent", .site = "newsite", .version = "0.9.0"};
+    assert_int_equal(vr_store_note_agent(f->s, &b, t, &eb), 0);
+    struct vr_agent_status bad = {.agent = "", .site = "hq"};
+    assert_int_equal(vr_store_note_agent(f->s, &bad, t, &eb), VR_EINVAL);
+
+    struct vr_store_site_detail *d = NULL;
+    assert_int_equal(vr_store_site(f->s, "hq", t + MIN_NS, 24 * HOUR_NS, &d, &eb), 0);
+    assert_int_equal(d->n_agents, 1);
+    const struct vr_store_agent *g = &d->agent_list[0];
+    assert_string_equal(g->agent, "hq-agent");
+    assert_string_equal(g->version, "0.9.1");
+    assert_true(g->last_upload_wall_ns == t);
+    assert_true(d->summary.last_upload_wall_ns == t);
+    assert_int_equal(g->spool_records, 12);
+    assert_int_equal(g->quarantined, 2);
+    assert_int_equal(g->clock_sync, VR_CLOCK_SYNCED);
+    assert_int_equal(g->n_links, 2);
+    assert_int_equal(g->links[0], 0);
+    assert_int_equal(g->links[1], 1);
+    assert_int_equal(g->liveness, VR_LIVENESS_LIVE);
+    json_t *o = vr_render_site(d);
+    json_t *ja = json_array_get(json_object_get(o, "agent_list"), 0);
+    assert_string_equal(json_string_value(json_object_get(ja, "agent")), "hq-agent");
+    assert_string_equal(json_string_value(json_object_get(ja, "version")), "0.9.1");
+    assert_int_equal(json_integer_value(json_object_get(ja, "spool_records")), 12);
+    assert_int_equal(json_integer_value(json_object_get(ja, "quarantined")), 2);
+    assert_string_equal(json_string_value(json_object_get(ja, "clock_sync")), "synced");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(ja, "links"), 1)), "wifi");
+    assert_string_equal(json_string_value(json_object_get(ja, "liveness")), "live");
+    assert_true(json_is_string(json_object_get(ja, "last_upload")));
+    json_decref(o);
+    vr_store_site_detail_free(d);
+    /* an older status does not move the last upload back */
+    a.spool_records = 3;
+    assert_int_equal(vr_store_note_agent(f->s, &a, t - HOUR_NS, &eb), 0);
+    struct vr_store_agent *rows = NULL;
+    size_t n = 0;
+    assert_int_equal(vr_store_agents(f->s, t + HOUR_NS, &rows, &n, &eb), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(rows[0].site, "hq");
+    assert_true(rows[0].last_upload_wall_ns == t);
+    assert_int_equal(rows[0].spool_records, 3);
+    assert_int_equal(rows[0].liveness, VR_LIVENESS_SILENT);
+    assert_string_equal(rows[1].site, "newsite");
+    assert_string_equal(rows[1].agent, "new-agent");
+    vr_store_agents_free(rows);
+}
+
+/* A database of before migration 3: its agents start from their site's last record, so that a
+ * site silent since before the upgrade reads Silent at once. */
+static int exec_sql(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open(path, &db);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+    sqlite3_close(db);
+    return rc;
+}
+
+static void test_store_migration_3_starts_agents_from_last_record(void **state)
+{
+    struct fx *f = *state;
+    struct vr_errbuf eb = {{0}};
+    seed(f, "hq", "audio", 40, 0, 0, 0, NULL); /* records from f->t0, ten minutes of them */
+    vr_store_close(f->s);
+    f->s = NULL;
+    /* back to schema 2: the agents table without its liveness columns */
+    assert_int_equal(exec_sql(f->path, "ALTER TABLE agents DROP COLUMN last_upload_ns;"
+                                       "ALTER TABLE agents DROP COLUMN version;"
+                                       "ALTER TABLE agents DROP COLUMN spool_records;"
+                                       "ALTER TABLE agents DROP COLUMN quarantined;"
+                                       "ALTER TABLE agents DROP COLUMN clock_sync;"
+                                       "ALTER TABLE agents DROP COLUMN links;"
+                                       "DELETE FROM schema_version WHERE version = 3;"),
+                     SQLITE_OK);
+    assert_int_equal(vr_store_open(f->path, NULL, &f->s, &eb), 0);
+    assert_int_equal(count_rows(f->path, "SELECT max(version) FROM schema_version"), 3);
+    struct vr_store_site_list *l = NULL;
+    uint64_t now = f->t0 + 2 * HOUR_NS;
+    assert_int_equal(vr_store_sites(f->s, now, 24 * HOUR_NS, &l, &eb), 0);
+    assert_int_equal(l->n, 1);
+    assert_true(l->sites[0].last_upload_wall_ns == l->sites[0].last_seen_wall_ns);
+    assert_int_equal(l->sites[0].liveness, VR_LIVENESS_SILENT);
+    assert_int_equal(l->sites[0].verdict.verdict, VR_VERDICT_SILENT);
+    vr_store_site_list_free(l);
+}
+
+/* The same rule in `report` (exit 1) and /metrics, with a "now" 6 hours on: no sleeping. */
+static void test_store_silent_in_report_and_metrics(void **state)
+{
+    struct fx *f = *state;
+    struct vr_errbuf eb = {{0}};
+    reopen_with_sites(f);
+    seed_recent(f, "hq", 20);
+    seed_recent(f, "other", 20);
+    uint64_t live = vr_clock_wall_ns(), now = live + 6 * HOUR_NS;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    assert_non_null(out);
+    assert_int_equal(vr_report_write(f->s, "hq", live, 24 * HOUR_NS, VR_REPORT_TEXT, out, &eb), 0);
+    assert_int_equal(vr_report_write(f->s, "other", now, 24 * HOUR_NS, VR_REPORT_TEXT, out, &eb),
+                     1);
+    assert_int_equal(vr_report_write(f->s, "lab", now, 24 * HOUR_NS, VR_REPORT_TEXT, out, &eb), 1);
+    fclose(out);
+    assert_non_null(strstr(text, "\nother                    Silent "));
+    assert_non_null(strstr(text, ", 6 h ago"));
+    assert_non_null(strstr(text, "\nlab                      No data \xe2\x80\x94 never reported"));
+    libc_free(text);
+
+    struct vr_metrics *m = vr_metrics_new();
+    assert_non_null(m);
+    char *body = NULL;
+    assert_int_equal(vr_metrics_render(m, f->s, now, 24 * HOUR_NS, &body, &len, &eb), 0);
+    assert_non_null(strstr(body, "\nvoiceready_site_verdict{site=\"other\"} 3\n"));
+    assert_non_null(strstr(body, "\nvoiceready_site_verdict{site=\"hq\"} 3\n")); /* 30 min */
+    assert_null(strstr(body, "voiceready_site_verdict{site=\"lab\"}"));
+    assert_non_null(strstr(body, "\nvoiceready_site_silent{site=\"other\"} 1\n"));
+    assert_non_null(strstr(body, "\nvoiceready_site_silent{site=\"lab\"} 1\n"));
+    assert_non_null(strstr(body, "\nvoiceready_site_last_upload_timestamp_seconds{site=\"hq\"} "));
+    assert_non_null(
+        strstr(body, "\nvoiceready_agent_spool_records{site=\"hq\",agent=\"hq-agent\"} 0\n"));
+    assert_non_null(strstr(
+        body, "\nvoiceready_agent_quarantined_records{site=\"other\",agent=\"other-agent\"} 0\n"));
+    libc_free(body);
+    /* 4 minutes after the uploads: live, Ready, silent 0 */
+    assert_int_equal(vr_metrics_render(m, f->s, live + 4 * MIN_NS, 24 * HOUR_NS, &body, &len, &eb),
+                     0);
+    assert_non_null(strstr(body, "\nvoiceready_site_verdict{site=\"other\"} 0\n"));
+    assert_non_null(strstr(body, "\nvoiceready_site_silent{site=\"other\"} 0\n"));
+    libc_free(body);
+    vr_metrics_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -657,6 +977,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_store_intervals_series_with_class_filter, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store_prune, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_sites_silent_after_last_upload, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_sites_silent_after_per_site, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_sites_lists_configured_never_reported, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_store_note_agent_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_silent_in_report_and_metrics, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_migration_3_starts_agents_from_last_record,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -653,6 +653,8 @@ static void test_site_verdict_name_and_label(void **state)
     assert_string_equal(vr_site_verdict_label(VR_VERDICT_READY), "Ready");
     assert_string_equal(vr_site_verdict_label(VR_VERDICT_AT_RISK), "At risk");
     assert_string_equal(vr_site_verdict_label(VR_VERDICT_NOT_READY), "Not ready");
+    assert_string_equal(vr_site_verdict_name(VR_VERDICT_SILENT), "silent");
+    assert_string_equal(vr_site_verdict_label(VR_VERDICT_SILENT), "Silent");
 }
 
 /* The one threshold rule: fail at the threshold (burst loss only above), warn in the band. */
@@ -889,6 +891,82 @@ static void test_verdict_apply_capacity(void **state)
     assert_int_equal(v.n_reasons, 0);
 }
 
+#define SEC 1000000000ull
+
+static void test_liveness_of_rule(void **state)
+{
+    (void)state;
+    uint64_t now = 1764770520ull * SEC; /* 2025-12-03 14:02 UTC */
+    assert_int_equal(vr_liveness_of(0, now, 0), VR_LIVENESS_NEVER_REPORTED);
+    assert_int_equal(vr_liveness_of(now - 300 * SEC, now, 0), VR_LIVENESS_LIVE);
+    assert_int_equal(vr_liveness_of(now - 301 * SEC, now, 0), VR_LIVENESS_SILENT);
+    assert_int_equal(vr_liveness_of(now - 301 * SEC, now, 600 * SEC), VR_LIVENESS_LIVE);
+    assert_int_equal(vr_liveness_of(now - 31 * SEC, now, 30 * SEC), VR_LIVENESS_SILENT);
+    assert_int_equal(vr_liveness_of(now + 10 * SEC, now, 30 * SEC), VR_LIVENESS_LIVE);
+    assert_string_equal(vr_liveness_name(VR_LIVENESS_LIVE), "live");
+    assert_string_equal(vr_liveness_name(VR_LIVENESS_SILENT), "silent");
+    assert_string_equal(vr_liveness_name(VR_LIVENESS_NEVER_REPORTED), "never_reported");
+}
+
+static void test_liveness_fmt_age_units(void **state)
+{
+    (void)state;
+    char b[32];
+    static const struct {
+        uint64_t s;
+        const char *want;
+    } cases[] = {{0, "0 s"},
+                 {45, "45 s"},
+                 {59, "59 s"},
+                 {60, "1 min"},
+                 {12 * 60 + 59, "12 min"},
+                 {3599, "59 min"},
+                 {3600, "1 h"},
+                 {6 * 3600 + 1, "6 h"},
+                 {47 * 3600, "47 h"},
+                 {48 * 3600, "2 days"},
+                 {3 * 86400 + 5, "3 days"}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        vr_liveness_fmt_age(cases[i].s * SEC, b, sizeof(b));
+        assert_string_equal(b, cases[i].want);
+    }
+}
+
+static void test_verdict_apply_liveness_silent_never_ready(void **state)
+{
+    (void)state;
+    uint64_t now = 1764770520ull * SEC; /* 2025-12-03 14:02:00 UTC */
+    struct vr_verdict v;
+    verdict_with(&v, VR_VERDICT_READY, 10, 1);
+    v.score_pct = 100.0;
+    /* last upload 13:02 today: an hour ago, 5 min allowed */
+    assert_int_equal(vr_verdict_apply_liveness(&v, now - 3600 * SEC, now, 0), VR_LIVENESS_SILENT);
+    assert_int_equal(v.verdict, VR_VERDICT_SILENT);
+    assert_int_equal(v.n_reasons, 2);
+    assert_string_equal(v.reasons[0], "no results since 13:02 UTC, 1 h ago");
+    assert_string_equal(v.reasons[1], "r0");
+    assert_true(v.score_pct == 100.0); /* the scored figures stay */
+    assert_int_equal(v.intervals, 10);
+    /* yesterday or before: with the date */
+    verdict_with(&v, VR_VERDICT_NOT_READY, 10, VR_VERDICT_MAX_REASONS);
+    vr_verdict_apply_liveness(&v, now - (2 * 86400 + 3600) * SEC, now, 0);
+    assert_int_equal(v.verdict, VR_VERDICT_SILENT);
+    assert_int_equal(v.n_reasons, VR_VERDICT_MAX_REASONS);
+    assert_string_equal(v.reasons[0], "no results since 2025-12-01 13:02 UTC, 2 days ago");
+    assert_string_equal(v.reasons[VR_VERDICT_MAX_REASONS - 1], "r6");
+    /* live: unchanged */
+    verdict_with(&v, VR_VERDICT_AT_RISK, 10, 0);
+    assert_int_equal(vr_verdict_apply_liveness(&v, now - 45 * SEC, now, 0), VR_LIVENESS_LIVE);
+    assert_int_equal(v.verdict, VR_VERDICT_AT_RISK);
+    assert_int_equal(v.n_reasons, 0);
+    /* never reported: the reason, nothing else */
+    verdict_with(&v, VR_VERDICT_READY, 0, 0);
+    assert_int_equal(vr_verdict_apply_liveness(&v, 0, now, 0), VR_LIVENESS_NEVER_REPORTED);
+    assert_int_equal(v.intervals, 0);
+    assert_int_equal(v.n_reasons, 1);
+    assert_string_equal(v.reasons[0], "never reported");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -923,6 +1001,9 @@ int main(void)
         cmocka_unit_test(test_site_verdict_name_and_label),
         cmocka_unit_test(test_score_level_rule_and_warn_band),
         cmocka_unit_test(test_verdict_apply_capacity),
+        cmocka_unit_test(test_liveness_of_rule),
+        cmocka_unit_test(test_liveness_fmt_age_units),
+        cmocka_unit_test(test_verdict_apply_liveness_silent_never_ready),
         cmocka_unit_test(test_verdict_step_of_matches_acc_add),
         cmocka_unit_test(test_verdict_step_of_one_interval),
         cmocka_unit_test(test_score_fmt_num_one_rounding),
