@@ -87,9 +87,9 @@ int vr_cliopt_bad_option(const char *prog, const char *cmd, const char *arg)
     return -1;
 }
 
-int vr_cliopt_one_target(const char *prog, const char *cmd, int argc, int optind)
+int vr_cliopt_one_target(const char *prog, const char *cmd, int argc, int first)
 {
-    if (optind == argc - 1)
+    if (first == argc - 1)
         return 0;
     fprintf(stderr, "%s: %s needs exactly one HOST[:PORT], e.g. %s %s 192.0.2.10:5004\n", prog, cmd,
             prog, cmd);

@@ -45,6 +45,6 @@ int vr_cliopt_bad_option(const char *prog, const char *cmd, const char *arg);
 
 /* Exactly one HOST[:PORT] operand left after the options (argv[optind]): 0, else one line
  * with an example and -1. */
-int vr_cliopt_one_target(const char *prog, const char *cmd, int argc, int optind);
+int vr_cliopt_one_target(const char *prog, const char *cmd, int argc, int first);
 
 #endif
