@@ -316,8 +316,16 @@ struct set {
     uint64_t intervals, passed, failed, warned;
     double weight, weight_passed;
     bool marks_rewritten;
+    uint64_t cls_intervals[N_CLS]; /* counted intervals per class: the reasons' denominators */
     struct vr_verdict_group g[N_CLS][VR_METRIC_COUNT][N_DIR][N_LVL];
 };
+
+/* The slot of class name cls: its enum vr_class, or the last one for any other name. */
+static size_t cls_slot(const char *cls)
+{
+    enum vr_class c;
+    return vr_class_by_name(cls, &c) == 0 ? (size_t)c : VR_CLASS_COUNT;
+}
 
 struct vr_verdict_acc {
     struct set s[2];
@@ -392,6 +400,7 @@ void vr_verdict_acc_add(struct vr_verdict_acc *acc, const struct vr_record *r,
     if (!st.counted)
         return;
     vr_verdict_acc_add_counts(acc, st.marked, &st.counts);
+    vr_verdict_acc_add_class(acc, st.marked, r->cls, st.counts.intervals);
     for (size_t i = 0; i < st.n_groups; i++)
         vr_verdict_acc_add_group(acc, st.marked, &st.groups[i]);
 }
@@ -414,15 +423,19 @@ void vr_verdict_acc_add_counts(struct vr_verdict_acc *acc, bool marked,
     s->marks_rewritten |= c->marks_rewritten;
 }
 
+void vr_verdict_acc_add_class(struct vr_verdict_acc *acc, bool marked, const char *cls,
+                              uint64_t intervals)
+{
+    acc->s[marked ? SET_MK : SET_BE].cls_intervals[cls_slot(cls)] += intervals;
+}
+
 void vr_verdict_acc_add_group(struct vr_verdict_acc *acc, bool marked,
                               const struct vr_verdict_group *x)
 {
-    enum vr_class c;
-
     if (x->count == 0 || x->level == VR_LEVEL_PASS || (unsigned)x->metric >= VR_METRIC_COUNT ||
         (unsigned)x->dir >= N_DIR)
         return;
-    size_t ci = vr_class_by_name(x->cls, &c) == 0 ? (size_t)c : VR_CLASS_COUNT;
+    size_t ci = cls_slot(x->cls);
     size_t li = x->level == VR_LEVEL_FAIL ? 0 : 1;
     vr_verdict_group_merge(&acc->s[marked ? SET_MK : SET_BE].g[ci][x->metric][x->dir][li], x);
 }
@@ -444,30 +457,92 @@ void vr_verdict_group_from_finding(struct vr_verdict_group *g, const struct vr_r
         g->last_end_ns += (uint64_t)(r->duration_s * 1e9);
     g->dscp = r->dscp;
     g->dscp_seen = f->dscp_seen;
+    g->episodes = 1;
+    g->first_end_ns = g->worst_end_ns = g->last_end_ns;
+    g->last_start_ns = g->worst_start_ns = g->first_start_ns;
+    g->step_ns = g->last_end_ns - g->first_start_ns;
 }
 
-void vr_verdict_group_merge(struct vr_verdict_group *into, const struct vr_verdict_group *g)
+static uint64_t max_u64(uint64_t a, uint64_t b)
 {
-    if (g->count == 0)
-        return;
-    if (into->count == 0) {
-        *into = *g;
-        return;
-    }
-    if (g->severity > into->severity) {
-        into->severity = g->severity;
-        into->worst = g->worst;
-        into->dscp = g->dscp;
-        into->dscp_seen = g->dscp_seen;
-    }
-    if (g->first_start_ns < into->first_start_ns)
-        into->first_start_ns = g->first_start_ns;
-    if (g->last_end_ns > into->last_end_ns)
-        into->last_end_ns = g->last_end_ns;
-    into->count += g->count;
+    return a > b ? a : b;
 }
 
-/* "14:05–14:20 UTC", or with dates when the span crosses midnight. */
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+    return a < b ? a : b;
+}
+
+/* A group without episode fields (built by hand, or a row of an old database that knew only
+ * the span) is one episode over its whole span. */
+static void group_norm(struct vr_verdict_group *g)
+{
+    if (g->episodes > 0)
+        return;
+    g->episodes = 1;
+    g->first_end_ns = g->worst_end_ns = g->last_end_ns;
+    g->last_start_ns = g->worst_start_ns = g->first_start_ns;
+}
+
+void vr_verdict_group_merge(struct vr_verdict_group *into, const struct vr_verdict_group *part)
+{
+    if (part->count == 0)
+        return;
+    struct vr_verdict_group gn = *part;
+    const struct vr_verdict_group *g = &gn;
+    group_norm(&gn);
+    if (into->count == 0) {
+        *into = gn;
+        return;
+    }
+    group_norm(into);
+    /* a and b: the two parts in time order (into first on ties) */
+    const struct vr_verdict_group *a = into, *b = g;
+    if (g->first_start_ns < into->first_start_ns) {
+        a = g;
+        b = into;
+    }
+    struct vr_verdict_group r = *into;
+    uint64_t step = max_u64(a->step_ns, b->step_ns);
+    /* the worst value: into's on ties, g's when more severe (as before episodes) */
+    const struct vr_verdict_group *w = g->severity > into->severity ? g : into;
+    r.severity = w->severity;
+    r.worst = w->worst;
+    r.dscp = w->dscp;
+    r.dscp_seen = w->dscp_seen;
+    r.worst_start_ns = w->worst_start_ns;
+    r.worst_end_ns = w->worst_end_ns;
+
+    r.first_start_ns = a->first_start_ns;
+    r.first_end_ns = a->first_end_ns;
+    r.last_end_ns = max_u64(a->last_end_ns, b->last_end_ns);
+    r.last_start_ns = b->last_end_ns >= a->last_end_ns ? b->last_start_ns : a->last_start_ns;
+    r.episodes = a->episodes + b->episodes;
+    if (b->first_start_ns <= a->last_end_ns + step / 2) {
+        /* b's first episode continues a's latest: one episode m */
+        uint64_t m0 = min_u64(a->last_start_ns, b->first_start_ns);
+        uint64_t m1 = max_u64(a->last_end_ns, b->first_end_ns);
+        r.episodes--;
+        if (a->episodes == 1)
+            r.first_end_ns = m1;
+        if (b->episodes == 1 || b->last_end_ns <= m1) {
+            r.last_start_ns = m0;
+            m1 = r.last_end_ns;
+        }
+        /* the worst episode was one of the two joined: it is m now */
+        if (w->worst_start_ns >= m0 && w->worst_start_ns <= m1) {
+            r.worst_start_ns = m0;
+            r.worst_end_ns = m1;
+        }
+    }
+    r.count = into->count + g->count;
+    r.step_ns = step;
+    *into = r;
+}
+
+/* "14:05–14:20 UTC": from the first interval's start to the last one's end; with seconds when
+ * both fall in one minute ("13:51:00–13:51:10 UTC"), so that a range never collapses; with
+ * dates when it crosses midnight. */
 static void fmt_span(uint64_t from_ns, uint64_t to_ns, char *buf, size_t len)
 {
     time_t a = (time_t)(from_ns / 1000000000u), b = (time_t)(to_ns / 1000000000u);
@@ -477,13 +552,11 @@ static void fmt_span(uint64_t from_ns, uint64_t to_ns, char *buf, size_t len)
         return;
     }
     char sa[24], sb[24];
-    if (ta.tm_year == tb.tm_year && ta.tm_yday == tb.tm_yday) {
-        strftime(sa, sizeof(sa), "%H:%M", &ta);
-        strftime(sb, sizeof(sb), "%H:%M", &tb);
-    } else {
-        strftime(sa, sizeof(sa), "%Y-%m-%d %H:%M", &ta);
-        strftime(sb, sizeof(sb), "%Y-%m-%d %H:%M", &tb);
-    }
+    bool one_day = ta.tm_year == tb.tm_year && ta.tm_yday == tb.tm_yday;
+    bool one_minute = one_day && ta.tm_hour == tb.tm_hour && ta.tm_min == tb.tm_min;
+    const char *f = one_minute ? "%H:%M:%S" : one_day ? "%H:%M" : "%Y-%m-%d %H:%M";
+    strftime(sa, sizeof(sa), f, &ta);
+    strftime(sb, sizeof(sb), f, &tb);
     bprintf(buf, len, "%s\xe2\x80\x93%s UTC", sa, sb); /* en dash */
 }
 
@@ -520,14 +593,32 @@ static size_t sorted_groups(const struct set *s, size_t li, struct gref *out)
     return n;
 }
 
+/* One reason: "<what>, <class>, <range>, <n> of <m> <class> intervals", the range being that of
+ * the one episode, or "<k> episodes, worst <range>, latest <range>" (or "worst and latest"). of:
+ * the counted intervals of the group's class. */
 static void fmt_group(const struct gref *r, uint64_t of, const char *prefix, char *buf, size_t len)
 {
-    char what[VR_RECORD_REASON_LEN], span[64];
-    fmt_finding(r->m, r->d, r->g->worst, r->g->dscp, r->g->dscp_seen, false, true, what,
-                sizeof(what));
-    fmt_span(r->g->first_start_ns, r->g->last_end_ns, span, sizeof(span));
-    bprintf(buf, len, "%s%s, %s, %s, %llu of %llu intervals", prefix, what, r->g->cls, span,
-            (unsigned long long)r->g->count, (unsigned long long)of);
+    const struct vr_verdict_group *g = r->g;
+    char what[VR_RECORD_REASON_LEN], when[160], worst[64], latest[64];
+    fmt_finding(r->m, r->d, g->worst, g->dscp, g->dscp_seen, false, true, what, sizeof(what));
+    if (g->episodes <= 1) {
+        fmt_span(g->first_start_ns, g->last_end_ns, when, sizeof(when));
+    } else {
+        fmt_span(g->last_start_ns, g->last_end_ns, latest, sizeof(latest));
+        if (g->worst_start_ns == g->last_start_ns) {
+            bprintf(when, sizeof(when), "%llu episodes, worst and latest %s",
+                    (unsigned long long)g->episodes, latest);
+        } else {
+            fmt_span(g->worst_start_ns, g->worst_end_ns, worst, sizeof(worst));
+            bprintf(when, sizeof(when), "%llu episodes, worst %s, latest %s",
+                    (unsigned long long)g->episodes, worst, latest);
+        }
+    }
+    /* a store whose class sums lag its groups must not print "17 of 12" */
+    if (of < g->count)
+        of = g->count;
+    bprintf(buf, len, "%s%s, %s, %s, %llu of %llu %s intervals", prefix, what, g->cls, when,
+            (unsigned long long)g->count, (unsigned long long)of, g->cls);
 }
 
 #define MAX_GROUPS (N_CLS * VR_METRIC_COUNT * N_DIR)
@@ -560,13 +651,13 @@ void vr_verdict_acc_result(const struct vr_verdict_acc *acc, struct vr_verdict *
     size_t room = VR_VERDICT_MAX_REASONS - (be_note ? 1 : 0);
     size_t n = sorted_groups(s, 0, gs);
     for (size_t i = 0; i < n && out->n_reasons < room; i++)
-        fmt_group(&gs[i], s->intervals, "", out->reasons[out->n_reasons++],
-                  sizeof(out->reasons[0]));
+        fmt_group(&gs[i], s->cls_intervals[cls_slot(gs[i].g->cls)], "",
+                  out->reasons[out->n_reasons++], sizeof(out->reasons[0]));
     if (n == 0) {
         size_t nw = sorted_groups(s, 1, gs);
         if (nw > 0)
-            fmt_group(&gs[0], s->intervals, "near threshold: ", out->reasons[out->n_reasons++],
-                      sizeof(out->reasons[0]));
+            fmt_group(&gs[0], s->cls_intervals[cls_slot(gs[0].g->cls)],
+                      "near threshold: ", out->reasons[out->n_reasons++], sizeof(out->reasons[0]));
     }
     if (be_note) {
         char what[VR_RECORD_REASON_LEN] = "";

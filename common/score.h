@@ -94,8 +94,15 @@ const char *vr_site_verdict_label(enum vr_site_verdict v);
  * ordinary ones; peak-load windows weigh more in the collector). Intervals of the besteffort
  * class (dscp 0) are shown but not counted when any marked class is present: it is the
  * unmarked control that shows what voice would suffer without QoS. Reasons group failing
- * intervals by metric, direction and class: "loss 3.1 % forward, audio, 14:05–14:20, 6 of 60
- * intervals" (worst value, time span, count), the most frequent first. Opaque; caller frees. */
+ * intervals by metric, direction and class, the most frequent first, and count them against the
+ * counted intervals of that class (not of every class):
+ *   "loss 3.1 % forward, audio, 14:05–14:20 UTC, 6 of 60 audio intervals"
+ *   "loss 3.1 % forward, audio, 2 episodes, worst 14:05–14:20 UTC, latest 15:40–15:45 UTC,
+ *    9 of 60 audio intervals"
+ * (worst value, its episode, the latest episode, count). An episode is a run of failing
+ * intervals of one group with no gap between them (the episode rule of vr_verdict_group_merge).
+ * A range runs from the first interval's start to the last one's end, with seconds when both
+ * fall in one minute ("13:51:00–13:51:10 UTC"). Opaque; caller frees. */
 struct vr_verdict_acc;
 
 struct vr_verdict_acc *vr_verdict_acc_new(void); /* NULL on allocation failure */
@@ -128,6 +135,10 @@ struct vr_verdict_counts {
 };
 void vr_verdict_acc_add_counts(struct vr_verdict_acc *acc, bool marked,
                                const struct vr_verdict_counts *c);
+/* The denominator of the reasons of class cls: `intervals` more counted intervals of that class
+ * (vr_verdict_acc_add does this itself; a store adds its per-class sums, e.g. of path_hour). */
+void vr_verdict_acc_add_class(struct vr_verdict_acc *acc, bool marked, const char *cls,
+                              uint64_t intervals);
 
 /* Failing (or warning) intervals of one metric, direction and class over some span: a plain
  * value, so that stores can keep and merge groups themselves (the collector's hourly rows). */
@@ -137,10 +148,17 @@ struct vr_verdict_group {
     enum vr_dir dir;
     enum vr_level level; /* warn or fail */
     uint64_t count;
-    double worst;    /* as vr_finding.value */
-    double severity; /* vr_finding_severity() of the worst finding */
-    uint64_t first_start_ns, last_end_ns;
-    int dscp, dscp_seen; /* DSCP groups: the mark sent and the one seen instead */
+    double worst;                         /* as vr_finding.value */
+    double severity;                      /* vr_finding_severity() of the worst finding */
+    uint64_t first_start_ns, last_end_ns; /* the whole span: first start, last end */
+    int dscp, dscp_seen;                  /* DSCP groups: the mark sent and the one seen instead */
+    /* Episodes (runs of failing intervals, vr_verdict_group_merge): how many, the end of the
+     * first, the start of the latest (it ends at last_end_ns), the one of the worst value, and
+     * the longest interval length seen, which sets the gap that splits episodes. */
+    uint64_t episodes;
+    uint64_t first_end_ns, last_start_ns;
+    uint64_t worst_start_ns, worst_end_ns;
+    uint64_t step_ns;
 };
 /* Merges g into the accumulator's group of the same key (see vr_verdict_group_merge). */
 void vr_verdict_acc_add_group(struct vr_verdict_acc *acc, bool marked,
@@ -150,7 +168,15 @@ void vr_verdict_group_from_finding(struct vr_verdict_group *g, const struct vr_r
                                    const struct vr_finding *f);
 /* into += g, both of the same key: counts add, the span widens, the most severe worst value is
  * kept, the earlier (into's) on ties and for the class name when into is not empty, so merge in
- * time order. An empty into (count 0) becomes a copy of g. */
+ * time order. An empty into (count 0) becomes a copy of g.
+ * The episode rule: the later part's first episode continues the earlier part's latest one when
+ * it starts no more than half an interval length (step_ns / 2) after that one ends; else it is a
+ * new episode. A passing interval of the group's class and path between two failing ones, or a
+ * missing one (the agent was down), leaves a gap of a whole interval and so splits them; the
+ * half-interval slack absorbs the jitter of interval start times and intervals of several
+ * targets of one class that overlap. Exact when merged in time order (the agent does, and so do
+ * the store's hourly rows per agent); parts that interleave in time (several agents' uploads
+ * arriving out of order) join at most once per merge, so the episode count may be high then. */
 void vr_verdict_group_merge(struct vr_verdict_group *into, const struct vr_verdict_group *g);
 
 /* What one scored interval adds to a verdict, the rule of vr_verdict_acc_add: whether it counts
