@@ -95,6 +95,8 @@ enum stmt {
     ST_AGENT_NOTE,
     ST_AGENT_SEEN,
     ST_Q_AGENTS,
+    ST_Q_CLS,
+    ST_Q_CLS_ALL,
     ST_COUNT
 };
 

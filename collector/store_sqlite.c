@@ -65,22 +65,27 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_SH_PUT] = "INSERT OR REPLACE INTO site_hour(site_id, hour, mk, intervals, passed, failed, "
                   "warned, weight, weight_passed, marks_rewritten) VALUES "
                   "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
-    [ST_FG_GET] = "SELECT cls, count, worst, severity, first_ns, last_ns, dscp, dscp_seen FROM "
-                  "fail_hour WHERE site_id = ?1 AND hour = ?2 AND mk = ?3 AND ci = ?4 AND "
+    [ST_FG_GET] = "SELECT cls, count, worst, severity, first_ns, last_ns, dscp, dscp_seen, "
+                  "episodes, first_end_ns, last_start_ns, worst_start_ns, worst_end_ns, step_ns "
+                  "FROM fail_hour WHERE site_id = ?1 AND hour = ?2 AND mk = ?3 AND ci = ?4 AND "
                   "metric = ?5 AND dir = ?6 AND lvl = ?7",
     [ST_FG_PUT] = "INSERT OR REPLACE INTO fail_hour(site_id, hour, mk, ci, metric, dir, lvl, cls, "
-                  "count, worst, severity, first_ns, last_ns, dscp, dscp_seen) VALUES "
-                  "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)",
+                  "count, worst, severity, first_ns, last_ns, dscp, dscp_seen, episodes, "
+                  "first_end_ns, last_start_ns, worst_start_ns, worst_end_ns, step_ns) VALUES "
+                  "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)",
     [ST_Q_SH] = "SELECT mk, intervals, passed, failed, warned, weight, weight_passed, "
                 "marks_rewritten FROM site_hour WHERE site_id = ?1 AND hour >= ?2 AND hour < ?3",
     [ST_Q_FG] = "SELECT mk, ci, metric, dir, lvl, cls, count, worst, severity, first_ns, last_ns, "
-                "dscp, dscp_seen FROM fail_hour WHERE site_id = ?1 AND hour >= ?2 AND hour < ?3 "
-                "ORDER BY hour",
+                "dscp, dscp_seen, episodes, first_end_ns, last_start_ns, worst_start_ns, "
+                "worst_end_ns, step_ns FROM fail_hour WHERE site_id = ?1 AND hour >= ?2 AND "
+                "hour < ?3 ORDER BY hour",
     [ST_Q_SH_ALL] = "SELECT mk, intervals, passed, failed, warned, weight, weight_passed, "
                     "marks_rewritten, site_id FROM site_hour WHERE hour >= ?1 AND hour < ?2",
-    [ST_Q_FG_ALL] = "SELECT mk, ci, metric, dir, lvl, cls, count, worst, severity, first_ns, "
-                    "last_ns, dscp, dscp_seen, site_id FROM fail_hour WHERE hour >= ?1 AND "
-                    "hour < ?2 ORDER BY hour",
+    [ST_Q_FG_ALL] =
+        "SELECT mk, ci, metric, dir, lvl, cls, count, worst, severity, first_ns, "
+        "last_ns, dscp, dscp_seen, episodes, first_end_ns, last_start_ns, worst_start_ns, "
+        "worst_end_ns, step_ns, site_id FROM fail_hour WHERE hour >= ?1 AND "
+        "hour < ?2 ORDER BY hour",
     [ST_Q_PATHS] = "SELECT p.id, p.cls, p.target, p.link, p.dscp, h.intervals, h.passed, "
                    "h.failed, h.warned, h.weight, h.weight_passed, h.n, h.loss_fwd_sum, "
                    "h.loss_rev_sum, h.rtt_sum, h.jitter_fwd_sum, h.jitter_rev_sum, h.mos_sum, "
@@ -143,6 +148,14 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_Q_AGENTS] = "SELECT s.name, a.name, a.version, a.last_upload_ns, a.spool_records, "
                     "a.quarantined, a.clock_sync, a.links FROM agents a JOIN sites s ON s.id = "
                     "a.site_id WHERE ?1 IS NULL OR a.site_id = ?1 ORDER BY s.name, a.name",
+    /* counted intervals per class, the reasons' denominators: path_hour counts what site_hour
+     * counts (vr_verdict_step_of), and a path is of one class and mark */
+    [ST_Q_CLS] = "SELECT p.dscp != 0, p.cls, sum(h.intervals) FROM path_hour h JOIN paths p ON "
+                 "p.id = h.path_id WHERE p.site_id = ?1 AND h.hour >= ?2 AND h.hour < ?3 GROUP "
+                 "BY p.dscp != 0, p.cls",
+    [ST_Q_CLS_ALL] = "SELECT p.dscp != 0, p.cls, sum(h.intervals), p.site_id FROM path_hour h "
+                     "JOIN paths p ON p.id = h.path_id WHERE h.hour >= ?1 AND h.hour < ?2 GROUP "
+                     "BY p.site_id, p.dscp != 0, p.cls",
 };
 
 /* Migrations: index i brings the schema from version i to i + 1, inside one transaction. */
@@ -235,6 +248,23 @@ static const char *const migrations[] = {
     "ALTER TABLE agents ADD COLUMN links INTEGER NOT NULL DEFAULT 0;"
     "UPDATE agents SET last_upload_ns = (SELECT s.last_seen_ns FROM sites s WHERE s.id ="
     " agents.site_id);",
+    /* 4: episodes of failing intervals in each failure group (vr_verdict_group): how many, the
+     * end of the first, the start of the latest, the worst one's range and the interval length
+     * that splits them. An older row knew only its span: it becomes one episode over it (step
+     * 0: a row of the next hour joins it only when it starts where it ends). */
+    "ALTER TABLE fail_hour ADD COLUMN episodes INTEGER NOT NULL DEFAULT 1;"
+    "ALTER TABLE fail_hour ADD COLUMN first_end_ns INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE fail_hour ADD COLUMN last_start_ns INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE fail_hour ADD COLUMN worst_start_ns INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE fail_hour ADD COLUMN worst_end_ns INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE fail_hour ADD COLUMN step_ns INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE fail_hour SET first_end_ns = last_ns, last_start_ns = first_ns,"
+    " worst_start_ns = first_ns, worst_end_ns = last_ns;"
+    /* the window index stays covering */
+    "DROP INDEX fail_hour_window;"
+    "CREATE INDEX fail_hour_window ON fail_hour(hour, site_id, mk, ci, metric, dir, lvl, cls,"
+    " count, worst, severity, first_ns, last_ns, dscp, dscp_seen, episodes, first_end_ns,"
+    " last_start_ns, worst_start_ns, worst_end_ns, step_ns);",
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

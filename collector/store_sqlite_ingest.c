@@ -524,6 +524,12 @@ static int flush_rollups(struct vr_store *s, struct vr_errbuf *eb)
             row.last_end_ns = col_u64(q, 5);
             row.dscp = sqlite3_column_int(q, 6);
             row.dscp_seen = sqlite3_column_int(q, 7);
+            row.episodes = col_u64(q, 8);
+            row.first_end_ns = col_u64(q, 9);
+            row.last_start_ns = col_u64(q, 10);
+            row.worst_start_ns = col_u64(q, 11);
+            row.worst_end_ns = col_u64(q, 12);
+            row.step_ns = col_u64(q, 13);
             vr_verdict_group_merge(&row, &g->g);
             m = &row;
         }
@@ -541,6 +547,10 @@ static int flush_rollups(struct vr_store *s, struct vr_errbuf *eb)
         sqlite3_bind_int64(x, 13, (int64_t)m->last_end_ns);
         sqlite3_bind_int(x, 14, m->dscp);
         sqlite3_bind_int(x, 15, m->dscp_seen);
+        uint64_t ep[] = {m->episodes,       m->first_end_ns, m->last_start_ns,
+                         m->worst_start_ns, m->worst_end_ns, m->step_ns};
+        for (int k = 0; k < 6; k++)
+            sqlite3_bind_int64(x, k + 16, (int64_t)ep[k]);
         if ((err = step_done(s, x, eb, "writing a failure group")) < 0)
             return err;
     }

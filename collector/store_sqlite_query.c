@@ -14,6 +14,7 @@ struct fgrow {
     int64_t mk, ci, m, d, li;
     char cls[16];
     uint64_t count, first, last;
+    uint64_t episodes, first_end, last_start, worst_start, worst_end, step;
     double worst, sev;
     int dscp, dscp_seen;
     int64_t site_id; /* ST_Q_FG_ALL only */
@@ -52,7 +53,13 @@ static bool fg_read(sqlite3_stmt *q, struct fgrow *r)
     r->last = col_u64(q, 10);
     r->dscp = sqlite3_column_int(q, 11);
     r->dscp_seen = sqlite3_column_int(q, 12);
-    r->site_id = sqlite3_column_count(q) > 13 ? sqlite3_column_int64(q, 13) : 0;
+    r->episodes = col_u64(q, 13);
+    r->first_end = col_u64(q, 14);
+    r->last_start = col_u64(q, 15);
+    r->worst_start = col_u64(q, 16);
+    r->worst_end = col_u64(q, 17);
+    r->step = col_u64(q, 18);
+    r->site_id = sqlite3_column_count(q) > 19 ? sqlite3_column_int64(q, 19) : 0;
     r->next = -1;
     return r->ci >= 0 && r->ci < N_CLS && r->m >= 0 && r->m < VR_METRIC_COUNT && r->d >= 0 &&
            r->d < N_DIR && r->li >= 0 && r->li < N_LVL;
@@ -72,6 +79,12 @@ static void fg_apply(struct vr_verdict_acc *acc, const struct fgrow *r)
         .last_end_ns = r->last,
         .dscp = r->dscp,
         .dscp_seen = r->dscp_seen,
+        .episodes = r->episodes,
+        .first_end_ns = r->first_end,
+        .last_start_ns = r->last_start,
+        .worst_start_ns = r->worst_start,
+        .worst_end_ns = r->worst_end,
+        .step_ns = r->step,
     };
     memcpy(g.cls, r->cls, sizeof(g.cls)); /* both 16 bytes, NUL-terminated by fg_read */
     vr_verdict_acc_add_group(acc, r->mk != 0, &g);
@@ -105,6 +118,15 @@ static int verdict_of(struct vr_store *s, int64_t site_id, uint64_t now_ns, uint
     sqlite3_reset(q);
     if (rc != SQLITE_DONE)
         return db_fail(s, rc, eb, "reading failure groups");
+    q = st(s, ST_Q_CLS);
+    sqlite3_bind_int64(q, 1, site_id);
+    sqlite3_bind_int64(q, 2, from);
+    sqlite3_bind_int64(q, 3, to);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        vr_verdict_acc_add_class(acc, sqlite3_column_int(q, 0) != 0, col_text(q, 1), col_u64(q, 2));
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE)
+        return db_fail(s, rc, eb, "reading class rollups");
     vr_verdict_acc_result(acc, out);
     return 0;
 }
@@ -221,6 +243,8 @@ struct srow {
     uint64_t last, upload;
     char name[64];
     struct vr_verdict_counts tot[2]; /* totals of the window, marked and besteffort */
+    uint64_t cls_n[2][N_CLS];        /* counted intervals per class slot, marked and not */
+    char other[16];                  /* the first class name of the last slot (not a known one) */
     int32_t head, tail;              /* its failure-group rows, in hour order */
 };
 
@@ -334,6 +358,25 @@ static int sites_load(struct vr_store *s, int64_t from, int64_t to, struct srow 
         err = db_fail(s, rc, eb, "reading failure groups");
         goto fail;
     }
+    q = st(s, ST_Q_CLS_ALL);
+    sqlite3_bind_int64(q, 1, from);
+    sqlite3_bind_int64(q, 2, to);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        struct srow *r = srow_of(rows, ix, n, sqlite3_column_int64(q, 3));
+        if (r == NULL)
+            continue;
+        const char *cls = col_text(q, 1);
+        enum vr_class c;
+        size_t ci = vr_class_by_name(cls, &c) == 0 ? (size_t)c : VR_CLASS_COUNT;
+        if (ci == VR_CLASS_COUNT && r->other[0] == 0)
+            snprintf(r->other, sizeof(r->other), "%.15s", cls);
+        r->cls_n[sqlite3_column_int(q, 0) != 0 ? 0 : 1][ci] += col_u64(q, 2);
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) {
+        err = db_fail(s, rc, eb, "reading class rollups");
+        goto fail;
+    }
     free(ix);
     *rows_out = rows;
     *n_out = n;
@@ -431,6 +474,12 @@ int vr_store_sites(struct vr_store *s, uint64_t now_wall_ns, uint64_t window_ns,
         vr_verdict_acc_reset(acc);
         for (int k = 0; k < 2; k++) {
             vr_verdict_acc_add_counts(acc, k == 0, &rows[i].tot[k]); /* [0] marked */
+            for (size_t c = 0; c < N_CLS; c++) {
+                const char *name =
+                    c < VR_CLASS_COUNT ? vr_class_get((enum vr_class)c)->name : rows[i].other;
+                if (rows[i].cls_n[k][c] > 0)
+                    vr_verdict_acc_add_class(acc, k == 0, name, rows[i].cls_n[k][c]);
+            }
         }
         for (int32_t k = rows[i].head; k >= 0; k = fg[k].next)
             fg_apply(acc, &fg[k]);

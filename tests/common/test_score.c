@@ -367,8 +367,9 @@ static void test_verdict_acc_result_ready(void **state)
     assert_int_equal(v.failed, 1);
     assert_false(v.marks_rewritten);
     assert_int_equal(v.n_reasons, 1);
-    assert_string_equal(v.reasons[0], "loss 2 % forward, audio, 14:05" ENDASH "14:05 UTC, 1 of 100 "
-                                      "intervals");
+    assert_string_equal(v.reasons[0],
+                        "loss 2 % forward, audio, 14:05:00" ENDASH "14:05:15 UTC, 1 of "
+                        "100 audio intervals");
     vr_verdict_acc_free(acc);
 }
 
@@ -383,7 +384,7 @@ static void test_verdict_acc_result_at_risk_96(void **state)
     assert_near(v.score_pct, 96.0, 1e-9);
     assert_int_equal(v.passed, 96);
     assert_string_equal(v.reasons[0], "loss 3.1 % forward, audio, 14:05" ENDASH "14:06 UTC, 4 of "
-                                      "100 intervals");
+                                      "100 audio intervals");
     vr_verdict_acc_free(acc);
 }
 
@@ -431,9 +432,10 @@ static void test_verdict_acc_result_not_ready_groups(void **state)
     assert_int_equal(v.n_reasons, 2);
     /* intervals 10..15: 14:07:30 to 14:09:00 */
     assert_string_equal(v.reasons[0], "loss 4.2 % forward, audio, 14:07" ENDASH "14:09 UTC, 6 of "
-                                      "60 intervals");
-    assert_string_equal(v.reasons[1], "jitter 45 ms reverse, audio, 14:15" ENDASH "14:15 UTC, 2 "
-                                      "of 60 intervals");
+                                      "60 audio intervals");
+    assert_string_equal(v.reasons[1],
+                        "jitter 45 ms reverse, audio, 14:15:00" ENDASH "14:15:30 UTC, "
+                        "2 of 60 audio intervals");
     vr_verdict_acc_free(acc);
 }
 
@@ -450,7 +452,7 @@ static void test_verdict_acc_result_sorted_by_count_then_severity(void **state)
     assert_non_null(strstr(v.reasons[0], ", video, "));
     assert_non_null(strstr(v.reasons[1], ", sharing, ")); /* 2 each: worse first */
     assert_non_null(strstr(v.reasons[2], ", audio, "));
-    assert_non_null(strstr(v.reasons[0], "3 of 30 intervals"));
+    assert_non_null(strstr(v.reasons[0], "3 of 10 video intervals"));
     vr_verdict_acc_free(acc);
 }
 
@@ -463,7 +465,7 @@ static void test_verdict_acc_result_span_crosses_midnight(void **state)
     add_run(acc, "audio", 46, t2355, 40, 40, 2.0, 1.0);
     vr_verdict_acc_result(acc, &v);
     assert_string_equal(v.reasons[0], "loss 2 % forward, audio, 2026-11-27 23:55" ENDASH
-                                      "2026-11-28 00:05 UTC, 40 of 40 intervals");
+                                      "2026-11-28 00:05 UTC, 40 of 40 audio intervals");
     vr_verdict_acc_free(acc);
 }
 
@@ -484,8 +486,8 @@ static void test_verdict_acc_result_rewritten_marks_at_most_at_risk(void **state
     assert_true(v.marks_rewritten);
     assert_true(v.score_pct >= 99.0);
     assert_int_equal(v.verdict, VR_VERDICT_AT_RISK);
-    assert_string_equal(v.reasons[0], "DSCP EF rewritten to CS0 reverse, audio, 14:30" ENDASH
-                                      "14:30 UTC, 1 of 101 intervals");
+    assert_string_equal(v.reasons[0], "DSCP EF rewritten to CS0 reverse, audio, 14:30:00" ENDASH
+                                      "14:30:15 UTC, 1 of 101 audio intervals");
     vr_verdict_acc_free(acc);
 
     /* rewritten everywhere: the score itself is low, so not ready */
@@ -499,7 +501,7 @@ static void test_verdict_acc_result_rewritten_marks_at_most_at_risk(void **state
     vr_verdict_acc_result(acc, &v);
     assert_int_equal(v.verdict, VR_VERDICT_NOT_READY);
     assert_string_equal(v.reasons[0], "DSCP EF rewritten to CS0 reverse, audio, 14:05" ENDASH
-                                      "14:06 UTC, 4 of 4 intervals");
+                                      "14:06 UTC, 4 of 4 audio intervals");
     vr_verdict_acc_free(acc);
 }
 
@@ -563,8 +565,9 @@ static void test_verdict_acc_result_besteffort_only_counts(void **state)
     assert_int_equal(v.passed, 18);
     assert_int_equal(v.verdict, VR_VERDICT_NOT_READY);
     assert_int_equal(v.n_reasons, 1);
-    assert_string_equal(v.reasons[0], "loss 1.5 % forward, besteffort, 14:05" ENDASH "14:05 UTC, "
-                                      "2 of 20 intervals");
+    assert_string_equal(v.reasons[0],
+                        "loss 1.5 % forward, besteffort, 14:05:00" ENDASH "14:05:30 UTC, "
+                        "2 of 20 besteffort intervals");
     vr_verdict_acc_free(acc);
 }
 
@@ -612,8 +615,9 @@ static void test_verdict_acc_result_near_threshold(void **state)
     assert_int_equal(v.passed, 10);
     assert_int_equal(v.warned, 4);
     assert_int_equal(v.n_reasons, 1);
-    assert_string_equal(v.reasons[0], "near threshold: jitter 27.5 ms forward, audio, 14:05" ENDASH
-                                      "14:05 UTC, 3 of 10 intervals");
+    assert_string_equal(v.reasons[0],
+                        "near threshold: jitter 27.5 ms forward, audio, 14:05:00" ENDASH
+                        "14:05:45 UTC, 3 of 10 audio intervals");
     vr_verdict_acc_free(acc);
 }
 
@@ -758,6 +762,8 @@ static void test_verdict_step_of_matches_acc_add(void **state)
             assert_true(r.sent == 0 || w == 0.0);
             continue;
         }
+        /* the store's per-class sums (path_hour), in any order */
+        vr_verdict_acc_add_class(store, st.marked, r.cls, st.counts.intervals);
         size_t h = (size_t)((r.start_wall_ns - T_1405) / (3600 * NS)), mk = st.marked ? 0 : 1;
         assert_true(h < HOURS);
         struct vr_verdict_counts *c = &hc[h][mk];
