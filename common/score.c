@@ -504,8 +504,11 @@ void vr_verdict_group_merge(struct vr_verdict_group *into, const struct vr_verdi
     }
     struct vr_verdict_group r = *into;
     uint64_t step = max_u64(a->step_ns, b->step_ns);
-    /* the worst value: into's on ties, g's when more severe (as before episodes) */
-    const struct vr_verdict_group *w = g->severity > into->severity ? g : into;
+    /* the worst value: the more severe; on ties the earlier, so that parts merged in any order
+     * name the same worst episode */
+    const struct vr_verdict_group *w = g->severity > into->severity   ? g
+                                       : into->severity > g->severity ? into
+                                                                      : a;
     r.severity = w->severity;
     r.worst = w->worst;
     r.dscp = w->dscp;

@@ -167,8 +167,9 @@ void vr_verdict_acc_add_group(struct vr_verdict_acc *acc, bool marked,
 void vr_verdict_group_from_finding(struct vr_verdict_group *g, const struct vr_record *r,
                                    const struct vr_finding *f);
 /* into += g, both of the same key: counts add, the span widens, the most severe worst value is
- * kept, the earlier (into's) on ties and for the class name when into is not empty, so merge in
- * time order. An empty into (count 0) becomes a copy of g.
+ * kept, on ties the earlier one in time (the one of the earlier first start; into's when they
+ * start together); the class name is into's when into is not empty. An empty into (count 0)
+ * becomes a copy of g.
  * The episode rule: the later part's first episode continues the earlier part's latest one when
  * it starts no more than half an interval length (step_ns / 2) after that one ends; else it is a
  * new episode. A passing interval of the group's class and path between two failing ones, or a

@@ -139,11 +139,11 @@ static void test_store_open_migrates_and_reopens(void **state)
 {
     struct fx *f = *state;
     struct vr_errbuf eb = {{0}};
-    assert_int_equal(count_rows(f->path, "SELECT max(version) FROM schema_version"), 3);
+    assert_int_equal(count_rows(f->path, "SELECT max(version) FROM schema_version"), 4);
     vr_store_close(f->s);
     f->s = NULL;
     assert_int_equal(vr_store_open(f->path, NULL, &f->s, &eb), 0);
-    assert_int_equal(count_rows(f->path, "SELECT count(*) FROM schema_version"), 3);
+    assert_int_equal(count_rows(f->path, "SELECT count(*) FROM schema_version"), 4);
     assert_int_equal(count_rows(f->path, "PRAGMA journal_mode"), 0); /* "wal" is text: 0 */
 
     struct vr_store *bad = NULL;
@@ -327,10 +327,10 @@ static void test_store_sites_verdicts(void **state)
     assert_false(g->capacity.measured);
     assert_int_equal(r->verdict.verdict, VR_VERDICT_AT_RISK);
     assert_string_equal(r->verdict.reasons[0], "loss 3.1 % forward, audio, 14:05\xe2\x80\x93"
-                                               "14:08 UTC, 12 of 240 intervals");
+                                               "14:08 UTC, 12 of 240 audio intervals");
     assert_int_equal(b->verdict.verdict, VR_VERDICT_NOT_READY);
     assert_string_equal(b->verdict.reasons[0], "loss 2.4 % forward, audio, 14:05\xe2\x80\x93"
-                                               "14:20 UTC, 60 of 240 intervals");
+                                               "14:20 UTC, 60 of 240 audio intervals");
     assert_int_equal(q->verdict.verdict, VR_VERDICT_READY);
     assert_int_equal(q->verdict.intervals, 240);
     assert_int_equal(q->agents, 2);
@@ -886,6 +886,19 @@ static int exec_sql(const char *path, const char *sql)
     return rc;
 }
 
+/* Back from schema 4 to 3: fail_hour without its episode columns, its old covering index. */
+#define UNDO_MIGRATION_4                                                                           \
+    "DROP INDEX fail_hour_window;"                                                                 \
+    "ALTER TABLE fail_hour DROP COLUMN episodes;"                                                  \
+    "ALTER TABLE fail_hour DROP COLUMN first_end_ns;"                                              \
+    "ALTER TABLE fail_hour DROP COLUMN last_start_ns;"                                             \
+    "ALTER TABLE fail_hour DROP COLUMN worst_start_ns;"                                            \
+    "ALTER TABLE fail_hour DROP COLUMN worst_end_ns;"                                              \
+    "ALTER TABLE fail_hour DROP COLUMN step_ns;"                                                   \
+    "CREATE INDEX fail_hour_window ON fail_hour(hour, site_id, mk, ci, metric, dir, lvl, cls,"     \
+    " count, worst, severity, first_ns, last_ns, dscp, dscp_seen);"                               \
+    "DELETE FROM schema_version WHERE version = 4;"
+
 static void test_store_migration_3_starts_agents_from_last_record(void **state)
 {
     struct fx *f = *state;
@@ -894,6 +907,7 @@ static void test_store_migration_3_starts_agents_from_last_record(void **state)
     vr_store_close(f->s);
     f->s = NULL;
     /* back to schema 2: the agents table without its liveness columns */
+    assert_int_equal(exec_sql(f->path, UNDO_MIGRATION_4), SQLITE_OK);
     assert_int_equal(exec_sql(f->path, "ALTER TABLE agents DROP COLUMN last_upload_ns;"
                                        "ALTER TABLE agents DROP COLUMN version;"
                                        "ALTER TABLE agents DROP COLUMN spool_records;"
@@ -903,7 +917,7 @@ static void test_store_migration_3_starts_agents_from_last_record(void **state)
                                        "DELETE FROM schema_version WHERE version = 3;"),
                      SQLITE_OK);
     assert_int_equal(vr_store_open(f->path, NULL, &f->s, &eb), 0);
-    assert_int_equal(count_rows(f->path, "SELECT max(version) FROM schema_version"), 3);
+    assert_int_equal(count_rows(f->path, "SELECT max(version) FROM schema_version"), 4);
     struct vr_store_site_list *l = NULL;
     uint64_t now = f->t0 + 2 * HOUR_NS;
     assert_int_equal(vr_store_sites(f->s, now, 24 * HOUR_NS, &l, &eb), 0);

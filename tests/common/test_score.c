@@ -712,6 +712,159 @@ static void test_score_fmt_reason_with_and_without_dir(void **state)
 
 /* The store's way (vr_verdict_step_of, kept per hour, then added back as counts and groups)
  * and the agent's way (vr_verdict_acc_add) must give the same verdict, word for word. */
+/* ---- reasons that read true: per-class counts, episodes, ranges (issue 11 item 7) ----------- */
+
+#define T_1344 (T_1405 - UINT64_C(21) * 60 * NS) /* 13:44:00Z */
+#define T_1351 (T_1405 - UINT64_C(14) * 60 * NS) /* 13:51:00Z */
+
+/* Adds one interval of cls per character of seq, every step_ns from start, each dur_s long:
+ * '.' passes, 'l' loses 2 % forward, 'L' 3.1 %, 'D' has EF rewritten to CS0 on the way back,
+ * ' ' is an interval that never came (the agent was down). */
+static void add_seq(struct vr_verdict_acc *acc, const char *cls, int dscp, uint64_t start,
+                    uint64_t step_ns, double dur_s, const char *seq)
+{
+    for (size_t i = 0; seq[i] != 0; i++) {
+        if (seq[i] == ' ')
+            continue;
+        struct vr_record r;
+        struct vr_finding f[VR_SCORE_MAX_FINDINGS];
+        make_interval(&r, cls, dscp, start + i * step_ns);
+        r.duration_s = dur_s;
+        if (seq[i] == 'l' || seq[i] == 'L')
+            r.loss_fwd_pct = r.loss_pct = seq[i] == 'l' ? 2.0 : 3.1;
+        if (seq[i] == 'D') {
+            r.dscp_rev[dscp] = 0;
+            r.dscp_rev[0] = 750;
+        }
+        vr_verdict_acc_add(acc, &r, f, score(&r, f), 1.0);
+    }
+}
+
+/* 17 audio intervals all rewritten, 17 video ones clean: 17 of the 17 audio intervals, not of
+ * the 34 of both classes; 13:44:00 to the last one's end 13:46:50. */
+static void test_reason_counts_per_class(void **state)
+{
+    (void)state;
+    struct vr_verdict_acc *acc = vr_verdict_acc_new();
+    struct vr_verdict v;
+    add_seq(acc, "audio", 46, T_1344, 10 * NS, 10.0, "DDDDDDDDDDDDDDDDD");
+    add_seq(acc, "video", 34, T_1344, 10 * NS, 10.0, ".................");
+    vr_verdict_acc_result(acc, &v);
+    assert_int_equal(v.intervals, 34);
+    assert_int_equal(v.n_reasons, 1);
+    assert_string_equal(v.reasons[0], "DSCP EF rewritten to CS0 reverse, audio, 13:44" ENDASH
+                                      "13:46 UTC, 17 of 17 audio intervals");
+    vr_verdict_acc_free(acc);
+}
+
+/* Two runs of failing audio intervals with passing ones between: two episodes, the worst (the
+ * first, 3.1 %) and the latest named apart; 14 of 60. */
+static void test_reason_two_episodes(void **state)
+{
+    (void)state;
+    struct vr_verdict_acc *acc = vr_verdict_acc_new();
+    struct vr_verdict v;
+    /* 14:05:00-14:06:00 at 3.1 %, 14:10:00-14:12:30 at 2 %, 15 s intervals to 14:20 */
+    add_seq(acc, "audio", 46, T_1405, INTERVAL_NS, 15.0,
+            "LLLL................llllllllll.............................."
+            "");
+    vr_verdict_acc_result(acc, &v);
+    assert_int_equal(v.n_reasons, 1);
+    assert_string_equal(v.reasons[0],
+                        "loss 3.1 % forward, audio, 2 episodes, worst 14:05" ENDASH "14:06 UTC, "
+                        "latest 14:10" ENDASH "14:12 UTC, 14 of 60 audio intervals");
+    vr_verdict_acc_free(acc);
+
+    /* the worst is the latest: said once */
+    acc = vr_verdict_acc_new();
+    add_seq(acc, "audio", 46, T_1405, INTERVAL_NS, 15.0, "ll....LL..");
+    vr_verdict_acc_result(acc, &v);
+    assert_string_equal(v.reasons[0], "loss 3.1 % forward, audio, 2 episodes, worst and latest "
+                                      "14:06" ENDASH "14:07 UTC, 4 of 10 audio intervals");
+    vr_verdict_acc_free(acc);
+}
+
+/* An interval that never came splits an episode as a passing one does; start times a little
+ * late (200 ms a step, as a loaded agent drifts) do not. */
+static void test_reason_episode_gap_rule(void **state)
+{
+    (void)state;
+    struct vr_verdict_acc *acc = vr_verdict_acc_new();
+    struct vr_verdict v;
+    add_seq(acc, "audio", 46, T_1405, INTERVAL_NS, 15.0, "lll lll");
+    vr_verdict_acc_result(acc, &v);
+    assert_string_equal(v.reasons[0], "loss 2 % forward, audio, 2 episodes, worst 14:05:00" ENDASH
+                                      "14:05:45 UTC, latest 14:06:00" ENDASH
+                                      "14:06:45 UTC, 6 of 6 audio intervals");
+    vr_verdict_acc_free(acc);
+
+    acc = vr_verdict_acc_new();
+    add_seq(acc, "audio", 46, T_1405, INTERVAL_NS + NS / 5, 15.0, "llllll");
+    vr_verdict_acc_result(acc, &v);
+    assert_string_equal(v.reasons[0], "loss 2 % forward, audio, 14:05" ENDASH
+                                      "14:06 UTC, 6 of 6 audio intervals");
+    vr_verdict_acc_free(acc);
+}
+
+/* One 10 s interval: 13:51:00-13:51:10, never "13:51-13:51". */
+static void test_reason_single_interval_has_seconds(void **state)
+{
+    (void)state;
+    struct vr_verdict_acc *acc = vr_verdict_acc_new();
+    struct vr_verdict v;
+    add_seq(acc, "audio", 46, T_1351, 10 * NS, 10.0, "l");
+    vr_verdict_acc_result(acc, &v);
+    assert_string_equal(v.reasons[0], "loss 2 % forward, audio, 13:51:00" ENDASH
+                                      "13:51:10 UTC, 1 of 1 audio intervals");
+    vr_verdict_acc_free(acc);
+}
+
+/* The episodes of a sequence cut in two at any point and merged (as the store's hourly rows
+ * are) are those of the whole, and so is the reason. */
+static void test_reason_group_merge_any_cut(void **state)
+{
+    (void)state;
+    const char *seq = "lL..lll.LLl...l.l..llll";
+    struct vr_verdict whole;
+    struct vr_verdict_acc *acc = vr_verdict_acc_new();
+    add_seq(acc, "audio", 46, T_1405, INTERVAL_NS, 15.0, seq);
+    vr_verdict_acc_result(acc, &whole);
+    vr_verdict_acc_free(acc);
+    assert_non_null(strstr(whole.reasons[0],
+                           "6 episodes, worst 14:05:00" ENDASH "14:05:30 UTC, "
+                           "latest 14:09" ENDASH "14:10 UTC, 14 of 23 audio intervals"));
+    size_t n = strlen(seq);
+    for (size_t cut = 1; cut < n; cut++) {
+        struct vr_verdict_group part[2];
+        memset(part, 0, sizeof(part));
+        for (size_t i = 0; i < n; i++) {
+            struct vr_record r;
+            struct vr_finding f[VR_SCORE_MAX_FINDINGS];
+            make_interval(&r, "audio", 46, T_1405 + i * INTERVAL_NS);
+            if (seq[i] == '.')
+                continue;
+            r.loss_fwd_pct = r.loss_pct = seq[i] == 'l' ? 2.0 : 3.1;
+            assert_int_equal(score(&r, f), 1);
+            struct vr_verdict_group g;
+            vr_verdict_group_from_finding(&g, &r, &f[0]);
+            vr_verdict_group_merge(&part[i < cut ? 0 : 1], &g);
+        }
+        /* the later part first, as rows merged out of order would come */
+        struct vr_verdict_group m = part[1];
+        vr_verdict_group_merge(&m, &part[0]);
+        struct vr_verdict_acc *a = vr_verdict_acc_new();
+        vr_verdict_acc_add_class(a, true, "audio", n);
+        vr_verdict_acc_add_group(a, true, &m);
+        struct vr_verdict_counts c = {
+            .intervals = n, .passed = n, .weight = (double)n, .weight_passed = (double)n};
+        vr_verdict_acc_add_counts(a, true, &c);
+        struct vr_verdict v;
+        vr_verdict_acc_result(a, &v);
+        vr_verdict_acc_free(a);
+        assert_string_equal(v.reasons[0], whole.reasons[0]);
+    }
+}
+
 static void test_verdict_step_of_matches_acc_add(void **state)
 {
     (void)state;
@@ -1011,6 +1164,11 @@ int main(void)
         cmocka_unit_test(test_liveness_fmt_age_units),
         cmocka_unit_test(test_verdict_apply_liveness_silent_never_ready),
         cmocka_unit_test(test_verdict_step_of_matches_acc_add),
+        cmocka_unit_test(test_reason_counts_per_class),
+        cmocka_unit_test(test_reason_two_episodes),
+        cmocka_unit_test(test_reason_episode_gap_rule),
+        cmocka_unit_test(test_reason_single_interval_has_seconds),
+        cmocka_unit_test(test_reason_group_merge_any_cut),
         cmocka_unit_test(test_verdict_step_of_one_interval),
         cmocka_unit_test(test_score_fmt_num_one_rounding),
         cmocka_unit_test(test_score_fmt_reason_with_and_without_dir),
