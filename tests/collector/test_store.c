@@ -32,6 +32,7 @@ static void libc_free(void *p)
 
 #define MIN_NS  60000000000ull
 #define HOUR_NS 3600000000000ull
+#define ENDASH  "\xe2\x80\x93"
 
 struct fx {
     char path[64];
@@ -401,6 +402,9 @@ static void test_store_site_verdict_across_batches_and_hours(void **state)
                 x->loss_rev_pct = x->loss_pct = 1.0 + (double)(i % 5);
             if (i % 29 == 0)
                 x->jitter_fwd_ms = 25.0 + (double)(i % 11);
+            /* one episode of 20 audio intervals across 15:00, in two hourly rows */
+            if (i >= 230 && i < 250 && c == 0)
+                x->loss_fwd_pct = x->loss_pct = 1.5;
             if (i == 400 && c == 1) {
                 x->dscp_rev[x->dscp] = 0;
                 x->dscp_rev[0] = 750;
@@ -422,6 +426,15 @@ static void test_store_site_verdict_across_batches_and_hours(void **state)
         vr_store_site_verdict(f->s, "mix", f->t0 + 3 * HOUR_NS, 24 * HOUR_NS, &got, &eb), 0);
     assert_same_verdict(&got, &want);
     assert_true(got.marks_rewritten);
+    /* episodes are in the words compared, counted per class */
+    bool episodes = false, joined = false;
+    for (size_t i = 0; i < want.n_reasons; i++) {
+        episodes |= strstr(want.reasons[i], " episodes, worst ") != NULL;
+        joined |= strstr(want.reasons[i], "loss 1.5 % forward, audio, 14:57" ENDASH "15:02 UTC, "
+                                          "20 of 720 audio intervals") != NULL;
+    }
+    assert_true(episodes);
+    assert_true(joined);
     /* the site list (one pass over all sites) agrees with the per-site path */
     struct vr_store_site_list *list = NULL;
     assert_int_equal(vr_store_sites(f->s, f->t0 + 3 * HOUR_NS, 24 * HOUR_NS, &list, &eb), 0);
@@ -887,16 +900,16 @@ static int exec_sql(const char *path, const char *sql)
 }
 
 /* Back from schema 4 to 3: fail_hour without its episode columns, its old covering index. */
-#define UNDO_MIGRATION_4                                                                           \
-    "DROP INDEX fail_hour_window;"                                                                 \
-    "ALTER TABLE fail_hour DROP COLUMN episodes;"                                                  \
-    "ALTER TABLE fail_hour DROP COLUMN first_end_ns;"                                              \
-    "ALTER TABLE fail_hour DROP COLUMN last_start_ns;"                                             \
-    "ALTER TABLE fail_hour DROP COLUMN worst_start_ns;"                                            \
-    "ALTER TABLE fail_hour DROP COLUMN worst_end_ns;"                                              \
-    "ALTER TABLE fail_hour DROP COLUMN step_ns;"                                                   \
-    "CREATE INDEX fail_hour_window ON fail_hour(hour, site_id, mk, ci, metric, dir, lvl, cls,"     \
-    " count, worst, severity, first_ns, last_ns, dscp, dscp_seen);"                               \
+#define UNDO_MIGRATION_4                                                                       \
+    "DROP INDEX fail_hour_window;"                                                             \
+    "ALTER TABLE fail_hour DROP COLUMN episodes;"                                              \
+    "ALTER TABLE fail_hour DROP COLUMN first_end_ns;"                                          \
+    "ALTER TABLE fail_hour DROP COLUMN last_start_ns;"                                         \
+    "ALTER TABLE fail_hour DROP COLUMN worst_start_ns;"                                        \
+    "ALTER TABLE fail_hour DROP COLUMN worst_end_ns;"                                          \
+    "ALTER TABLE fail_hour DROP COLUMN step_ns;"                                               \
+    "CREATE INDEX fail_hour_window ON fail_hour(hour, site_id, mk, ci, metric, dir, lvl, cls," \
+    " count, worst, severity, first_ns, last_ns, dscp, dscp_seen);"                            \
     "DELETE FROM schema_version WHERE version = 4;"
 
 static void test_store_migration_3_starts_agents_from_last_record(void **state)
@@ -926,6 +939,125 @@ static void test_store_migration_3_starts_agents_from_last_record(void **state)
     assert_int_equal(l->sites[0].liveness, VR_LIVENESS_SILENT);
     assert_int_equal(l->sites[0].verdict.verdict, VR_VERDICT_SILENT);
     vr_store_site_list_free(l);
+}
+
+/* ---- reasons that read true through the store (issue 11 item 7) ---------------------------- */
+
+/* The intervals of seq (one character each, every step_ns from start, dur_s long) from agent
+ * "<site>-<cls>-<tag>": '.' passes, 'l' loses 2 % forward, 'L' 3.1 %, 'D' has EF rewritten to
+ * CS0 on the way back, ' ' never came. Ingested in batches of 3 (a batch merges into the hour's
+ * stored row), and added to acc as the agent would. */
+static void ingest_seq(struct fx *f, const char *site, const char *cls, const char *tag,
+                       uint64_t start, uint64_t step_ns, double dur_s, const char *seq,
+                       struct vr_verdict_acc *acc)
+{
+    struct vr_record r[3];
+    size_t n = 0;
+    char agent[48];
+    snprintf(agent, sizeof(agent), "%s-%s-%s", site, cls, tag);
+    for (unsigned i = 0; seq[i] != 0; i++) {
+        if (seq[i] == ' ')
+            continue;
+        struct vr_record *x = &r[n++];
+        mk(x, site, agent, cls, i, start + i * step_ns);
+        x->duration_s = dur_s;
+        if (seq[i] == 'l' || seq[i] == 'L')
+            x->loss_fwd_pct = x->loss_pct = seq[i] == 'l' ? 2.0 : 3.1;
+        if (seq[i] == 'D') {
+            x->dscp_rev[x->dscp] = 0;
+            x->dscp_rev[0] = 750;
+        }
+        struct vr_thresholds t;
+        vr_thresholds_by_name("client", &t, NULL);
+        struct vr_finding fd[VR_SCORE_MAX_FINDINGS];
+        size_t nf = vr_score_interval(x, &t, fd, VR_SCORE_MAX_FINDINGS);
+        if (acc != NULL)
+            vr_verdict_acc_add(acc, x, fd, nf, 1.0);
+        if (n == 3) {
+            ingest(f, r, n, NULL);
+            n = 0;
+        }
+    }
+    if (n > 0)
+        ingest(f, r, n, NULL);
+}
+
+/* The first reason of site both ways the store reads it (one site, the site list). */
+static void assert_reason(struct fx *f, const char *site, uint64_t now, const char *want)
+{
+    struct vr_errbuf eb = {{0}};
+    struct vr_verdict v;
+    assert_int_equal(vr_store_site_verdict(f->s, site, now, 24 * HOUR_NS, &v, &eb), 0);
+    assert_true(v.n_reasons > 0);
+    assert_string_equal(v.reasons[0], want);
+    struct vr_store_site_list *l = NULL;
+    assert_int_equal(vr_store_sites(f->s, now, 24 * HOUR_NS, &l, &eb), 0);
+    const struct vr_store_site_summary *m = site_in(l, site);
+    assert_non_null(m);
+    assert_true(m->verdict.n_reasons > 0);
+    assert_string_equal(m->verdict.reasons[0], want);
+    vr_store_site_list_free(l);
+}
+
+/* The sequences of test_score.c's reason tests, ingested: the same strings, and the same as
+ * the agent's accumulator. Episodes that cross an hour (two rows) are one. */
+static void test_store_reasons_per_class_and_episodes(void **state)
+{
+    struct fx *f = *state;
+    uint64_t now = f->t0 + 2 * HOUR_NS, t1344 = f->t0 - 16 * MIN_NS;
+    struct vr_verdict_acc *acc = vr_verdict_acc_new();
+    struct vr_verdict want;
+
+    /* two classes, only audio failing: 17 of 17 audio intervals (13:44:00-13:46:50) */
+    ingest_seq(f, "dscp", "audio", "a", t1344, 10000000000ull, 10.0, "DDDDDDDDDDDDDDDDD", acc);
+    ingest_seq(f, "dscp", "video", "a", t1344, 10000000000ull, 10.0, ".................", acc);
+    vr_verdict_acc_result(acc, &want);
+    assert_string_equal(want.reasons[0], "DSCP EF rewritten to CS0 reverse, audio, 13:44" ENDASH
+                                         "13:46 UTC, 17 of 17 audio intervals");
+    assert_reason(f, "dscp", now, want.reasons[0]);
+
+    /* two episodes with passing intervals between, the latest across 15:00 (two hourly rows) */
+    vr_verdict_acc_reset(acc);
+    ingest_seq(f, "flap", "audio", "a", f->t0 + 5 * MIN_NS, 15000000000ull, 15.0, "LLLL....", acc);
+    ingest_seq(f, "flap", "audio", "b", f->t0 + 59 * MIN_NS, 15000000000ull, 15.0, "..llllllll..",
+               acc);
+    vr_verdict_acc_result(acc, &want);
+    assert_string_equal(want.reasons[0],
+                        "loss 3.1 % forward, audio, 2 episodes, worst 14:05" ENDASH
+                        "14:06 UTC, latest 14:59" ENDASH "15:01 UTC, 12 of 20 audio intervals");
+    assert_reason(f, "flap", now, want.reasons[0]);
+
+    /* a single interval keeps its seconds */
+    vr_verdict_acc_reset(acc);
+    ingest_seq(f, "one", "audio", "a", f->t0 - 9 * MIN_NS, 10000000000ull, 10.0, "l", acc);
+    vr_verdict_acc_result(acc, &want);
+    assert_string_equal(want.reasons[0], "loss 2 % forward, audio, 13:51:00" ENDASH
+                                         "13:51:10 UTC, 1 of 1 audio intervals");
+    assert_reason(f, "one", now, want.reasons[0]);
+    vr_verdict_acc_free(acc);
+}
+
+/* A schema-3 database upgrades: its hourly rows, which knew only their span, read as one
+ * episode each, and rows added after the upgrade count episodes. */
+static void test_store_migration_4_episodes(void **state)
+{
+    struct fx *f = *state;
+    struct vr_errbuf eb = {{0}};
+    ingest_seq(f, "up", "audio", "a", f->t0 + 5 * MIN_NS, 15000000000ull, 15.0,
+               "LLLL................llllllllll", NULL);
+    vr_store_close(f->s);
+    f->s = NULL;
+    assert_int_equal(exec_sql(f->path, UNDO_MIGRATION_4), SQLITE_OK);
+    assert_int_equal(count_rows(f->path, "SELECT max(version) FROM schema_version"), 3);
+    assert_int_equal(vr_store_open(f->path, NULL, &f->s, &eb), 0);
+    assert_int_equal(count_rows(f->path, "SELECT max(version) FROM schema_version"), 4);
+    uint64_t now = f->t0 + 3 * HOUR_NS;
+    assert_reason(f, "up", now,
+                  "loss 3.1 % forward, audio, 14:05" ENDASH "14:12 UTC, 14 of 30 audio intervals");
+    ingest_seq(f, "up", "audio", "b", f->t0 + 65 * MIN_NS, 15000000000ull, 15.0, "..ll", NULL);
+    assert_reason(f, "up", now,
+                  "loss 3.1 % forward, audio, 2 episodes, worst 14:05" ENDASH
+                  "14:12 UTC, latest 15:05" ENDASH "15:06 UTC, 16 of 34 audio intervals");
 }
 
 /* The same rule in `report` (exit 1) and /metrics, with a "now" 6 hours on: no sleeping. */
@@ -997,6 +1129,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store_note_agent_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_silent_in_report_and_metrics, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_reasons_per_class_and_episodes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_migration_4_episodes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_migration_3_starts_agents_from_last_record,
                                         setup, teardown),
     };
