@@ -147,9 +147,10 @@ def failing_reason(d):
         return None
     first, last = d["failing"][-1], d["failing"][0]
     metric = first["reasons"][0].split(",")[0]
-    total = sum(c["intervals"] for c in d["classes"])
+    # counted against that class's intervals, as common/score.c words it
+    total = sum(c["intervals"] for c in d["classes"] if c["class"] == first["class"])
     return (f"{metric}, {first['class']}, {hhmm(first['_t'])}–{hhmm(last['_t'] + STEP_S)} UTC, "
-            f"{len(d['failing'])} of {total} intervals")
+            f"{len(d['failing'])} of {total} {first['class']} intervals")
 
 
 def dscp_reason(d):
