@@ -5,8 +5,10 @@
  * Shape (REFERENCE.md §9): raw records go into an append-only rowid table; the only indexes on it
  * are (site_id, start_ns) for the per-site queries and a partial one over failing intervals.
  * Hourly rollups (path_hour, site_hour, fail_hour) keep the verdict over 24 h to at most 24 rows
- * per group. Capacity and capture records (migration 2) are rare next to intervals, so they are
- * de-duplicated by a UNIQUE (agent_id, rid) index and INSERT OR IGNORE. */
+ * per group; fail_hour keeps each group's episodes as vr_verdict_group does (migration 4), and the
+ * reasons' per-class denominators are path_hour's sums by class. Capacity and capture records
+ * (migration 2) are rare next to intervals, so they are de-duplicated by a UNIQUE (agent_id, rid)
+ * index and INSERT OR IGNORE. */
 #include "store.h"
 
 #include "clock.h"
@@ -250,8 +252,9 @@ static const char *const migrations[] = {
     " agents.site_id);",
     /* 4: episodes of failing intervals in each failure group (vr_verdict_group): how many, the
      * end of the first, the start of the latest, the worst one's range and the interval length
-     * that splits them. An older row knew only its span: it becomes one episode over it (step
-     * 0: a row of the next hour joins it only when it starts where it ends). */
+     * that splits them. An older row knew only its span: it becomes one episode over it, its
+     * interval length the span over the count (exact when the intervals ran back to back, more
+     * when not: only ever more slack, so an episode across two old rows stays one). */
     "ALTER TABLE fail_hour ADD COLUMN episodes INTEGER NOT NULL DEFAULT 1;"
     "ALTER TABLE fail_hour ADD COLUMN first_end_ns INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE fail_hour ADD COLUMN last_start_ns INTEGER NOT NULL DEFAULT 0;"
@@ -259,7 +262,9 @@ static const char *const migrations[] = {
     "ALTER TABLE fail_hour ADD COLUMN worst_end_ns INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE fail_hour ADD COLUMN step_ns INTEGER NOT NULL DEFAULT 0;"
     "UPDATE fail_hour SET first_end_ns = last_ns, last_start_ns = first_ns,"
-    " worst_start_ns = first_ns, worst_end_ns = last_ns;"
+    " worst_start_ns = first_ns, worst_end_ns = last_ns,"
+    " step_ns = CASE WHEN count > 0 AND last_ns > first_ns THEN (last_ns - first_ns) / count"
+    " ELSE 0 END;"
     /* the window index stays covering */
     "DROP INDEX fail_hour_window;"
     "CREATE INDEX fail_hour_window ON fail_hour(hour, site_id, mk, ci, metric, dir, lvl, cls,"

@@ -182,9 +182,11 @@ void vr_verdict_group_merge(struct vr_verdict_group *into, const struct vr_verdi
 
 /* What one scored interval adds to a verdict, the rule of vr_verdict_acc_add: whether it counts
  * at all, which set it goes to (marked, or the unmarked control), the counts of one interval and
- * one group per distinct metric, direction and level of its findings. A store that keeps counts
- * and groups itself (the collector's hourly rows) adds exactly these, so that it and the agent
- * judge an interval alike. r must already be scored (vr_score_interval) with these findings. */
+ * one group per distinct metric, direction and level of its findings; counts.intervals is also
+ * what it adds to the count of its class r->cls (vr_verdict_acc_add_class). A store that keeps
+ * counts and groups itself (the collector's hourly rows) adds exactly these, so that it and the
+ * agent judge an interval alike. r must already be scored (vr_score_interval) with these findings.
+ */
 struct vr_verdict_step {
     bool counted; /* false when nothing was sent or the weight is not positive: adds nothing */
     bool marked;  /* dscp != 0: as the `marked` of vr_verdict_acc_add_counts/_group */

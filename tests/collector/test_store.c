@@ -1045,6 +1045,9 @@ static void test_store_migration_4_episodes(void **state)
     struct vr_errbuf eb = {{0}};
     ingest_seq(f, "up", "audio", "a", f->t0 + 5 * MIN_NS, 15000000000ull, 15.0,
                "LLLL................llllllllll", NULL);
+    /* an episode across 15:00 whose intervals start 0.2 s apart: two old rows, still one */
+    ingest_seq(f, "up2", "audio", "a", f->t0 - 2 * MIN_NS, 15200000000ull, 15.0, "llllllllllll",
+               NULL);
     vr_store_close(f->s);
     f->s = NULL;
     assert_int_equal(exec_sql(f->path, UNDO_MIGRATION_4), SQLITE_OK);
@@ -1054,6 +1057,8 @@ static void test_store_migration_4_episodes(void **state)
     uint64_t now = f->t0 + 3 * HOUR_NS;
     assert_reason(f, "up", now,
                   "loss 3.1 % forward, audio, 14:05" ENDASH "14:12 UTC, 14 of 30 audio intervals");
+    assert_reason(f, "up2", now,
+                  "loss 2 % forward, audio, 13:58" ENDASH "14:01 UTC, 12 of 12 audio intervals");
     ingest_seq(f, "up", "audio", "b", f->t0 + 65 * MIN_NS, 15000000000ull, 15.0, "..ll", NULL);
     assert_reason(f, "up", now,
                   "loss 3.1 % forward, audio, 2 episodes, worst 14:05" ENDASH
