@@ -529,6 +529,8 @@ void vr_verdict_group_merge(struct vr_verdict_group *into, const struct vr_verdi
         if (a->episodes == 1)
             r.first_end_ns = m1;
         if (b->episodes == 1 || b->last_end_ns <= m1) {
+            /* b ends inside m: all of it is in m */
+            r.episodes = a->episodes;
             r.last_start_ns = m0;
             m1 = r.last_end_ns;
         }

@@ -806,6 +806,30 @@ static void test_reason_episode_gap_rule(void **state)
     vr_verdict_acc_free(acc);
 }
 
+/* Two targets of one class: their intervals overlap in time, and while one fails throughout
+ * the failures are one episode, in time order or one target after the other. */
+static void test_reason_episode_two_targets(void **state)
+{
+    (void)state;
+    const char *want = "loss 2 % forward, audio, 14:05" ENDASH "14:06 UTC, 9 of 12 audio intervals";
+    struct vr_verdict v;
+    struct vr_verdict_acc *acc = vr_verdict_acc_new();
+    for (size_t i = 0; i < 6; i++) {
+        add_seq(acc, "audio", 46, T_1405 + i * INTERVAL_NS, INTERVAL_NS, 15.0, i % 2 ? "." : "l");
+        add_seq(acc, "audio", 46, T_1405 + i * INTERVAL_NS + NS / 10, INTERVAL_NS, 15.0, "l");
+    }
+    vr_verdict_acc_result(acc, &v);
+    assert_string_equal(v.reasons[0], want);
+    vr_verdict_acc_free(acc);
+
+    acc = vr_verdict_acc_new();
+    add_seq(acc, "audio", 46, T_1405 + NS / 10, INTERVAL_NS, 15.0, "llllll");
+    add_seq(acc, "audio", 46, T_1405, INTERVAL_NS, 15.0, "l.l.l.");
+    vr_verdict_acc_result(acc, &v);
+    assert_string_equal(v.reasons[0], want);
+    vr_verdict_acc_free(acc);
+}
+
 /* One 10 s interval: 13:51:00-13:51:10, never "13:51-13:51". */
 static void test_reason_single_interval_has_seconds(void **state)
 {
@@ -1167,6 +1191,7 @@ int main(void)
         cmocka_unit_test(test_reason_counts_per_class),
         cmocka_unit_test(test_reason_two_episodes),
         cmocka_unit_test(test_reason_episode_gap_rule),
+        cmocka_unit_test(test_reason_episode_two_targets),
         cmocka_unit_test(test_reason_single_interval_has_seconds),
         cmocka_unit_test(test_reason_group_merge_any_cut),
         cmocka_unit_test(test_verdict_step_of_one_interval),
