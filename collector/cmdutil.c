@@ -4,6 +4,7 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
 #include "cmdtab.h"
 
@@ -67,6 +68,17 @@ int vr__cmd_open_store(const char *prog, const char *db, const struct vr_config 
         so.configured_site = configured_site;
         so.site_silent_after = site_silent_after;
         so.sites_arg = (void *)cfg;
+    }
+    /* Only serve creates a database: elsewhere a typo'd path must not leave an empty db that
+     * then "works" with no tokens and no data. */
+    struct stat st;
+    if (!serving && stat(db, &st) != 0) {
+        char msg[4200];
+        snprintf(msg, sizeof(msg),
+                 "no database at %s: start 'voiceready-collector serve --config FILE' first, or "
+                 "check --db/--config",
+                 db);
+        return vr_cmd_fail(prog, msg);
     }
     struct vr_errbuf eb = {{0}};
     if (vr_store_open(db, &so, out, &eb) < 0) {
