@@ -8,6 +8,8 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "api.h"
@@ -76,6 +78,33 @@ static void usage(FILE *f, const char *prog)
             "                         longer than this to arrive, however it trickles (default "
             "60s)\n",
             prog);
+}
+
+/* Creates the db's directory (one level, mode 0750) when missing, so that the shipped
+ * example config (db under /var/lib/voiceready-collector/) works as is. 0, or non-zero after
+ * printing which directory to create and how. */
+static int make_db_dir(const char *prog, const char *db)
+{
+    char dir[4096];
+    snprintf(dir, sizeof(dir), "%s", db);
+    char *slash = strrchr(dir, '/');
+    if (slash == NULL || slash == dir)
+        return 0;
+    *slash = '\0';
+    struct stat st;
+    if (stat(dir, &st) == 0)
+        return 0;
+    if (mkdir(dir, 0750) == 0) {
+        fprintf(stderr, "%s: created the database directory %s\n", prog, dir);
+        return 0;
+    }
+    int err = errno;
+    char msg[8400];
+    snprintf(msg, sizeof(msg),
+             "cannot create the database directory %s: %s: create it, e.g. "
+             "'install -d -m 0750 -o USER %s', or pick another db = / --db",
+             dir, strerror(err), dir);
+    return vr_cmd_fail(prog, msg);
 }
 
 int vr_cmd_serve(const char *prog, int argc, char **argv)
@@ -168,6 +197,13 @@ int vr_cmd_serve(const char *prog, int argc, char **argv)
     struct vr_metrics *metrics = NULL;
     struct vr_api *api = NULL;
     struct vr_server *srv = NULL;
+    /* Port first: a second `serve` on a port in use must not create (or touch) a database. */
+    if (vr_server_check_listen(cfg.listen, &eb) < 0) {
+        vr_cmd_fail(prog, eb.msg);
+        goto out;
+    }
+    if (make_db_dir(prog, cfg.db) != 0)
+        goto out;
     if (vr__cmd_open_store(prog, cfg.db, &cfg, true, &store) != 0 ||
         vr__cmd_open_store(prog, cfg.db, &cfg, false, &tokens) != 0)
         goto out;

@@ -413,6 +413,18 @@ static int open_listener(const char *listen_s, int *fd_out, bool *loopback, uint
     return 0;
 }
 
+int vr_server_check_listen(const char *listen_s, struct vr_errbuf *eb)
+{
+    int fd = -1;
+    bool loopback = false;
+    uint16_t port = 0;
+    int rc = open_listener(listen_s, &fd, &loopback, &port, eb);
+    if (rc < 0)
+        return rc;
+    close(fd);
+    return 0;
+}
+
 int vr_server_start(const struct vr_server_options *opt, struct vr_api *api,
                     struct vr_metrics *metrics, struct vr_server **out, struct vr_errbuf *eb)
 {
