@@ -993,6 +993,63 @@ def case_capacity():
     check(st == 403 and j.get("field") == "site", "capture record of another site: 403")
     c.stop()
 
+def case_ops_config():
+    """token/report take --config; only serve creates a database (port first, then its dir)."""
+    # nothing but serve creates a database: a missing path fails and leaves no file
+    for args in (["report"], ["token", "list"], ["token", "add", "--site", "hq"],
+                 ["token", "revoke", "1"]):
+        missing = os.path.join(TMP, "missing-%s.db" % args[-1])
+        r = cli(*args, "--db", missing)
+        check(r.returncode != 0 and "no database at %s" % missing in r.stderr and
+              "serve --config" in r.stderr and len(r.stderr.strip().splitlines()) == 1,
+              "%s --db MISSING: one line naming the path and the fix (%s)"
+              % (" ".join(args), r.stderr.strip()))
+        check(not os.path.exists(missing) and not os.path.exists(missing + "-wal"),
+              "%s --db MISSING creates no file" % " ".join(args))
+    # serve on a port in use creates no database
+    busy = os.path.join(TMP, "busy", "c.db")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        r = cli("serve", "--listen", "127.0.0.1:%d" % s.getsockname()[1], "--db", busy)
+    check(r.returncode != 0 and "in use" in r.stderr, "port in use: fails, says so")
+    check(not os.path.exists(os.path.dirname(busy)), "port in use: no db (nor its dir) created")
+    # serve with the db in a missing directory creates it (0750); token/report via --config
+    port = free_port()
+    db = os.path.join(TMP, "newdir", "collector.db")
+    conf = os.path.join(TMP, "ops.conf")
+    with open(conf, "w") as f:
+        f.write("[server]\nlisten = 127.0.0.1:%d\ndb = %s\n\n[site hq]\n" % (port, db))
+    p = spawn([COLLECTOR, "serve", "--config", conf])
+    try:
+        deadline = time.time() + 10
+        while not os.path.exists(db) and time.time() < deadline and p.poll() is None:
+            time.sleep(0.1)
+        check(os.path.exists(db), "serve created the db in a missing directory")
+        mode = os.stat(os.path.dirname(db)).st_mode & 0o777
+        check(mode == 0o750, "db directory mode 0750 (got %o)" % mode)
+        r = cli("token", "add", "--config", conf, "--site", "hq", check_rc=0)
+        tok = r.stdout.strip()
+        r = cli("token", "list", "--config", conf, check_rc=0)
+        check(re.search(r"^1\s+hq\s", r.stdout, re.M) is not None,
+              "token list --config lists the token: %r" % r.stdout)
+        # the token works against the server using the config's db
+        c = Collector.__new__(Collector)
+        c.ssl_ctx, c.port, c.db, c.proc = None, port, db, p
+        st, _ = c.post([], tok)
+        check(st != 401, "the token from token add --config is accepted (%d)" % st)
+        r = cli("report", "--config", conf, "--format", "json")
+        check(r.returncode == 1 and "no database" not in r.stderr and '"sites"' in r.stdout,
+              "report --config reads the config's db (exit %d: %s)" % (r.returncode, r.stderr))
+        # --db wins over the config's db
+        r = cli("token", "list", "--config", conf, "--db", os.path.join(TMP, "other.db"))
+        check(r.returncode != 0 and "other.db" in r.stderr, "--db wins over --config's db")
+        cli("token", "revoke", "1", "--config", conf, check_rc=0)
+        r = cli("token", "list", "--config", conf, check_rc=0)
+        check("revoked" in r.stdout, "token revoke --config")
+    finally:
+        stop(p)
+
 
 CASES = {
     "api": case_api,
@@ -1006,6 +1063,7 @@ CASES = {
     "slow_client": case_slow_client,
     "cli": case_cli,
     "liveness": case_liveness,
+    "ops_config": case_ops_config,
 }
 
 
