@@ -80,6 +80,51 @@ static void usage(FILE *f, const char *prog)
             prog);
 }
 
+/* What the command line sets over the config file, applied again on every reload. */
+struct overrides {
+    const char *listen, *db, *cert, *key;
+    size_t max_body; /* 0 = the file's */
+};
+
+static void apply_overrides(struct vr_config *cfg, const struct overrides *ov)
+{
+    if (ov->listen != NULL)
+        snprintf(cfg->listen, sizeof(cfg->listen), "%s", ov->listen);
+    if (ov->db != NULL)
+        snprintf(cfg->db, sizeof(cfg->db), "%s", ov->db);
+    if (ov->cert != NULL)
+        snprintf(cfg->tls_cert, sizeof(cfg->tls_cert), "%s", ov->cert);
+    if (ov->key != NULL)
+        snprintf(cfg->tls_key, sizeof(cfg->tls_key), "%s", ov->key);
+    if (ov->max_body != 0)
+        cfg->max_body = ov->max_body;
+}
+
+/* SIGHUP: re-reads the config file; a bad one is refused and the running one kept. The
+ * connections stay up: only the pointer in held changes. */
+static void reload(const char *prog, const char *path, const struct overrides *ov,
+                   struct vr__cmd_cfg *held)
+{
+    if (path == NULL) {
+        fprintf(stderr, "%s: SIGHUP: no --config file to reload: nothing to do\n", prog);
+        return;
+    }
+    struct vr_config next;
+    struct vr_errbuf eb = {{0}};
+    vr_config_init(&next);
+    if (vr_config_load(&next, path, &eb) < 0) {
+        fprintf(stderr, "%s: SIGHUP: %s; kept the running config\n", prog, eb.msg);
+        vr_config_free(&next);
+        return;
+    }
+    apply_overrides(&next, ov);
+    vr__cmd_cfg_log_changes(prog, path, vr__cmd_cfg_get(held), &next);
+    if (vr__cmd_cfg_swap(held, &next) != 0) {
+        fprintf(stderr, "%s: SIGHUP: out of memory; kept the running config\n", prog);
+        vr_config_free(&next);
+    }
+}
+
 /* Creates the db's directory (one level, mode 0750) when missing, so that the shipped
  * example config (db under /var/lib/voiceready-collector/) works as is. 0, or non-zero after
  * printing which directory to create and how. */
@@ -178,19 +223,24 @@ int vr_cmd_serve(const char *prog, int argc, char **argv)
     if (optind < argc)
         return vr_cmd_fail(prog, "serve takes no arguments besides options (see --help)");
 
-    struct vr_config cfg;
+    const struct overrides ov = {listen, db, cert, key, (size_t)max_body};
+    /* cfg: the startup settings (listen, db, TLS: fixed until restart); held: the config in
+     * force, which SIGHUP replaces while the HTTP threads and the store read it. */
+    struct vr_config cfg, cfg2;
     if (vr__cmd_load_config(prog, config, &cfg) != 0)
         return EXIT_USAGE;
-    if (listen != NULL)
-        snprintf(cfg.listen, sizeof(cfg.listen), "%s", listen);
-    if (db != NULL)
-        snprintf(cfg.db, sizeof(cfg.db), "%s", db);
-    if (cert != NULL)
-        snprintf(cfg.tls_cert, sizeof(cfg.tls_cert), "%s", cert);
-    if (key != NULL)
-        snprintf(cfg.tls_key, sizeof(cfg.tls_key), "%s", key);
-    if (max_body != 0)
-        cfg.max_body = (size_t)max_body;
+    apply_overrides(&cfg, &ov);
+    struct vr__cmd_cfg held;
+    if (vr__cmd_load_config(prog, config, &cfg2) != 0) {
+        vr_config_free(&cfg);
+        return EXIT_USAGE;
+    }
+    apply_overrides(&cfg2, &ov);
+    if (vr__cmd_cfg_init(&held, &cfg2) != 0) {
+        vr_config_free(&cfg2);
+        vr_config_free(&cfg);
+        return vr_cmd_fail(prog, "out of memory");
+    }
 
     int ret = EXIT_USAGE;
     struct vr_store *store = NULL, *tokens = NULL;
@@ -204,8 +254,8 @@ int vr_cmd_serve(const char *prog, int argc, char **argv)
     }
     if (make_db_dir(prog, cfg.db) != 0)
         goto out;
-    if (vr__cmd_open_store(prog, cfg.db, &cfg, true, &store) != 0 ||
-        vr__cmd_open_store(prog, cfg.db, &cfg, false, &tokens) != 0)
+    if (vr__cmd_open_store_held(prog, cfg.db, &held, true, &store) != 0 ||
+        vr__cmd_open_store_held(prog, cfg.db, &held, false, &tokens) != 0)
         goto out;
     if (vr_store_prune(store, vr_clock_wall_ns(), &eb) < 0)
         fprintf(stderr, "%s: warning: pruning old records failed: %s\n", prog, eb.msg);
@@ -222,6 +272,7 @@ int vr_cmd_serve(const char *prog, int argc, char **argv)
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP); /* reload (below), never the default exit */
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
@@ -253,8 +304,10 @@ int vr_cmd_serve(const char *prog, int argc, char **argv)
         sig = sigtimedwait(&set, NULL, &every);
         if (sig == SIGINT || sig == SIGTERM)
             break;
+        if (sig == SIGHUP)
+            reload(prog, config, &ov, &held);
         if (sig < 0 && errno == EAGAIN)
-            prune_while_serving(prog, srv, store, cfg.retention_days);
+            prune_while_serving(prog, srv, store, vr__cmd_cfg_get(&held)->retention_days);
     }
     fprintf(stderr, "%s: %s: stopping\n", prog, sig == SIGINT ? "SIGINT" : "SIGTERM");
     ret = 0;
@@ -265,5 +318,6 @@ out:
     vr_store_close(tokens);
     vr_store_close(store);
     vr_config_free(&cfg);
+    vr__cmd_cfg_free(&held);
     return ret;
 }
