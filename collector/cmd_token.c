@@ -99,8 +99,8 @@ int vr_cmd_token(const char *prog, int argc, char **argv)
     int ret = EXIT_USAGE;
     if (strcmp(sub, "add") == 0) {
         if (site == NULL)
-            return vr_cmd_fail(prog,
-                               "token add: --site SITE is required, e.g. token add --site hq");
+            return vr_cmd_fail(
+                prog, "token add: --site SITE is required, e.g. token add --config FILE --site hq");
         if (!valid_site(site))
             return vr_cmd_fail(prog, "--site: expected 1..63 letters, digits, '-', '_' or '.'");
         if (optind < argc)
