@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -38,6 +39,38 @@ static int prune_locked(void *arg)
 {
     struct prune_job *j = arg;
     return vr_store_prune(j->store, vr_clock_wall_ns(), &j->eb);
+}
+
+struct totals_job {
+    struct vr_metrics *metrics;
+    struct vr_metrics_totals t;
+};
+
+static int totals_locked(void *arg)
+{
+    struct totals_job *j = arg;
+    vr_metrics_totals(j->metrics, &j->t);
+    return 0;
+}
+
+/* The once-a-minute ingest summary: one line when anything happened since the last one. */
+static void log_summary(const char *prog, struct vr_server *srv, struct vr_metrics *metrics,
+                        struct vr_metrics_totals *last, unsigned every_s)
+{
+    struct totals_job j = {.metrics = metrics};
+    if (vr_server_run(srv, totals_locked, &j) < 0)
+        return;
+    const struct vr_metrics_totals *t = &j.t;
+    if (t->requests != last->requests || t->refused != last->refused)
+        fprintf(stderr,
+                "%s: last %u s: %llu requests, %llu records stored, %llu duplicates, %llu "
+                "rejected records, %llu refused requests\n",
+                prog, every_s, (unsigned long long)(t->requests - last->requests),
+                (unsigned long long)(t->stored - last->stored),
+                (unsigned long long)(t->duplicates - last->duplicates),
+                (unsigned long long)(t->rejected_records - last->rejected_records),
+                (unsigned long long)(t->refused - last->refused));
+    *last = *t;
 }
 
 /* One line per prune; the store does not count what it deleted, so the line names the cut-off. */
@@ -299,15 +332,27 @@ int vr_cmd_serve(const char *prog, int argc, char **argv)
     fprintf(stderr, "%s: listening on %s://%s (port %u), database %s\n", prog,
             tls ? "https" : "http", cfg.listen, (unsigned)vr_server_port(srv), cfg.db);
     int sig;
-    const struct timespec every = {.tv_sec = PRUNE_EVERY_S, .tv_nsec = 0};
+    /* VR_COLLECTOR_SUMMARY_S: for tests only, a shorter summary interval than 60 s */
+    unsigned summary_s = 60;
+    const char *env = getenv("VR_COLLECTOR_SUMMARY_S");
+    if (env != NULL && atoi(env) > 0 && atoi(env) <= 3600)
+        summary_s = (unsigned)atoi(env);
+    const struct timespec every = {.tv_sec = summary_s, .tv_nsec = 0};
+    struct vr_metrics_totals last = {0};
+    uint64_t last_prune_ns = vr_clock_mono_ns();
     for (;;) {
         sig = sigtimedwait(&set, NULL, &every);
         if (sig == SIGINT || sig == SIGTERM)
             break;
         if (sig == SIGHUP)
             reload(prog, config, &ov, &held);
-        if (sig < 0 && errno == EAGAIN)
-            prune_while_serving(prog, srv, store, vr__cmd_cfg_get(&held)->retention_days);
+        if (sig < 0 && errno == EAGAIN) {
+            log_summary(prog, srv, metrics, &last, summary_s);
+            if (vr_clock_mono_ns() - last_prune_ns >= PRUNE_EVERY_S * 1000000000ull) {
+                last_prune_ns = vr_clock_mono_ns();
+                prune_while_serving(prog, srv, store, vr__cmd_cfg_get(&held)->retention_days);
+            }
+        }
     }
     fprintf(stderr, "%s: %s: stopping\n", prog, sig == SIGINT ? "SIGINT" : "SIGTERM");
     ret = 0;
