@@ -1112,6 +1112,39 @@ def case_ops_reload():
     check("%s:6:" % conf in err and "kept the running config" in err,
           "broken file: FILE:LINE and 'kept the running config' logged: %s" % err)
 
+def case_ops_log():
+    """Every refused request is one log line with status and reason; the summary line."""
+    os.environ["VR_COLLECTOR_SUMMARY_S"] = "1"  # tests only: the summary every second
+    try:
+        c = Collector()
+    finally:
+        del os.environ["VR_COLLECTOR_SUMMARY_S"]
+    tok, _ = c.token("hq")
+    st, _ = c.post(agent_records("hq", "a1", "audio"), tok)
+    check(st == 200, "upload: 200 (%d)" % st)
+    st, _ = c.post([{"x": 1}], "nosuchtoken")
+    check(st == 401, "bad token: 401")
+    check(c.get("/no/such/page")[0] == 404, "404")
+    st, _ = c.post([{"x": 1}], tok, ctype="text/plain")
+    check(st == 415, "wrong content type: 415 (%d)" % st)
+    summary = re.compile(r"\d+ requests, [1-9]\d* records stored, \d+ duplicates, \d+ rejected "
+                         r"records, [1-9]\d* refused requests")
+    deadline = time.time() + 30  # only against a hang: the line comes once a second
+    while time.time() < deadline and c.proc.poll() is None:
+        with open(c.proc.log.name, errors="replace") as f:
+            if summary.search(f.read()):
+                break
+        time.sleep(0.2)
+    c.stop()
+    err = stderr_of(c.proc)
+    ts = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z"
+    check(re.search(ts + r" 127\.0\.0\.1 401 POST /api/v1/records: unknown or revoked token", err),
+          "401 logged with time, peer, method, path and reason: %s" % err)
+    check(re.search(ts + r" 127\.0\.0\.1 404 GET /no/such/page: \S", err), "404 logged")
+    check(re.search(ts + r" 127\.0\.0\.1 415 POST /api/v1/records: \S", err), "415 logged")
+    check(summary.search(err),
+          "the summary line counts stored records and refused requests: %s" % err)
+
 
 CASES = {
     "api": case_api,
@@ -1127,6 +1160,7 @@ CASES = {
     "liveness": case_liveness,
     "ops_config": case_ops_config,
     "ops_reload": case_ops_reload,
+    "ops_log": case_ops_log,
 }
 
 
