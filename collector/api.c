@@ -132,7 +132,7 @@ static unsigned authenticate(struct vr_api *api, const struct vr_api_request *re
     if (h == NULL || strncasecmp(h, bearer, sizeof(bearer) - 1) != 0) {
         vr_api_error(resp, 401,
                      "missing token: send \"Authorization: Bearer TOKEN\" with a token from "
-                     "`voiceready-collector token add --site SITE`");
+                     "`voiceready-collector token add --config FILE --site SITE`");
         return 401;
     }
     const char *t = h + sizeof(bearer) - 1;
@@ -155,6 +155,7 @@ static unsigned authenticate(struct vr_api *api, const struct vr_api_request *re
     if (rc < 0) {
         vr_api_error(resp, 401,
                      "unknown or revoked token: create one with `voiceready-collector token add "
+                     "--config FILE "
                      "--site SITE`");
         return 401;
     }

@@ -25,7 +25,9 @@ static void usage(FILE *f, const char *prog)
         "                 [--config FILE]\n\n"
         "  --config FILE   the collector INI file: per-site thresholds and plans (users,\n"
         "                  peak_concurrency_pct, planned_peak_calls, mix, growth_pct), so that\n"
-        "                  the verdicts include the capacity rule as `serve` shows them\n\n"
+        "                  the verdicts include the capacity rule as `serve` shows them; the\n"
+        "                  database is its `db =` unless --db is given (--db wins). The\n"
+        "                  database must exist: `serve` creates it.\n\n"
         "Exit status: 0 when every selected site is Ready, 1 otherwise, 2 on errors.\n",
         prog);
 }

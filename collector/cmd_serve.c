@@ -8,6 +8,9 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "api.h"
@@ -36,6 +39,38 @@ static int prune_locked(void *arg)
 {
     struct prune_job *j = arg;
     return vr_store_prune(j->store, vr_clock_wall_ns(), &j->eb);
+}
+
+struct totals_job {
+    struct vr_metrics *metrics;
+    struct vr_metrics_totals t;
+};
+
+static int totals_locked(void *arg)
+{
+    struct totals_job *j = arg;
+    vr_metrics_totals(j->metrics, &j->t);
+    return 0;
+}
+
+/* The once-a-minute ingest summary: one line when anything happened since the last one. */
+static void log_summary(const char *prog, struct vr_server *srv, struct vr_metrics *metrics,
+                        struct vr_metrics_totals *last, unsigned every_s)
+{
+    struct totals_job j = {.metrics = metrics};
+    if (vr_server_run(srv, totals_locked, &j) < 0)
+        return;
+    const struct vr_metrics_totals *t = &j.t;
+    if (t->requests != last->requests || t->refused != last->refused)
+        fprintf(stderr,
+                "%s: last %u s: %llu requests, %llu records stored, %llu duplicates, %llu "
+                "rejected records, %llu refused requests\n",
+                prog, every_s, (unsigned long long)(t->requests - last->requests),
+                (unsigned long long)(t->stored - last->stored),
+                (unsigned long long)(t->duplicates - last->duplicates),
+                (unsigned long long)(t->rejected_records - last->rejected_records),
+                (unsigned long long)(t->refused - last->refused));
+    *last = *t;
 }
 
 /* One line per prune; the store does not count what it deleted, so the line names the cut-off. */
@@ -76,6 +111,78 @@ static void usage(FILE *f, const char *prog)
             "                         longer than this to arrive, however it trickles (default "
             "60s)\n",
             prog);
+}
+
+/* What the command line sets over the config file, applied again on every reload. */
+struct overrides {
+    const char *listen, *db, *cert, *key;
+    size_t max_body; /* 0 = the file's */
+};
+
+static void apply_overrides(struct vr_config *cfg, const struct overrides *ov)
+{
+    if (ov->listen != NULL)
+        snprintf(cfg->listen, sizeof(cfg->listen), "%s", ov->listen);
+    if (ov->db != NULL)
+        snprintf(cfg->db, sizeof(cfg->db), "%s", ov->db);
+    if (ov->cert != NULL)
+        snprintf(cfg->tls_cert, sizeof(cfg->tls_cert), "%s", ov->cert);
+    if (ov->key != NULL)
+        snprintf(cfg->tls_key, sizeof(cfg->tls_key), "%s", ov->key);
+    if (ov->max_body != 0)
+        cfg->max_body = ov->max_body;
+}
+
+/* SIGHUP: re-reads the config file; a bad one is refused and the running one kept. The
+ * connections stay up: only the pointer in held changes. */
+static void reload(const char *prog, const char *path, const struct overrides *ov,
+                   struct vr__cmd_cfg *held)
+{
+    if (path == NULL) {
+        fprintf(stderr, "%s: SIGHUP: no --config file to reload: nothing to do\n", prog);
+        return;
+    }
+    struct vr_config next;
+    struct vr_errbuf eb = {{0}};
+    vr_config_init(&next);
+    if (vr_config_load(&next, path, &eb) < 0) {
+        fprintf(stderr, "%s: SIGHUP: %s; kept the running config\n", prog, eb.msg);
+        vr_config_free(&next);
+        return;
+    }
+    apply_overrides(&next, ov);
+    vr__cmd_cfg_log_changes(prog, path, vr__cmd_cfg_get(held), &next);
+    if (vr__cmd_cfg_swap(held, &next) != 0) {
+        fprintf(stderr, "%s: SIGHUP: out of memory; kept the running config\n", prog);
+        vr_config_free(&next);
+    }
+}
+
+/* Creates the db's directory (one level, mode 0750) when missing, so that the shipped
+ * example config (db under /var/lib/voiceready-collector/) works as is. 0, or non-zero after
+ * printing which directory to create and how. */
+static int make_db_dir(const char *prog, const char *db)
+{
+    char dir[4096];
+    snprintf(dir, sizeof(dir), "%s", db);
+    char *slash = strrchr(dir, '/');
+    if (slash == NULL || slash == dir)
+        return 0;
+    *slash = '\0';
+    struct stat st;
+    if (stat(dir, &st) == 0)
+        return 0;
+    if (mkdir(dir, 0750) == 0) {
+        fprintf(stderr, "%s: created the database directory %s\n", prog, dir);
+        return 0;
+    }
+    int err = errno;
+    char msg[8400];
+    snprintf(msg, sizeof(msg),
+             "cannot create the database directory %s: %s: create it, e.g. "
+             "'install -d -m 0750 -o USER %s', or pick another db = / --db",
+             dir, strerror(err), dir);
+    return vr_cmd_fail(prog, msg);
 }
 
 int vr_cmd_serve(const char *prog, int argc, char **argv)
@@ -149,27 +256,39 @@ int vr_cmd_serve(const char *prog, int argc, char **argv)
     if (optind < argc)
         return vr_cmd_fail(prog, "serve takes no arguments besides options (see --help)");
 
-    struct vr_config cfg;
+    const struct overrides ov = {listen, db, cert, key, (size_t)max_body};
+    /* cfg: the startup settings (listen, db, TLS: fixed until restart); held: the config in
+     * force, which SIGHUP replaces while the HTTP threads and the store read it. */
+    struct vr_config cfg, cfg2;
     if (vr__cmd_load_config(prog, config, &cfg) != 0)
         return EXIT_USAGE;
-    if (listen != NULL)
-        snprintf(cfg.listen, sizeof(cfg.listen), "%s", listen);
-    if (db != NULL)
-        snprintf(cfg.db, sizeof(cfg.db), "%s", db);
-    if (cert != NULL)
-        snprintf(cfg.tls_cert, sizeof(cfg.tls_cert), "%s", cert);
-    if (key != NULL)
-        snprintf(cfg.tls_key, sizeof(cfg.tls_key), "%s", key);
-    if (max_body != 0)
-        cfg.max_body = (size_t)max_body;
+    apply_overrides(&cfg, &ov);
+    struct vr__cmd_cfg held;
+    if (vr__cmd_load_config(prog, config, &cfg2) != 0) {
+        vr_config_free(&cfg);
+        return EXIT_USAGE;
+    }
+    apply_overrides(&cfg2, &ov);
+    if (vr__cmd_cfg_init(&held, &cfg2) != 0) {
+        vr_config_free(&cfg2);
+        vr_config_free(&cfg);
+        return vr_cmd_fail(prog, "out of memory");
+    }
 
     int ret = EXIT_USAGE;
     struct vr_store *store = NULL, *tokens = NULL;
     struct vr_metrics *metrics = NULL;
     struct vr_api *api = NULL;
     struct vr_server *srv = NULL;
-    if (vr__cmd_open_store(prog, cfg.db, &cfg, true, &store) != 0 ||
-        vr__cmd_open_store(prog, cfg.db, &cfg, false, &tokens) != 0)
+    /* Port first: a second `serve` on a port in use must not create (or touch) a database. */
+    if (vr_server_check_listen(cfg.listen, &eb) < 0) {
+        vr_cmd_fail(prog, eb.msg);
+        goto out;
+    }
+    if (make_db_dir(prog, cfg.db) != 0)
+        goto out;
+    if (vr__cmd_open_store_held(prog, cfg.db, &held, true, &store) != 0 ||
+        vr__cmd_open_store_held(prog, cfg.db, &held, false, &tokens) != 0)
         goto out;
     if (vr_store_prune(store, vr_clock_wall_ns(), &eb) < 0)
         fprintf(stderr, "%s: warning: pruning old records failed: %s\n", prog, eb.msg);
@@ -186,6 +305,7 @@ int vr_cmd_serve(const char *prog, int argc, char **argv)
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP); /* reload (below), never the default exit */
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
@@ -212,13 +332,27 @@ int vr_cmd_serve(const char *prog, int argc, char **argv)
     fprintf(stderr, "%s: listening on %s://%s (port %u), database %s\n", prog,
             tls ? "https" : "http", cfg.listen, (unsigned)vr_server_port(srv), cfg.db);
     int sig;
-    const struct timespec every = {.tv_sec = PRUNE_EVERY_S, .tv_nsec = 0};
+    /* VR_COLLECTOR_SUMMARY_S: for tests only, a shorter summary interval than 60 s */
+    unsigned summary_s = 60;
+    const char *env = getenv("VR_COLLECTOR_SUMMARY_S");
+    if (env != NULL && atoi(env) > 0 && atoi(env) <= 3600)
+        summary_s = (unsigned)atoi(env);
+    const struct timespec every = {.tv_sec = summary_s, .tv_nsec = 0};
+    struct vr_metrics_totals last = {0};
+    uint64_t last_prune_ns = vr_clock_mono_ns();
     for (;;) {
         sig = sigtimedwait(&set, NULL, &every);
         if (sig == SIGINT || sig == SIGTERM)
             break;
-        if (sig < 0 && errno == EAGAIN)
-            prune_while_serving(prog, srv, store, cfg.retention_days);
+        if (sig == SIGHUP)
+            reload(prog, config, &ov, &held);
+        if (sig < 0 && errno == EAGAIN) {
+            log_summary(prog, srv, metrics, &last, summary_s);
+            if (vr_clock_mono_ns() - last_prune_ns >= PRUNE_EVERY_S * 1000000000ull) {
+                last_prune_ns = vr_clock_mono_ns();
+                prune_while_serving(prog, srv, store, vr__cmd_cfg_get(&held)->retention_days);
+            }
+        }
     }
     fprintf(stderr, "%s: %s: stopping\n", prog, sig == SIGINT ? "SIGINT" : "SIGTERM");
     ret = 0;
@@ -229,5 +363,6 @@ out:
     vr_store_close(tokens);
     vr_store_close(store);
     vr_config_free(&cfg);
+    vr__cmd_cfg_free(&held);
     return ret;
 }

@@ -21,11 +21,13 @@
 static void usage(FILE *f, const char *prog)
 {
     fprintf(f,
-            "usage: %s token add --site SITE [--db FILE]\n"
-            "       %s token list [--db FILE]\n"
-            "       %s token revoke ID [--db FILE]\n\n"
+            "usage: %s token add --site SITE [--config FILE] [--db FILE]\n"
+            "       %s token list [--config FILE] [--db FILE]\n"
+            "       %s token revoke ID [--config FILE] [--db FILE]\n\n"
             "`add` prints the new token once on stdout: give it to the site's agents\n"
-            "(token = ... in agent.conf). Only its SHA-256 is stored.\n",
+            "(token = ... in agent.conf). Only its SHA-256 is stored.\n"
+            "The database is the config's `db =` (--config), or --db FILE (wins when both\n"
+            "are given). It must exist: `serve` creates it.\n",
             prog, prog, prog);
 }
 
@@ -56,19 +58,23 @@ int vr_cmd_token(const char *prog, int argc, char **argv)
     static const struct option opts[] = {
         {"site", required_argument, NULL, 's'},
         {"db", required_argument, NULL, 'd'},
+        {"config", required_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *site = NULL, *db = VR_CONFIG_DEFAULT_DB;
+    const char *site = NULL, *db = NULL, *config = NULL;
     struct vr_errbuf eb = {{0}};
     int c;
-    while ((c = getopt_long(argc, argv, ":s:d:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":s:d:c:h", opts, NULL)) != -1) {
         switch (c) {
         case 's':
             site = optarg;
             break;
         case 'd':
             db = optarg;
+            break;
+        case 'c':
+            config = optarg;
             break;
         case 'h':
             usage(stdout, prog);
@@ -80,12 +86,21 @@ int vr_cmd_token(const char *prog, int argc, char **argv)
     if (optind >= argc)
         return vr_cmd_fail(prog, "token: expected add, list or revoke (see token --help)");
     const char *sub = argv[optind++];
+    /* Only the db path is taken from the config; loaded whole so a bad file is reported. */
+    struct vr_config cfg;
+    if (vr__cmd_load_config(prog, config, &cfg) != 0)
+        return EXIT_USAGE;
+    char dbbuf[4096];
+    snprintf(dbbuf, sizeof(dbbuf), "%s",
+             db != NULL ? db : (config != NULL ? cfg.db : VR_CONFIG_DEFAULT_DB));
+    vr_config_free(&cfg);
+    db = dbbuf;
     struct vr_store *store = NULL;
     int ret = EXIT_USAGE;
     if (strcmp(sub, "add") == 0) {
         if (site == NULL)
-            return vr_cmd_fail(prog,
-                               "token add: --site SITE is required, e.g. token add --site hq");
+            return vr_cmd_fail(
+                prog, "token add: --site SITE is required, e.g. token add --config FILE --site hq");
         if (!valid_site(site))
             return vr_cmd_fail(prog, "--site: expected 1..63 letters, digits, '-', '_' or '.'");
         if (optind < argc)

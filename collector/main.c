@@ -12,7 +12,7 @@
 static const struct vr_cmd commands[] = {
     {"serve", vr_cmd_serve, "serve",
      "run the HTTP server (default 127.0.0.1:8080, ./voiceready.db)"},
-    {"token", vr_cmd_token, "token add --site S",
+    {"token", vr_cmd_token, "token add --config F --site S",
      "create an agent token for site S (printed once)"},
     {NULL, NULL, "token list", "list tokens"},
     {NULL, NULL, "token revoke ID", "revoke a token"},

@@ -86,6 +86,18 @@ void vr_metrics_count_reject(struct vr_metrics *m, unsigned status)
     m->rejected_other++;
 }
 
+void vr_metrics_totals(const struct vr_metrics *m, struct vr_metrics_totals *out)
+{
+    memset(out, 0, sizeof(*out));
+    for (size_t i = 0; i <= N_BUCKETS; i++)
+        out->requests += m->latency_count[i];
+    out->stored = m->ingested;
+    out->duplicates = m->duplicates;
+    for (size_t i = 0; i < N_REJECT; i++)
+        out->refused += m->rejected[i];
+    out->refused += m->rejected_other;
+}
+
 void vr_metrics_observe_request(struct vr_metrics *m, uint64_t duration_ns)
 {
     double s = (double)duration_ns / 1e9;

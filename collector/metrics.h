@@ -31,6 +31,17 @@ void vr_metrics_free(struct vr_metrics *m);
 void vr_metrics_count_ingest(struct vr_metrics *m, uint64_t stored, uint64_t duplicates);
 void vr_metrics_count_reject(struct vr_metrics *m, unsigned status);
 void vr_metrics_observe_request(struct vr_metrics *m, uint64_t duration_ns);
+/* Counters since start, for the collector's once-a-minute log summary (same lock as above). */
+struct vr_metrics_totals {
+    uint64_t requests;   /* answered, any status */
+    uint64_t stored;     /* records stored */
+    uint64_t duplicates; /* records already stored */
+    uint64_t refused;    /* requests answered >= 400 */
+    /* TODO(rejected records): voiceready_collector_records_rejected_total, once metrics.c
+     * counts rejected records; 0 until then */
+    uint64_t rejected_records;
+};
+void vr_metrics_totals(const struct vr_metrics *m, struct vr_metrics_totals *out);
 /* Keeps r as the latest interval of its (site, class, target) when it is newer. Summary
  * records are ignored. Beyond VR_METRICS_MAX_SERIES series, new ones are dropped and counted. */
 void vr_metrics_note_interval(struct vr_metrics *m, const struct vr_record *r);

@@ -17,6 +17,7 @@
 
 #include "clock.h"
 #include "parse.h"
+#include "timefmt.h"
 
 #define DEFAULT_MAX_CONNECTIONS 512
 #define DEFAULT_MAX_PER_IP      64
@@ -63,7 +64,13 @@ struct vr_server {
     char last_log[256];
     uint64_t last_log_mono_ns;
     uint64_t suppressed;
+    /* refused-request log: at most REFUSED_PER_S lines a second (under lock) */
+    uint64_t refused_window_s;
+    unsigned refused_in_window;
+    uint64_t refused_unlogged;
 };
+
+#define REFUSED_PER_S 20
 
 /* per request: lives from the first handler call to MHD's completion callback */
 struct request {
@@ -71,6 +78,7 @@ struct request {
     char *body;
     size_t len, cap;
     bool too_big;
+    const char *method, *path; /* MHD's, valid until the completion callback */
 };
 
 static const char *get_arg(void *ctx, const char *key)
@@ -95,9 +103,81 @@ static void set_deadline(struct vr_server *s, struct MHD_Connection *conn, uint6
     pthread_mutex_unlock(&s->lock);
 }
 
+/* The "error" string of a JSON error body, for the log (truncated; escapes left as is). */
+static void error_reason(const struct vr_api_response *resp, char *out, size_t cap)
+{
+    static const char key[] = "\"error\":\"";
+    snprintf(out, cap, "%s", "(no reason)");
+    if (resp->body == NULL)
+        return;
+    const char *b = memmem(resp->body, resp->len, key, sizeof(key) - 1);
+    if (b == NULL)
+        return;
+    b += sizeof(key) - 1;
+    const char *end = resp->body + resp->len;
+    size_t n = 0;
+    while (b < end && *b != '"' && n + 1 < cap) {
+        if (*b == '\\' && b + 1 < end)
+            b++; /* \" -> " */
+        out[n++] = *b++;
+    }
+    out[n] = '\0';
+}
+
+/* One line per refused request on stderr (journald): "TIME PEER STATUS METHOD PATH: reason",
+ * at most REFUSED_PER_S a second, then one line counting the ones not logged, so that an
+ * agent with a bad token shows up without a flood drowning the journal. */
+static void log_refused(struct vr_server *s, struct MHD_Connection *conn, const struct request *rq,
+                        const struct vr_api_response *resp)
+{
+    uint64_t now = vr_clock_wall_ns();
+    uint64_t sec = now / 1000000000ull;
+    uint64_t unlogged = 0;
+    bool log = false;
+    pthread_mutex_lock(&s->lock);
+    if (sec != s->refused_window_s) {
+        unlogged = s->refused_unlogged;
+        s->refused_unlogged = 0;
+        s->refused_window_s = sec;
+        s->refused_in_window = 0;
+    }
+    if (s->refused_in_window < REFUSED_PER_S) {
+        s->refused_in_window++;
+        log = true;
+    } else {
+        s->refused_unlogged++;
+    }
+    pthread_mutex_unlock(&s->lock);
+    char ts[40];
+    vr_format_rfc3339(now, ts, sizeof(ts));
+    if (unlogged > 0)
+        fprintf(stderr, "%s %llu more refused requests not logged\n", ts,
+                (unsigned long long)unlogged);
+    if (!log)
+        return;
+    char peer[INET6_ADDRSTRLEN + 8] = "-";
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci != NULL && ci->client_addr != NULL) {
+        const struct sockaddr *sa = ci->client_addr;
+        if (sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, peer,
+                      sizeof(peer));
+        else if (sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, peer,
+                      sizeof(peer));
+    }
+    char reason[200];
+    error_reason(resp, reason, sizeof(reason));
+    fprintf(stderr, "%s %s %u %s %s: %s\n", ts, peer, resp->status,
+            rq->method != NULL ? rq->method : "-", rq->path != NULL ? rq->path : "-", reason);
+}
+
 static enum MHD_Result send_response(struct vr_server *s, struct MHD_Connection *conn,
                                      struct request *rq, struct vr_api_response *resp)
 {
+    if (resp->status >= 400 && resp->body != NULL)
+        log_refused(s, conn, rq, resp);
     set_deadline(s, conn, NO_DEADLINE); /* the client got its request in: now we are slow */
     static const char fallback[] = "{\"error\":\"out of memory\"}";
     struct MHD_Response *r;
@@ -196,6 +276,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (rq == NULL)
             return MHD_NO;
         rq->start_mono_ns = vr_clock_mono_ns();
+        rq->method = method;
+        rq->path = url;
         *con_cls = rq;
         fill_request(conn, url, method, &req);
         /* refuse what can be refused from the headers alone, before reading any body */
@@ -410,6 +492,18 @@ static int open_listener(const char *listen_s, int *fd_out, bool *loopback, uint
         port = ntohs(ss.ss_family == AF_INET ? s4->sin_port : s6->sin6_port);
     *fd_out = fd;
     *port_out = port;
+    return 0;
+}
+
+int vr_server_check_listen(const char *listen_s, struct vr_errbuf *eb)
+{
+    int fd = -1;
+    bool loopback = false;
+    uint16_t port = 0;
+    int rc = open_listener(listen_s, &fd, &loopback, &port, eb);
+    if (rc < 0)
+        return rc;
+    close(fd);
     return 0;
 }
 

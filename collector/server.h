@@ -34,6 +34,10 @@ struct vr_server_options {
     const char *tls_key;  /* PEM file or NULL */
 };
 
+/* Checks that listen can be bound (then closes it again), so that `serve` fails on a port in
+ * use before it creates anything. 0, or an error with eb naming the address and the fix. */
+int vr_server_check_listen(const char *listen, struct vr_errbuf *eb);
+
 /* Starts listening and serving on its own thread. 0, or an error with eb naming the address
  * and the fix (e.g. the port is in use). *out: free with vr_server_stop. */
 int vr_server_start(const struct vr_server_options *opt, struct vr_api *api,

@@ -30,10 +30,17 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-token=$("$collector" token add --site demo --db "$work/voiceready.db" 2>/dev/null | tail -n 1)
 "$collector" serve --listen "127.0.0.1:$http_port" --db "$work/voiceready.db" \
     >"$work/collector.log" 2>&1 &
 pids="$pids $!"
+# serve creates the database; token add only opens an existing one.
+n=0
+until [ -e "$work/voiceready.db" ] && "$collector" token list --db "$work/voiceready.db" >/dev/null 2>&1; do
+    n=$((n + 1))
+    [ "$n" -lt 100 ] || { echo "demo: the collector did not start (see $work/collector.log)" >&2; exit 1; }
+    sleep 0.1
+done
+token=$("$collector" token add --site demo --db "$work/voiceready.db" 2>/dev/null | tail -n 1)
 "$agent" reflect --listen "127.0.0.1:$refl_port" --quiet &
 pids="$pids $!"
 cat >"$work/agent.conf" <<CONF

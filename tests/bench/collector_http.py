@@ -292,16 +292,16 @@ def main():
 
     templates, rec_bytes = make_templates(args.agent, work)
 
-    t = time.monotonic()
-    tokens = [add_token(args.collector, f"site{i:04d}", db) for i in range(args.sites)]
-    token_s = time.monotonic() - t
-
     port = free_tcp_port()
     clog = open(os.path.join(work, "collector.log"), "w")
     col = bl.Child("collector", [args.collector, "serve", "--listen", f"{HOST}:{port}",
                                  "--db", db], stdout=clog, stderr=clog)
     if not wait_http(port, col):
         sys.exit(f"collector_http.py: the collector did not start (see {work}/collector.log)")
+    # serve created the database; token add only opens an existing one.
+    t = time.monotonic()
+    tokens = [add_token(args.collector, f"site{i:04d}", db) for i in range(args.sites)]
+    token_s = time.monotonic() - t
 
     # one agent run per site covering the 24 h before now: the newest interval ends now
     base_t = time.time() - args.per_site * INTERVAL_S

@@ -164,14 +164,6 @@ def main():
     tmp = tempfile.mkdtemp(prefix="vr-browser-")
     db = os.path.join(tmp, "collector.db")
     tokens = {}
-    try:
-        for site in SITES:
-            out = subprocess.run([binary, "token", "add", "--site", site, "--db", db],
-                                 capture_output=True, text=True, check=True).stdout.split()
-            tokens[site] = out[-1]  # the token is printed once, last on stdout
-    except (OSError, subprocess.CalledProcessError) as e:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise SystemExit(f"seed: {binary} token add failed: {e}")
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     log = open(os.path.join(tmp, "collector.log"), "wb")
@@ -205,6 +197,15 @@ def seed(binary, url, srv, tokens, tmp):
             if srv.poll() is not None:
                 raise SystemExit(f"seed: {binary} serve exited {srv.returncode}")
             time.sleep(0.1)
+    # Tokens only once serve has created the database (token add never creates one).
+    db = os.path.join(tmp, "collector.db")
+    try:
+        for site in SITES:
+            out = subprocess.run([binary, "token", "add", "--site", site, "--db", db],
+                                 capture_output=True, text=True, check=True).stdout.split()
+            tokens[site] = out[-1]  # the token is printed once, last on stdout
+    except (OSError, subprocess.CalledProcessError) as e:
+        raise SystemExit(f"seed: {binary} token add failed: {e}")
 
     now = int(time.time()) // STEP_S * STEP_S
     silent_from = None

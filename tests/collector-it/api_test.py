@@ -993,6 +993,158 @@ def case_capacity():
     check(st == 403 and j.get("field") == "site", "capture record of another site: 403")
     c.stop()
 
+def case_ops_config():
+    """token/report take --config; only serve creates a database (port first, then its dir)."""
+    # nothing but serve creates a database: a missing path fails and leaves no file
+    for args in (["report"], ["token", "list"], ["token", "add", "--site", "hq"],
+                 ["token", "revoke", "1"]):
+        missing = os.path.join(TMP, "missing-%s.db" % args[-1])
+        r = cli(*args, "--db", missing)
+        check(r.returncode != 0 and "no database at %s" % missing in r.stderr and
+              "serve --config" in r.stderr and len(r.stderr.strip().splitlines()) == 1,
+              "%s --db MISSING: one line naming the path and the fix (%s)"
+              % (" ".join(args), r.stderr.strip()))
+        check(not os.path.exists(missing) and not os.path.exists(missing + "-wal"),
+              "%s --db MISSING creates no file" % " ".join(args))
+    # serve on a port in use creates no database
+    busy = os.path.join(TMP, "busy", "c.db")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        r = cli("serve", "--listen", "127.0.0.1:%d" % s.getsockname()[1], "--db", busy)
+    check(r.returncode != 0 and "in use" in r.stderr, "port in use: fails, says so")
+    check(not os.path.exists(os.path.dirname(busy)), "port in use: no db (nor its dir) created")
+    # serve with the db in a missing directory creates it (0750); token/report via --config
+    port = free_port()
+    db = os.path.join(TMP, "newdir", "collector.db")
+    conf = os.path.join(TMP, "ops.conf")
+    with open(conf, "w") as f:
+        f.write("[server]\nlisten = 127.0.0.1:%d\ndb = %s\n\n[site hq]\n" % (port, db))
+    p = spawn([COLLECTOR, "serve", "--config", conf])
+    try:
+        deadline = time.time() + 10
+        while not os.path.exists(db) and time.time() < deadline and p.poll() is None:
+            time.sleep(0.1)
+        check(os.path.exists(db), "serve created the db in a missing directory")
+        mode = os.stat(os.path.dirname(db)).st_mode & 0o777
+        check(mode == 0o750, "db directory mode 0750 (got %o)" % mode)
+        r = cli("token", "add", "--config", conf, "--site", "hq", check_rc=0)
+        tok = r.stdout.strip()
+        r = cli("token", "list", "--config", conf, check_rc=0)
+        check(re.search(r"^1\s+hq\s", r.stdout, re.M) is not None,
+              "token list --config lists the token: %r" % r.stdout)
+        # the token works against the server using the config's db
+        c = Collector.__new__(Collector)
+        c.ssl_ctx, c.port, c.db, c.proc = None, port, db, p
+        st, _ = c.post([], tok)
+        check(st != 401, "the token from token add --config is accepted (%d)" % st)
+        r = cli("report", "--config", conf, "--format", "json")
+        check(r.returncode == 1 and "no database" not in r.stderr and '"sites"' in r.stdout,
+              "report --config reads the config's db (exit %d: %s)" % (r.returncode, r.stderr))
+        # --db wins over the config's db
+        r = cli("token", "list", "--config", conf, "--db", os.path.join(TMP, "other.db"))
+        check(r.returncode != 0 and "other.db" in r.stderr, "--db wins over --config's db")
+        cli("token", "revoke", "1", "--config", conf, check_rc=0)
+        r = cli("token", "list", "--config", conf, check_rc=0)
+        check("revoked" in r.stdout, "token revoke --config")
+    finally:
+        stop(p)
+
+def case_ops_reload():
+    """SIGHUP re-reads the config without dropping connections; a bad file keeps the old one."""
+    port = free_port()
+    db = os.path.join(TMP, "reload.db")
+    conf = os.path.join(TMP, "reload.conf")
+    head = "[server]\nlisten = 127.0.0.1:%d\ndb = %s\n\n" % (port, db)
+    with open(conf, "w") as f:
+        f.write(head + "[site hq]\nthresholds = client\n")
+    p = spawn([COLLECTOR, "serve", "--config", conf])
+    try:
+        c = Collector.__new__(Collector)
+        c.ssl_ctx, c.port, c.db, c.proc = None, port, db, p
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                if c.get("/healthz")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        sites = [s["site"] for s in c.get_json("/api/v1/sites")["sites"]]
+        check(sites == ["hq"], "before: the configured site only (%s)" % sites)
+        keep = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        keep.request("GET", "/healthz")
+        r = keep.getresponse()
+        r.read()
+        check(r.status == 200, "keep-alive connection open")
+        with open(conf, "w") as f:
+            f.write(head + "[site hq]\nthresholds = edge\n\n[site branch]\nthresholds = client\n")
+        p.send_signal(signal.SIGHUP)
+        deadline = time.time() + 10
+        listed = []
+        while time.time() < deadline:
+            listed = {s["site"]: s for s in c.get_json("/api/v1/sites")["sites"]}
+            if "branch" in listed:
+                break
+            time.sleep(0.1)
+        check(p.poll() is None, "alive after SIGHUP")
+        check("branch" in listed and listed["branch"]["liveness"] == "never_reported" and
+              listed["branch"]["verdict"] == "no_data",
+              "the added site is listed as never reported / no data")
+        keep.request("GET", "/healthz")
+        r = keep.getresponse()
+        r.read()
+        check(r.status == 200, "the keep-alive connection still works after SIGHUP")
+        keep.close()
+        # a broken file: refused, the old config kept, FILE:LINE logged
+        with open(conf, "w") as f:
+            f.write(head + "[site hq]\nthresolds = edge\n")
+        p.send_signal(signal.SIGHUP)
+        time.sleep(0.5)  # not a threshold: the checks below hold whenever the reload ran
+        check(p.poll() is None, "alive after SIGHUP with a broken file")
+        listed = [s["site"] for s in c.get_json("/api/v1/sites")["sites"]]
+        check("branch" in listed, "broken file: the running config kept (%s)" % listed)
+    finally:
+        rc = stop(p)
+    err = stderr_of(p)
+    check(rc == 0, "SIGTERM after reloads: exit 0 (%d)" % rc)
+    check("site hq: thresholds changed" in err and "site branch added" in err,
+          "the log says what changed: %s" % err)
+    check("%s:6:" % conf in err and "kept the running config" in err,
+          "broken file: FILE:LINE and 'kept the running config' logged: %s" % err)
+
+def case_ops_log():
+    """Every refused request is one log line with status and reason; the summary line."""
+    os.environ["VR_COLLECTOR_SUMMARY_S"] = "1"  # tests only: the summary every second
+    try:
+        c = Collector()
+    finally:
+        del os.environ["VR_COLLECTOR_SUMMARY_S"]
+    tok, _ = c.token("hq")
+    st, _ = c.post(agent_records("hq", "a1", "audio"), tok)
+    check(st == 200, "upload: 200 (%d)" % st)
+    st, _ = c.post([{"x": 1}], "nosuchtoken")
+    check(st == 401, "bad token: 401")
+    check(c.get("/no/such/page")[0] == 404, "404")
+    st, _ = c.post([{"x": 1}], tok, ctype="text/plain")
+    check(st == 415, "wrong content type: 415 (%d)" % st)
+    summary = re.compile(r"\d+ requests, [1-9]\d* records stored, \d+ duplicates, \d+ rejected "
+                         r"records, [1-9]\d* refused requests")
+    deadline = time.time() + 30  # only against a hang: the line comes once a second
+    while time.time() < deadline and c.proc.poll() is None:
+        with open(c.proc.log.name, errors="replace") as f:
+            if summary.search(f.read()):
+                break
+        time.sleep(0.2)
+    c.stop()
+    err = stderr_of(c.proc)
+    ts = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z"
+    check(re.search(ts + r" 127\.0\.0\.1 401 POST /api/v1/records: unknown or revoked token", err),
+          "401 logged with time, peer, method, path and reason: %s" % err)
+    check(re.search(ts + r" 127\.0\.0\.1 404 GET /no/such/page: \S", err), "404 logged")
+    check(re.search(ts + r" 127\.0\.0\.1 415 POST /api/v1/records: \S", err), "415 logged")
+    check(summary.search(err),
+          "the summary line counts stored records and refused requests: %s" % err)
+
 
 CASES = {
     "api": case_api,
@@ -1006,6 +1158,9 @@ CASES = {
     "slow_client": case_slow_client,
     "cli": case_cli,
     "liveness": case_liveness,
+    "ops_config": case_ops_config,
+    "ops_reload": case_ops_reload,
+    "ops_log": case_ops_log,
 }
 
 

@@ -82,6 +82,9 @@ def main():
     lab = Lab(args.agent, args.collector, work)
     kills = []  # (wall time of a SIGKILL of the agent)
     try:
+        lab.start([args.agent, "reflect", "--listen", f"127.0.0.1:{lab.refl}", "--quiet"],
+                  "reflector.log")
+        lab.start_collector()  # serve creates the database; token add only opens it
         token = subprocess.run([args.collector, "token", "add", "--site", "lab", "--db", lab.db],
                                check=True, capture_output=True, text=True).stdout.split()[-1]
         with open(os.path.join(work, "agent.conf"), "w") as f:
@@ -89,9 +92,6 @@ def main():
                     f"token = {token}\nspool_dir = {work}/spool\n[continuous]\n"
                     f"interval = {INTERVAL_S}s\n[target t]\nhost = 127.0.0.1:{lab.refl}\n"
                     f"classes = {','.join(CLASSES)}\n")
-        lab.start([args.agent, "reflect", "--listen", f"127.0.0.1:{lab.refl}", "--quiet"],
-                  "reflector.log")
-        lab.start_collector()
         lab.start_agent()
         time.sleep(8)
         print("(a) collector SIGKILL, restart after 4 s", flush=True)
