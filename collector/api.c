@@ -218,7 +218,7 @@ unsigned vr_api_ingest_error(struct vr_api_response *resp, const struct vr_inges
         vr_api_error(resp, 500, "out of memory");
         return 500;
     }
-    unsigned status = e->kind == VR_INGEST_WRONG_SITE ? 403 : 400;
+    unsigned status = 400; /* too many lines: bad lines are rejected one by one in a 200 */
     char text[sizeof(e->msg) + 32];
     snprintf(text, sizeof(text), "line %zu: %s", e->line, e->msg);
     if (vr_api_reply_json(resp, status, vr_rec_error_to_json(text, e->line, e->field)) < 0) {
@@ -228,7 +228,7 @@ unsigned vr_api_ingest_error(struct vr_api_response *resp, const struct vr_inges
     return status;
 }
 
-static int handle_ingest(struct vr_api *api, const struct vr_api_request *req,
+static int handle_ingest(struct vr_api *api, const struct vr_api_request *req, uint64_t now,
                          struct vr_api_response *resp)
 {
     /* again, though the server prechecked the headers: the token may have been revoked while
@@ -261,12 +261,28 @@ static int handle_ingest(struct vr_api *api, const struct vr_api_request *req,
         free(body);
         return vr_api_error(resp, 500, "out of memory");
     }
+    /* the reply's rejections: strings borrowed from the batch */
+    struct vr_rec_reject *rej = calloc(b.n_rejected > 0 ? b.n_rejected : 1, sizeof(*rej));
+    if (rej == NULL) {
+        free(ids);
+        vr_ingest_batch_free(&b);
+        free(body);
+        return vr_api_error(resp, 500, "out of memory");
+    }
+    for (size_t i = 0; i < b.n_rejected; i++)
+        rej[i] = (struct vr_rec_reject){.line = b.rejected[i].line,
+                                        .id = b.rejected[i].id,
+                                        .field = b.rejected[i].field,
+                                        .error = b.rejected[i].msg};
     api_lock(api);
     if (b.n > 0 || b.nx > 0)
         rc = vr_store_ingest_all(api->store, b.recs, b.raw, b.weight, b.n, b.stored, b.xr, b.nx,
                                  b.xstored, &eb);
+    if (rc == 0 && b.has_status)
+        rc = vr_store_note_agent(api->store, &b.status, now, &eb);
     if (rc < 0) {
         api_unlock(api);
+        free(rej);
         free(ids);
         vr_ingest_batch_free(&b);
         free(body);
@@ -292,8 +308,10 @@ static int handle_ingest(struct vr_api *api, const struct vr_api_request *req,
     }
     n_dup = k - n_new;
     vr_metrics_count_ingest(api->metrics, n_new, n_dup);
+    vr_metrics_count_rejected_records(api->metrics, b.n_rejected);
     api_unlock(api);
-    json_t *reply = vr_rec_ack_to_json(ids, n_new, n_dup, NULL, 0, b.ignored);
+    json_t *reply = vr_rec_ack_to_json(ids, n_new, n_dup, rej, b.n_rejected, b.ignored);
+    free(rej);
     free(ids);
     vr_ingest_batch_free(&b);
     free(body);
@@ -482,7 +500,8 @@ int vr_api_handle(struct vr_api *api, const struct vr_api_request *req, uint64_t
 {
     memset(resp, 0, sizeof(*resp));
     if (is_ingest(req))
-        return handle_ingest(api, req, resp); /* takes the lock only around the store */
+        return handle_ingest(api, req, now_wall_ns,
+                             resp); /* takes the lock only around the store */
     api_lock(api);
     int rc = route_read(api, req, now_wall_ns, resp);
     api_unlock(api);

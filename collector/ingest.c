@@ -19,9 +19,9 @@ struct chunk {
     size_t len;
     size_t lineno0; /* the line number of its first byte's line */
     struct vr_ingest_batch b;
-    size_t cap, xcap;
-    int status; /* 0, or the first bad line's error with err filled */
-    struct vr_ingest_error err;
+    size_t cap, xcap, rcap;
+    int status;                 /* 0, or VR_ENOMEM (err filled): the chunk stopped */
+    struct vr_ingest_error err; /* the line being taken's, copied to b.rejected when bad */
 };
 
 struct job {
@@ -68,6 +68,7 @@ void vr_ingest_batch_free(struct vr_ingest_batch *b)
     free(b->stored);
     free(b->xr);
     free(b->xstored);
+    free(b->rejected);
     memset(b, 0, sizeof(*b));
 }
 
@@ -100,6 +101,32 @@ static int grow_x(struct chunk *c)
     GROW(c->b.xr, cap);
     GROW(c->b.xstored, cap);
     c->xcap = cap;
+    return 0;
+}
+
+static int grow_rejected(struct chunk *c)
+{
+    if (c->b.n_rejected < c->rcap)
+        return 0;
+    size_t cap = c->rcap == 0 ? 8 : c->rcap * 2;
+    GROW(c->b.rejected, cap);
+    c->rcap = cap;
+    return 0;
+}
+
+/* The agent_status line: the first one is kept, later ones are checked the same way. */
+static int take_status(const struct job *jb, struct chunk *c, const json_t *j, size_t lineno)
+{
+    struct vr_agent_status st;
+    struct vr_jerr e = {{{0}}, {0}};
+    if (vr_agent_status_from_json(j, &st, &e) < 0)
+        return bad_record(&c->err, lineno, &e);
+    if (strcmp(st.site, jb->site) != 0)
+        return wrong_site(&c->err, lineno, st.site, jb->site);
+    if (!c->b.has_status) {
+        c->b.status = st;
+        c->b.has_status = true;
+    }
     return 0;
 }
 
@@ -141,6 +168,8 @@ static int take_line(const struct job *jb, struct chunk *c, char *line, size_t l
                        "expected one JSON object per line");
     } else if (vr_xrecord_is_x(j)) {
         st = take_x(jb, c, j, line, len, lineno);
+    } else if (type != NULL && strcmp(type, VR_REC_AGENT_TYPE) == 0) {
+        st = take_status(jb, c, j, lineno);
     } else if (type != NULL && strcmp(type, "interval") != 0 && strcmp(type, "summary") != 0) {
         c->b.ignored++; /* verdict records and other types: acknowledged, not stored */
     } else if (grow(c) < 0) {
@@ -159,6 +188,11 @@ static int take_line(const struct job *jb, struct chunk *c, char *line, size_t l
             c->b.n++;
         }
     }
+    if (st == VR_EINVAL) { /* name the record when it has a readable id, for the agent */
+        const char *id = json_string_value(json_object_get(j, "id"));
+        if (id != NULL && strlen(id) < sizeof(c->err.id))
+            snprintf(c->err.id, sizeof(c->err.id), "%s", id);
+    }
     json_decref(j);
     return st;
 }
@@ -175,7 +209,8 @@ static bool blank(const char *s, size_t len)
     return true;
 }
 
-/* Skips blank lines; stops at the first bad one. Each line's jansson values live in this
+/* Skips blank lines; keeps each bad line's rejection and goes on; stops only when out of
+ * memory. Each line's jansson values live in this
  * thread's arena (jarena.h) and are all released before the next line. */
 static void parse_chunk(void *arg, size_t i)
 {
@@ -191,8 +226,13 @@ static void parse_chunk(void *arg, size_t i)
             if (line[len - 1] == '\r') /* not blank: len > 0 */
                 len--;
             vr_jarena_begin();
-            c->status = take_line(jb, c, line, len, lineno);
+            memset(&c->err, 0, sizeof(c->err));
+            int st = take_line(jb, c, line, len, lineno);
             vr_jarena_end();
+            if (st == VR_EINVAL && grow_rejected(c) == 0)
+                c->b.rejected[c->b.n_rejected++] = c->err;
+            else if (st != 0)
+                c->status = st == VR_EINVAL ? no_memory(&c->err) : st;
         }
         pos = end + 1;
         lineno++;
@@ -237,18 +277,29 @@ static int cut(char *body, size_t len, struct chunk **out, size_t *n, struct vr_
 /* Moves the chunks' records, in order, into one batch. */
 static int join(struct chunk *c, size_t nc, struct vr_ingest_batch *b)
 {
-    size_t n = 0, nx = 0;
+    size_t n = 0, nx = 0, nr = 0;
     for (size_t i = 0; i < nc; i++) {
         n += c[i].b.n;
         nx += c[i].b.nx;
+        nr += c[i].b.n_rejected;
         b->ignored += c[i].b.ignored;
+        if (c[i].b.has_status && !b->has_status) { /* the first in body order */
+            b->status = c[i].b.status;
+            b->has_status = true;
+        }
     }
     if (nc == 1) { /* the common small upload: hand the arrays over */
-        size_t ignored = b->ignored;
         *b = c[0].b;
-        b->ignored = ignored;
         memset(&c[0].b, 0, sizeof(c[0].b));
         return 0;
+    }
+    if (nr > 0 && (b->rejected = malloc(nr * sizeof(*b->rejected))) == NULL)
+        return VR_ENOMEM;
+    for (size_t i = 0; i < nc; i++) {
+        if (c[i].b.n_rejected > 0)
+            memcpy(b->rejected + b->n_rejected, c[i].b.rejected,
+                   c[i].b.n_rejected * sizeof(*b->rejected));
+        b->n_rejected += c[i].b.n_rejected;
     }
     if ((n > 0 && ((b->recs = malloc(n * sizeof(*b->recs))) == NULL ||
                    (b->raw = malloc(n * sizeof(*b->raw))) == NULL ||
@@ -285,7 +336,7 @@ int vr_ingest_parse(struct vr_pool *pool, const char *site, char *body, size_t l
         return st;
     struct job jb = {.site = site, .c = c};
     vr_pool_for(pool, nc, parse_chunk, &jb);
-    /* the first bad line in body order wins: chunks are in order and each stops at its first */
+    /* out of memory in any chunk refuses the batch: a rejection list would be incomplete */
     for (size_t i = 0; i < nc; i++) {
         if (st == 0 && c[i].status != 0) {
             st = c[i].status;

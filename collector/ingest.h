@@ -4,10 +4,13 @@
  * Every non-blank line is one JSON object. Interval and summary records are validated
  * (vr_record_from_json) and checked against the token's site (the store judges them with the
  * site's thresholds as it stores them); capacity and capture records (xrecord.h) are validated and
- * checked the same way; any other "type" is acknowledged and ignored. The first bad line, in body
- * order, refuses the whole batch with a typed error (struct vr_ingest_error: line, field, kind),
- * so nothing of it is stored; more than VR_INGEST_MAX_LINES non-blank lines are refused before
- * anything is parsed. This module speaks no HTTP: api.c maps the error to a status and a body.
+ * checked the same way; an agent_status line (common/rec_agent.h) is read into the batch; any other
+ * "type" is acknowledged and ignored. A bad line (not JSON, not an object, a bad field, another
+ * site than the token's) is rejected on its own (struct vr_ingest_error: line, id when one could
+ * be read, field, kind) and the rest of the batch is kept, so one bad record never blocks an
+ * agent's uploads. Only more than VR_INGEST_MAX_LINES non-blank lines (refused before anything is
+ * parsed) or running out of memory refuse a whole batch. This module speaks no HTTP: api.c maps
+ * rejections and errors to a reply.
  *
  * The body is cut into chunks of whole lines that a pool (pool.h) parses side by side; the
  * result is the same as parsing it line by line in order. Records keep body order. */
@@ -18,6 +21,7 @@
 #include <stddef.h>
 
 #include "pool.h"
+#include "rec_agent.h"
 #include "record.h"
 #include "xrecord.h"
 
@@ -36,6 +40,7 @@ enum vr_ingest_kind {
 struct vr_ingest_error {
     enum vr_ingest_kind kind;
     size_t line;    /* 1-based line of the body */
+    char id[64];    /* the record's "id" when one could be read, else "" */
     char field[64]; /* the bad field, "" when none */
     char msg[320];  /* for the user, without the line number */
 };
@@ -49,13 +54,18 @@ struct vr_ingest_batch {
     struct vr_xrecord *xr; /* capacity and capture records; their raw points into the body */
     bool *xstored;
     size_t nx;
-    size_t ignored; /* lines of other types */
+    size_t ignored;                   /* lines of other types */
+    struct vr_ingest_error *rejected; /* bad lines, body order (kind is never OK) */
+    size_t n_rejected;
+    struct vr_agent_status status; /* the first agent_status line, when has_status */
+    bool has_status;
 };
 
 /* body: len bytes plus a spare byte at body[len]; lines are NUL-terminated in place, and the
  * batch's raw pointers point into it (keep it until the batch is freed). site: the token's.
- * pool may be NULL (parse on this thread). Returns 0 with *b filled (free it with
- * vr_ingest_batch_free), or VR_EINVAL / VR_ENOMEM with *err filled and *b empty. */
+ * pool may be NULL (parse on this thread). Returns 0 with *b filled, bad lines in b->rejected
+ * (free it with vr_ingest_batch_free), or VR_EINVAL (too many lines) / VR_ENOMEM with *err
+ * filled and *b empty. */
 int vr_ingest_parse(struct vr_pool *pool, const char *site, char *body, size_t len,
                     struct vr_ingest_batch *b, struct vr_ingest_error *err);
 /* The arrays, not the body. */

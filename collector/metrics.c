@@ -34,7 +34,7 @@ struct latest {
 };
 
 struct vr_metrics {
-    uint64_t ingested, duplicates;
+    uint64_t ingested, duplicates, rejected_records;
     uint64_t rejected[N_REJECT];
     uint64_t rejected_other;
     uint64_t latency_count[N_BUCKETS + 1]; /* last = +Inf, not cumulative here */
@@ -75,6 +75,11 @@ void vr_metrics_count_ingest(struct vr_metrics *m, uint64_t stored, uint64_t dup
     m->duplicates += duplicates;
 }
 
+void vr_metrics_count_rejected_records(struct vr_metrics *m, uint64_t lines)
+{
+    m->rejected_records += lines;
+}
+
 void vr_metrics_count_reject(struct vr_metrics *m, unsigned status)
 {
     for (size_t i = 0; i < N_REJECT; i++) {
@@ -93,6 +98,7 @@ void vr_metrics_totals(const struct vr_metrics *m, struct vr_metrics_totals *out
         out->requests += m->latency_count[i];
     out->stored = m->ingested;
     out->duplicates = m->duplicates;
+    out->rejected_records = m->rejected_records;
     for (size_t i = 0; i < N_REJECT; i++)
         out->refused += m->rejected[i];
     out->refused += m->rejected_other;
@@ -408,6 +414,11 @@ static void own_counters(struct buf *b, const struct vr_metrics *m)
     head(b, "voiceready_collector_duplicates_total", "counter",
          "Records acknowledged as already stored since start.");
     bprintf(b, "voiceready_collector_duplicates_total %llu\n", (unsigned long long)m->duplicates);
+    head(
+        b, "voiceready_collector_records_rejected_total", "counter",
+        "Records (lines of an upload) refused one by one since start; the agent quarantines them.");
+    bprintf(b, "voiceready_collector_records_rejected_total %llu\n",
+            (unsigned long long)m->rejected_records);
     head(b, "voiceready_collector_requests_rejected_total", "counter",
          "Requests answered with an error status since start.");
     for (size_t i = 0; i < N_REJECT; i++)

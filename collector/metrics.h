@@ -29,17 +29,17 @@ struct vr_metrics *vr_metrics_new(void); /* NULL on allocation failure; free wit
 void vr_metrics_free(struct vr_metrics *m);
 
 void vr_metrics_count_ingest(struct vr_metrics *m, uint64_t stored, uint64_t duplicates);
+/* Lines of accepted uploads that were refused one by one (ingest.h). */
+void vr_metrics_count_rejected_records(struct vr_metrics *m, uint64_t lines);
 void vr_metrics_count_reject(struct vr_metrics *m, unsigned status);
 void vr_metrics_observe_request(struct vr_metrics *m, uint64_t duration_ns);
 /* Counters since start, for the collector's once-a-minute log summary (same lock as above). */
 struct vr_metrics_totals {
-    uint64_t requests;   /* answered, any status */
-    uint64_t stored;     /* records stored */
-    uint64_t duplicates; /* records already stored */
-    uint64_t refused;    /* requests answered >= 400 */
-    /* TODO(rejected records): voiceready_collector_records_rejected_total, once metrics.c
-     * counts rejected records; 0 until then */
-    uint64_t rejected_records;
+    uint64_t requests;         /* answered, any status */
+    uint64_t stored;           /* records stored */
+    uint64_t duplicates;       /* records already stored */
+    uint64_t refused;          /* requests answered >= 400 */
+    uint64_t rejected_records; /* lines refused one by one inside accepted uploads */
 };
 void vr_metrics_totals(const struct vr_metrics *m, struct vr_metrics_totals *out);
 /* Keeps r as the latest interval of its (site, class, target) when it is newer. Summary

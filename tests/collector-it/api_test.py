@@ -367,32 +367,43 @@ def case_auth():
     st, j = c.post(recs, "x" * 43)
     check(st == 401, "wrong token: 401")
     st, j = c.post(recs, other)
-    check(st == 403 and j.get("field") == "site", "token of another site: 403 (%s)" % j)
-    check(c.get("/api/v1/sites/auth")[0] == 404, "403: nothing stored")
+    n_rejected = len(recs) + 3  # these, then one line in each of the three bad batches below
+    rej = j.get("rejected", [])
+    check(st == 200 and len(rej) == len(recs) and all(x["field"] == "site" for x in rej)
+          and rej[0]["id"] == recs[0]["id"] and rej[0]["line"] == 1 and not j["stored"],
+          "token of another site: every line rejected, field site (%s)" % j.get("rejected", j)[:1])
+    check(c.get("/api/v1/sites/auth")[0] == 404, "another site's token: nothing stored")
     st, j = c.post(recs, tok, ctype="text/plain")
     check(st == 415, "wrong content type: 415")
 
-    bad = [json.dumps(recs[0]), json.dumps(recs[1]), '{"type":"interval",', json.dumps(recs[2])]
-    st, j = c.post(bad, tok)
-    check(st == 400 and j.get("line") == 3 and "line 3" in j["error"],
-          "malformed JSON on line 3: 400 naming line 3 (%s)" % j)
-    check(c.get("/api/v1/sites/auth")[0] == 404, "malformed batch: nothing stored")
-    r = copy.deepcopy(recs[1])
-    r["loss_fwd_pct"] = 150
-    st, j = c.post([recs[0], r], tok)
-    check(st == 400 and j.get("line") == 2 and j.get("field") == "loss_fwd_pct",
-          "loss_fwd_pct 150: 400 with line 2 and field (%s)" % j)
+    # bad lines are rejected one by one; the rest of the batch is stored (issue 11)
     r = copy.deepcopy(recs[0])
     del r["rtt_ms"]
     st, j = c.post([r], tok)
-    check(st == 400 and j.get("field") == "rtt_ms", "missing field: 400 naming it (%s)" % j)
-    check(c.get("/api/v1/sites/auth")[0] == 404, "rejected batches: nothing stored")
+    check(st == 200 and j["stored"] == [] and j["rejected"][0]["field"] == "rtt_ms"
+          and j["rejected"][0]["id"] == r["id"], "missing field: rejected naming it (%s)" % j)
+    check(c.get("/api/v1/sites/auth")[0] == 404, "a batch of one bad record: nothing stored")
+    bad = [json.dumps(recs[1]), '{"type":"interval",', json.dumps(recs[2])]
+    st, j = c.post(bad, tok)
+    check(st == 200 and j["stored"] == [recs[1]["id"], recs[2]["id"]]
+          and [x["line"] for x in j["rejected"]] == [2] and j["rejected"][0]["id"] is None
+          and j["rejected"][0]["field"] is None and "JSON" in j["rejected"][0]["error"],
+          "malformed JSON on line 2: that line rejected, the other two stored (%s)" % j)
+    r = copy.deepcopy(recs[0])
+    r["id"] += "-x"
+    r["loss_fwd_pct"] = 150
+    st, j = c.post([recs[1], r], tok)
+    check(st == 200 and j["duplicates"] == [recs[1]["id"]] and j["rejected"] == [
+        {"line": 2, "id": r["id"], "field": "loss_fwd_pct", "error": j["rejected"][0]["error"]}],
+          "loss_fwd_pct 150: line 2 rejected with id and field, line 1 a duplicate (%s)" % j)
+    n_iv = len(intervals_of(recs[1:3]))
+    check(series_points(c, "auth")[0] == n_iv, "rejected lines: only the good records stored")
 
     r = copy.deepcopy(recs[0])
     r["future_field"] = {"x": [1, 2]}
     st, j = c.post([r], tok)
     check(st == 200 and j["stored"] == [r["id"]], "unknown fields: accepted")
-    check(series_points(c, "auth")[0] == 1, "unknown fields: record stored")
+    check(series_points(c, "auth")[0] == n_iv + 1, "unknown fields: record stored")
 
     r = cli("token", "list", "--db", c.db, check_rc=0)
     check(re.search(r"^%d\s+auth\s+\S+\s+active$" % tid, r.stdout, re.M) is not None,
@@ -403,15 +414,17 @@ def case_auth():
           "token list shows it revoked")
     st, j = c.post(recs[1:], tok)
     check(st == 401, "revoked token: 401")
-    check(series_points(c, "auth")[0] == 1, "revoked: nothing more stored")
+    check(series_points(c, "auth")[0] == n_iv + 1, "revoked: nothing more stored")
     r = cli("token", "revoke", "99999", "--db", c.db)
     check(r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1,
           "revoke unknown id: one line, exit 2")
     m = metrics(c)
     check(m['voiceready_collector_requests_rejected_total{status="401"}'] == 3,
           "metrics: three 401s")
-    check(m['voiceready_collector_requests_rejected_total{status="400"}'] == 3,
-          "metrics: three 400s")
+    check(m['voiceready_collector_requests_rejected_total{status="400"}'] == 0,
+          "metrics: no 400s (bad lines are rejected one by one)")
+    check(m["voiceready_collector_records_rejected_total"] == n_rejected,
+          "metrics: every rejected line counted (%s)" % m["voiceready_collector_records_rejected_total"])
     c.stop()
 
 
@@ -783,6 +796,54 @@ def age_uploads(db, minutes):
         con.close()
 
 
+def case_per_record():
+    """One bad record never blocks a batch: every line answered on its own (issue 11 item 1)."""
+    c = Collector()
+    # the agent's own records (test --class all: intervals of three classes, the summary and the
+    # verdict), with one line the collector must refuse in the middle
+    recs = agent_records("pr", "a1", "all")
+    tok, _ = c.token("pr")
+    bad = copy.deepcopy(intervals_of(recs)[1])
+    bad["id"] = bad["id"] + "-bad"
+    bad["loss_fwd_pct"] = -5
+    status = {"type": "agent_status", "schema": 1, "agent": "a1", "site": "pr",
+              "version": "0.9.0", "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+              "spool_records": len(recs) + 1, "quarantined": 4, "clock_sync": "synced",
+              "links": ["wired"]}
+    body = [status] + recs[:3] + [bad] + recs[3:]
+    st, j = c.post(body, tok)
+    stored_types = ("interval", "summary", "capacity", "capture")
+    want = [r["id"] for r in recs if r["type"] in stored_types]
+    check(st == 200 and sorted(j["stored"]) == sorted(want) and j["duplicates"] == [],
+          "every good record of the batch stored (%d of %d)" % (len(j.get("stored", [])), len(want)))
+    check(j["rejected"] == [{"line": 5, "id": bad["id"], "field": "loss_fwd_pct",
+                             "error": j["rejected"][0]["error"]}] and j["rejected"][0]["error"],
+          "the bad line rejected alone, by line, id and field: %s" % j.get("rejected"))
+    check(j["ignored"] == len(recs) - len(want), "verdict lines ignored (%s)" % j["ignored"])
+    n, _ = series_points(c, "pr")
+    check(n == len(intervals_of(recs)), "the database holds every good interval (%d)" % n)
+    # the agent sends it all again (it crashed before deleting): duplicates, the bad one again
+    st, j = c.post(body, tok)
+    check(st == 200 and j["stored"] == [] and sorted(j["duplicates"]) == sorted(want)
+          and [x["line"] for x in j["rejected"]] == [5], "resent: duplicates, bad line rejected")
+    ag = c.get_json("/api/v1/sites/pr")["agent_list"]
+    check(len(ag) == 1 and ag[0]["agent"] == "a1" and ag[0]["quarantined"] == 4
+          and ag[0]["clock_sync"] == "synced" and ag[0]["links"] == ["wired"]
+          and ag[0]["version"] == "0.9.0", "the status line lists the agent: %s" % ag)
+    m = metrics(c)
+    check(m["voiceready_collector_records_rejected_total"] == 2, "metrics: 2 rejected lines")
+    check(m.get('voiceready_agent_quarantined_records{site="pr",agent="a1"}') == 4,
+          "metrics: the agent's quarantine")
+    # a status line of another site is a rejected line too, and changes nothing
+    other = dict(status, site="elsewhere", quarantined=9)
+    st, j = c.post([other], tok)
+    check(st == 200 and j["rejected"][0]["field"] == "site" and j["rejected"][0]["line"] == 1,
+          "status of another site rejected")
+    ag = c.get_json("/api/v1/sites/pr")["agent_list"]
+    check(ag[0]["quarantined"] == 4, "the agent's state kept")
+    c.stop()
+
+
 def case_liveness():
     """Silent after silent_after (per site), never-reported sites, the site's agents."""
     conf = os.path.join(TMP, "live.conf")
@@ -971,26 +1032,31 @@ def case_capacity():
     check(st == 200 and hq["capacity_calls"] == 55 and hq["capacity_status"] == "ready"
           and hq["verdict"] == "ready", "latest run (55 calls) counts: ready (%s)" % hq["verdict"])
 
-    # bad records: 400 naming line and field, nothing of the batch stored
+    # bad records: rejected one by one naming line, id and field; the good line is stored
     bad = capacity_record("hq", "a1", "a1-cap-bad", last, 30)
     bad["capacity_calls"] = -1
     st, j = c.post([capture_record("hq", "a1", "a1-capt-9", last, "10.1.0.9:1", 0, "pass"), bad],
                    tok)
-    check(st == 400 and j.get("line") == 2 and j.get("field") == "capacity_calls"
-          and "capacity_calls" in j["error"], "bad capacity record: 400 line 2 field (%s)" % j)
+    rj = j.get("rejected", [{}])[0]
+    check(st == 200 and j["stored"] == ["a1-capt-9"] and rj.get("line") == 2
+          and rj.get("id") == "a1-cap-bad" and rj.get("field") == "capacity_calls"
+          and "capacity_calls" in rj.get("error", ""), "bad capacity record: line 2 rejected (%s)" % j)
     del bad["capacity_calls"]
     st, j = c.post([bad], tok)
-    check(st == 400 and j.get("field") == "capacity_calls" and "missing" in j["error"],
-          "capacity record without capacity_calls: 400")
+    rj = j.get("rejected", [{}])[0]
+    check(st == 200 and rj.get("field") == "capacity_calls" and "missing" in rj.get("error", ""),
+          "capacity record without capacity_calls: rejected")
     bad = capture_record("hq", "a1", "a1-capt-bad", last, "10.1.0.9:1", 0, "pass")
     bad["loss_pct"] = 150
     st, j = c.post([bad], tok)
-    check(st == 400 and j.get("field") == "loss_pct", "bad capture record: 400 field loss_pct")
+    check(st == 200 and j["rejected"][0]["field"] == "loss_pct",
+          "bad capture record: rejected, field loss_pct")
     d = c.get_json("/api/v1/sites/hq")
-    check(len(d["captures"]) == 2, "rejected batches stored nothing")
+    check(len(d["captures"]) == 3, "only the good capture of those batches was stored")
     bad = capture_record("branch", "a1", "a1-capt-x", last, "10.1.0.9:1", 0, "pass")
     st, j = c.post([bad], tok)
-    check(st == 403 and j.get("field") == "site", "capture record of another site: 403")
+    check(st == 200 and j["rejected"][0]["field"] == "site",
+          "capture record of another site: rejected, field site")
     c.stop()
 
 def case_ops_config():
@@ -1151,6 +1217,7 @@ CASES = {
     "capacity": case_capacity,
     "duplicates": case_duplicates,
     "auth": case_auth,
+    "per_record": case_per_record,
     "oversize": case_oversize,
     "idle_connections": case_idle_connections,
     "connection_limit": case_connection_limit,

@@ -1,5 +1,5 @@
 /* ingest: an upload body cut into chunks and parsed on a pool gives exactly what parsing it line
- * by line gives: the same records in body order, the same first bad line. */
+ * by line gives: the same records in body order, the same rejected lines. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -158,47 +158,109 @@ static void test_ingest_chunks_keep_body_order(void **state)
     free(body.p);
 }
 
-/* Two bad lines in different chunks: the earlier one is named, whichever thread saw it. */
-static void test_ingest_first_bad_line_wins(void **state)
+/* An agent_status line of site (line 1 of an agent's upload). */
+static void put_status(struct buf *b, const char *site)
+{
+    struct vr_agent_status st;
+    memset(&st, 0, sizeof(st));
+    snprintf(st.agent, sizeof(st.agent), "a1");
+    snprintf(st.site, sizeof(st.site), "%s", site);
+    snprintf(st.version, sizeof(st.version), "0.9.0");
+    st.time_wall_ns = 1764252000000000000ull;
+    st.spool_records = 300;
+    st.quarantined = 2;
+    st.clock_sync = VR_CLOCK_SYNCED;
+    json_t *j = vr_agent_status_to_json(&st);
+    assert_non_null(j);
+    char *t = json_dumps(j, JSON_COMPACT);
+    assert_non_null(t);
+    put(b, t);
+    put(b, "\n");
+    free(t);
+    json_decref(j);
+}
+
+/* Bad lines in different chunks are each rejected with their line, id and field, and every other
+ * record is kept in body order, whichever thread parsed which chunk (issue 11: one bad record
+ * used to refuse the whole batch, and the agent retried it for ever). */
+static void test_ingest_bad_lines_one_by_one(void **state)
 {
     struct fx *f = *state;
-    for (int variant = 0; variant < 3; variant++) {
-        struct buf body = {0};
-        unsigned lineno = 0, first = 0;
-        for (unsigned k = 0; k < 300; k++) {
-            lineno++;
-            if (k == 150) {
-                first = lineno;
-                if (variant == 0)
-                    put(&body, "{\"type\":\"interval\", oops}\n");
-                else if (variant == 1)
-                    put_record(&body, k, "another-site");
-                else
-                    put(&body, "\n"); /* blank: no error here, the next one counts */
-                continue;
-            }
-            if (k == 280) {
-                put(&body, "[1,2,3]\n");
-                if (variant == 2)
-                    first = lineno;
-                continue;
-            }
+    struct buf body = {0};
+    put_status(&body, SITE);             /* line 1 */
+    for (unsigned k = 0; k < 300; k++) { /* lines 2..301 */
+        if (k == 10)
+            put(&body, "{\"type\":\"interval\", oops}\n"); /* line 12 */
+        else if (k == 150)
+            put_record(&body, k, "another-site"); /* line 152 */
+        else if (k == 200)
+            put(&body, "{\"type\":\"interval\",\"schema\":1,\"id\":\"a1-bad-200\"}\n");
+        else if (k == 280)
+            put(&body, "[1,2,3]\n"); /* line 282 */
+        else
             put_record(&body, k, SITE);
-        }
+    }
+    put_status(&body, "another-site"); /* line 302: a status of another site is refused too */
+    static const struct {
+        size_t line;
+        enum vr_ingest_kind kind;
+        const char *id, *field;
+    } want[] = {
+        {12, VR_INGEST_BAD_JSON, "", ""},
+        {152, VR_INGEST_WRONG_SITE, "a1-1764252000000-audio-150", "site"},
+        {202, VR_INGEST_BAD_FIELD, "a1-bad-200", "agent"},
+        {282, VR_INGEST_NOT_OBJECT, "", ""},
+        {302, VR_INGEST_WRONG_SITE, "", "site"},
+    };
+    for (int pooled = 0; pooled < 2; pooled++) {
         char *c;
         struct vr_ingest_batch b;
         struct vr_api_response resp;
-        unsigned st = parse(f, true, &body, &c, &b, &resp);
-        assert_int_equal(st, variant == 1 ? 403 : 400);
-        assert_int_equal(b.n, 0);
-        json_t *j = json_loadb(resp.body, resp.len, 0, NULL);
-        assert_non_null(j);
-        assert_int_equal(json_integer_value(json_object_get(j, "line")), first);
-        json_decref(j);
-        free(resp.body);
+        assert_int_equal(parse(f, pooled, &body, &c, &b, &resp), 0);
+        assert_int_equal(b.n, 296);
+        assert_int_equal(b.n_rejected, sizeof(want) / sizeof(want[0]));
+        for (size_t i = 0; i < b.n_rejected; i++) {
+            assert_int_equal(b.rejected[i].line, want[i].line);
+            assert_int_equal(b.rejected[i].kind, want[i].kind);
+            assert_string_equal(b.rejected[i].id, want[i].id);
+            assert_string_equal(b.rejected[i].field, want[i].field);
+            assert_true(b.rejected[i].msg[0] != '\0');
+        }
+        assert_true(b.has_status);
+        assert_string_equal(b.status.agent, "a1");
+        assert_int_equal(b.status.spool_records, 300);
+        assert_int_equal(b.status.quarantined, 2);
+        size_t k = 0;
+        for (unsigned r = 0; r < 300; r++) {
+            if (r == 10 || r == 150 || r == 200 || r == 280)
+                continue;
+            char id[64];
+            snprintf(id, sizeof(id), "a1-1764252000000-audio-%u", r);
+            assert_string_equal(b.recs[k++].id, id);
+        }
+        vr_ingest_batch_free(&b);
         free(c);
-        free(body.p);
     }
+    free(body.p);
+}
+
+/* A batch with only bad lines is still a batch: every line rejected, nothing refused whole. */
+static void test_ingest_all_rejected(void **state)
+{
+    struct fx *f = *state;
+    struct buf body = {0};
+    put(&body, "nope\n[]\n");
+    put_record(&body, 1, "elsewhere");
+    char *c;
+    struct vr_ingest_batch b;
+    struct vr_api_response resp;
+    assert_int_equal(parse(f, true, &body, &c, &b, &resp), 0);
+    assert_int_equal(b.n + b.nx, 0);
+    assert_int_equal(b.n_rejected, 3);
+    assert_false(b.has_status);
+    vr_ingest_batch_free(&b);
+    free(c);
+    free(body.p);
 }
 
 static void test_ingest_refuses_too_many_lines(void **state)
@@ -240,15 +302,16 @@ static void test_ingest_blank_lines_one_rule(void **state)
     vr_ingest_batch_free(&b);
     free(c);
 
-    put(&body, " \r \t\n"); /* line 6 */
-    assert_int_equal(parse(f, true, &body, &c, &b, &resp), 400);
-    json_t *j = json_loadb(resp.body, resp.len, 0, NULL);
-    assert_non_null(j);
-    assert_int_equal(json_integer_value(json_object_get(j, "line")), 6);
-    json_decref(j);
-    free(resp.body);
+    put(&body, " \r \t\n"); /* line 6: not blank, so a line to parse, and not JSON */
+    assert_int_equal(parse(f, true, &body, &c, &b, &resp), 0);
+    assert_int_equal(b.n, 2);
+    assert_int_equal(b.n_rejected, 1);
+    assert_int_equal(b.rejected[0].line, 6);
+    assert_int_equal(b.rejected[0].kind, VR_INGEST_BAD_JSON);
+    vr_ingest_batch_free(&b);
     free(c);
     free(body.p);
+    json_t *j;
 
     struct buf cap = {0};
     for (int k = 0; k < VR_INGEST_MAX_LINES; k++)
@@ -312,10 +375,12 @@ static void test_ingest_typed_error(void **state)
         memcpy(copy, cases[i].body, len + 1);
         struct vr_ingest_batch b;
         struct vr_ingest_error e;
-        assert_int_equal(vr_ingest_parse(f->pool, SITE, copy, len, &b, &e), VR_EINVAL);
-        assert_int_equal(e.kind, cases[i].kind);
-        assert_int_equal(e.line, cases[i].line);
-        assert_string_equal(e.field, cases[i].field);
+        assert_int_equal(vr_ingest_parse(f->pool, SITE, copy, len, &b, &e), 0);
+        assert_int_equal(b.n_rejected, 1);
+        assert_int_equal(b.rejected[0].kind, cases[i].kind);
+        assert_int_equal(b.rejected[0].line, cases[i].line);
+        assert_string_equal(b.rejected[0].field, cases[i].field);
+        vr_ingest_batch_free(&b);
         free(copy);
     }
     struct buf body = {0};
@@ -326,12 +391,13 @@ static void test_ingest_typed_error(void **state)
     c = malloc(body.len + 1);
     assert_non_null(c);
     memcpy(c, body.p, body.len + 1);
-    assert_int_equal(vr_ingest_parse(NULL, SITE, c, body.len, &b, &e), VR_EINVAL);
-    assert_int_equal(e.kind, VR_INGEST_WRONG_SITE);
-    assert_string_equal(e.field, "site");
-    struct vr_api_response resp = {0};
-    assert_int_equal(vr_api_ingest_error(&resp, &e), 403);
-    free(resp.body);
+    assert_int_equal(vr_ingest_parse(NULL, SITE, c, body.len, &b, &e), 0);
+    assert_int_equal(b.n, 0);
+    assert_int_equal(b.n_rejected, 1);
+    assert_int_equal(b.rejected[0].kind, VR_INGEST_WRONG_SITE);
+    assert_string_equal(b.rejected[0].field, "site");
+    assert_string_equal(b.rejected[0].id, "a1-1764252000000-audio-1");
+    vr_ingest_batch_free(&b);
     free(c);
     free(body.p);
 }
@@ -340,7 +406,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_ingest_chunks_keep_body_order, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ingest_first_bad_line_wins, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ingest_bad_lines_one_by_one, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ingest_all_rejected, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ingest_refuses_too_many_lines, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ingest_blank_lines_one_rule, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ingest_empty_and_unterminated, setup, teardown),
