@@ -23,6 +23,7 @@ extern const struct option vr_cmd_capture_options[];
 extern const struct option vr_cmd_capacity_options[];
 extern const struct option vr_cmd_reflect_options[];
 extern const struct option vr_cmd_run_options[];
+extern const struct option vr_cmd_spool_options[];
 
 /* getopt_long's short-option string for opts: prefix (e.g. "+", or ""), then each letter with
  * ':' when it takes an argument, in table order, aliases once. Returns 0, or VR_EFULL when cap

@@ -13,5 +13,6 @@ int vr_cmd_run(const char *prog, int argc, char **argv);
 int vr_cmd_trace(const char *prog, int argc, char **argv);
 int vr_cmd_capture(const char *prog, int argc, char **argv);
 int vr_cmd_capacity(const char *prog, int argc, char **argv);
+int vr_cmd_spool(const char *prog, int argc, char **argv);
 
 #endif

@@ -22,7 +22,7 @@ enum section_kind {
     SEC_CAPTURE
 };
 
-static const char *const agent_keys[] = {"name", "site", NULL};
+static const char *const agent_keys[] = {"name", "site", "record_log", NULL};
 static const char *const collector_keys[] = {"url",       "token",        "ca_file", "insecure",
                                              "spool_dir", "spool_max_mb", NULL};
 static const char *const target_keys[] = {"host",        "classes",    "calls",     "profile",
@@ -173,6 +173,8 @@ static int on_agent(struct ctx *c, const char *key, const char *value)
 {
     if (!strcmp(key, "name"))
         return set_name(c, key, value, c->cfg->agent, sizeof(c->cfg->agent));
+    if (!strcmp(key, "record_log"))
+        return set_string(c, key, value, c->cfg->record_log, sizeof(c->cfg->record_log));
     if (!strcmp(key, "site"))
         return set_name(c, key, value, c->cfg->site, sizeof(c->cfg->site));
     return fail(c, "unknown key \"%s\"", key);
@@ -474,10 +476,11 @@ static int check(struct ctx *c)
                              "%s: [collector] needs url = http(s)://HOST:PORT of the collector",
                              c->name);
     if (cfg->token[0] == '\0')
-        return vr_errbuf_set(c->eb, VR_EINVAL,
-                             "%s: [collector] needs token = the token from 'voiceready-collector "
-                             "token add --site %s'",
-                             c->name, cfg->site);
+        return vr_errbuf_set(
+            c->eb, VR_EINVAL,
+            "%s: [collector] needs token = the token from 'voiceready-collector "
+            "token add --config /etc/voiceready/collector.conf --site %s' on the collector",
+            c->name, cfg->site);
     if (cfg->n_targets == 0)
         return vr_errbuf_set(c->eb, VR_EINVAL,
                              "%s: no [target NAME] section; add one with host = REFLECTOR[:PORT]",

@@ -65,7 +65,8 @@ struct vr_agent_config_schedule {
 
 struct vr_agent_config {
     char agent[64], site[64];
-    char url[256]; /* collector base URL, http:// or https:// */
+    char record_log[256]; /* "" or a file: one line "RFC3339 TYPE ID" per record produced */
+    char url[256];        /* collector base URL, http:// or https:// */
     char token[256];
     char ca_file[256]; /* "" = the system's CA store */
     bool insecure;     /* skip TLS verification: for tests only */

@@ -1,21 +1,29 @@
 #include "daemon.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "capacity.h"
 #include "capture.h"
 #include "clock.h"
 #include "config.h"
+#include "quarantine.h"
 #include "record.h"
 #include "recref.h"
 #include "session.h"
 #include "sock.h"
 #include "spool.h"
 #include "uploader.h"
+
+#ifdef __linux__
+#include <sys/timex.h>
+#endif
 
 #define TICK_MS          1000
 #define RETRY_NS         (30 * UINT64_C(1000000000)) /* a run that could not start retries */
@@ -80,6 +88,31 @@ static void on_uploader_log(void *arg, const char *line)
     logf_("upload: %s", line);
 }
 
+/* Whether the kernel says the clock is disciplined (NTP, chrony, timesyncd): one-way delays and
+ * record times are only as good as it. Linux's adjtimex; elsewhere unknown. */
+static enum vr_clock_sync clock_sync_state(void)
+{
+#ifdef __linux__
+    struct timex tx = {0};
+    int st = adjtimex(&tx);
+    if (st < 0)
+        return VR_CLOCK_UNKNOWN;
+    return st == TIME_ERROR || (tx.status & STA_UNSYNC) ? VR_CLOCK_UNSYNCED : VR_CLOCK_SYNCED;
+#else
+    return VR_CLOCK_UNKNOWN;
+#endif
+}
+
+static void on_uploader_status(void *arg, struct vr_agent_status *out)
+{
+    const struct vr_daemon *d = arg;
+    snprintf(out->agent, sizeof(out->agent), "%s", d->cfg.agent);
+    snprintf(out->site, sizeof(out->site), "%s", d->cfg.site);
+    snprintf(out->version, sizeof(out->version), "%s", VR_VERSION);
+    out->clock_sync = clock_sync_state();
+    out->n_links = 0; /* the link kinds are per record (the records' "link"); not repeated here */
+}
+
 static int open_uploader(struct vr_daemon *d, struct vr_errbuf *eb)
 {
     struct vr_uploader_config uc = {0};
@@ -88,6 +121,8 @@ static int open_uploader(struct vr_daemon *d, struct vr_errbuf *eb)
     uc.ca_file = d->cfg.ca_file;
     uc.insecure = d->cfg.insecure;
     uc.log = on_uploader_log;
+    uc.status = on_uploader_status;
+    uc.spool_dir = d->cfg.spool_dir;
     uc.arg = d;
     int rc = vr_uploader_init(d->loop, d->spool, &uc, &d->uploader, eb);
     if (rc == 0)
@@ -115,12 +150,37 @@ int vr_daemon_init(uv_loop_t *loop, const char *config_path, struct vr_daemon **
                              "%s: cannot open the spool directory \"%s\": %s (set spool_dir in "
                              "[collector] to a writable directory)",
                              config_path, d->cfg.spool_dir, vr_strerror(rc));
+    uint64_t held = 0;
+    if (vr_quarantine_count(d->cfg.spool_dir, &held) == 0 && held > 0)
+        logf_("quarantine: %llu records the collector refused are kept in %s/quarantine.jsonl, "
+              "never sent again on their own; see 'voiceready-agent spool list --config %s'",
+              (unsigned long long)held, d->cfg.spool_dir, config_path);
     for (size_t i = 0; i < MAX_RUNS; i++)
         d->runs[i].d = d;
     return 0;
 }
 
 /* ---- runs ---- */
+
+/* [agent] record_log: one line per record the daemon produced, for accounting (a soak test, an
+ * audit of what reached the collector). Opened per line: a rotated or deleted file comes back. */
+static void note_produced(struct vr_daemon *d, const json_t *j, const char *id)
+{
+    if (d->cfg.record_log[0] == '\0')
+        return;
+    int fd = open(d->cfg.record_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (fd < 0) {
+        logf_("record_log %s: %s", d->cfg.record_log, strerror(errno));
+        return;
+    }
+    char ts[40], line[256];
+    vr_format_rfc3339(vr_clock_wall_ns(), ts, sizeof(ts));
+    const char *type = json_string_value(json_object_get(j, "type"));
+    int n = snprintf(line, sizeof(line), "%s %s %s\n", ts, type != NULL ? type : "?", id);
+    if (n > 0 && (size_t)n < sizeof(line) && write(fd, line, (size_t)n) != n)
+        logf_("record_log %s: %s", d->cfg.record_log, strerror(errno));
+    close(fd);
+}
 
 /* Appends one record (borrowed) to the spool, then wakes the uploader. */
 static void spool_json(struct vr_daemon *d, const json_t *j)
@@ -150,6 +210,7 @@ static void spool_json(struct vr_daemon *d, const json_t *j)
               "spool_max_mb; the collector has not acknowledged uploads for a long time",
               (unsigned long long)dropped);
     d->records++;
+    note_produced(d, j, id);
     if (d->uploader != NULL)
         vr_uploader_kick(d->uploader);
 }

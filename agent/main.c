@@ -17,6 +17,8 @@ static const struct vr_cmd commands[] = {
      "find the hop where a DSCP mark is rewritten (needs CAP_NET_RAW)"},
     {"capture", vr_cmd_capture, "capture",
      "judge real RTP/Teams calls from an interface or a pcap file"},
+    {"spool", vr_cmd_spool, "spool list|retry|drop",
+     "records the collector refused (the quarantine) and the upload backlog"},
 };
 
 static int unknown_command(const struct vr_cmd_program *p, const char *cmd)

@@ -8,7 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "curlfn.h"
+#include "quarantine.h"
 #include "rec_ack.h"
 #include <curl/curl.h>
 #include <jansson.h>
@@ -39,6 +41,8 @@ struct vr_uploader {
     long connect_timeout_ms, timeout_ms;
     vr_uploader_log_cb log;
     vr_uploader_done_cb on_done;
+    vr_uploader_status_cb status;
+    char *spool_dir;
     void *arg;
 
     uv_timer_t curl_timer;  /* CURLMOPT_TIMERFUNCTION */
@@ -47,6 +51,9 @@ struct vr_uploader {
 
     bool started, stopped, closing, in_flight, waiting;
     struct vr_spool_batch batch;
+    char *body; /* the status line, then batch.body */
+    size_t body_len;
+    size_t first_line; /* the body line of the batch's first record: 2 after a status line */
     char *resp;
     size_t resp_len, resp_cap;
     bool resp_overflow;
@@ -85,6 +92,7 @@ static uint64_t next_rand(struct vr_uploader *u)
 
 static void on_retry(uv_timer_t *t);
 static void check_done(struct vr_uploader *u);
+static void free_body(struct vr_uploader *u);
 
 static void maybe_free(struct vr_uploader *u)
 {
@@ -94,12 +102,13 @@ static void maybe_free(struct vr_uploader *u)
         return;
     cb = u->close_cb;
     arg = u->close_arg;
-    vr_spool_batch_free(&u->batch);
+    free_body(u);
     u->curl.slist_free_all(u->headers);
     free(u->resp);
     free(u->endpoint);
     free(u->auth);
     free(u->ca_file);
+    free(u->spool_dir);
     void (*global_cleanup)(void) = u->curl.global_cleanup;
     free(u);
     global_cleanup();
@@ -139,9 +148,11 @@ static void on_poll(uv_poll_t *p, int status, int events)
     struct sock *s = p->data;
     struct vr_uploader *u = s->u;
     int flags = 0, running;
-    if (status < 0)
-        flags = CURL_CSELECT_ERR;
-    else {
+    if (status < 0) {
+        /* let curl read the socket and name what happened (a peer that closed, a reset)
+         * rather than a bare "select/poll returned error" */
+        flags = CURL_CSELECT_IN | CURL_CSELECT_OUT;
+    } else {
         if (events & UV_READABLE)
             flags |= CURL_CSELECT_IN;
         if (events & UV_WRITABLE)
@@ -267,6 +278,57 @@ static void reply_error(const struct vr_uploader *u, char *buf, size_t len)
     json_decref(j);
 }
 
+/* The k-th record line (0-based) of the batch body: *len bytes without the newline. */
+static const char *batch_line(const struct vr_spool_batch *b, size_t k, size_t *len)
+{
+    const char *p = b->body, *end = b->body + b->body_len;
+    for (size_t i = 0; i < k && p < end; i++) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        p = nl != NULL ? nl + 1 : end;
+    }
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    *len = (size_t)((nl != NULL ? nl : end) - p);
+    return p;
+}
+
+/* One line the collector rejected: its record goes to the quarantine and leaves the spool, so
+ * it never blocks the records behind it. Returns 1 when a record left the spool. */
+static size_t quarantine_line(struct vr_uploader *u, const struct vr_rec_reject *r)
+{
+    if (r->line < u->first_line || r->line - u->first_line >= u->batch.n) {
+        logf_(u, "collector refused line %zu of the upload (the agent status): %s%s%s", r->line,
+              r->field[0] ? r->field : "", r->field[0] ? ": " : "", r->error);
+        return 0;
+    }
+    size_t k = r->line - u->first_line, len;
+    const char *id = u->batch.ids[k];
+    const char *line = batch_line(&u->batch, k, &len);
+    uint64_t count = 0, dropped = 0;
+    int rc = u->spool_dir != NULL
+                 ? vr_quarantine_add(u->spool_dir, vr_clock_wall_ns(), id, r->field, r->error, line,
+                                     len, &count, &dropped)
+                 : VR_EINVAL;
+    if (rc != 0) {
+        logf_(u,
+              "collector refused record %s (%s%s%s) and the quarantine cannot keep it (%s): "
+              "it stays spooled",
+              id, r->field[0] ? r->field : "", r->field[0] ? ": " : "", r->error, vr_strerror(rc));
+        return 0;
+    }
+    u->stats.quarantined = count;
+    const char *ids[1] = {id};
+    size_t acked = 0;
+    if (vr_spool_ack(u->spool, ids, 1, &acked) != 0)
+        acked = 0; /* sent again and quarantined again: the quarantine keeps both */
+    logf_(u,
+          "collector refused record %s: %s%s%s; kept in quarantine (%" PRIu64
+          " held); see 'voiceready-agent spool list'",
+          id, r->field[0] ? r->field : "", r->field[0] ? ": " : "", r->error, count);
+    if (dropped > 0)
+        logf_(u, "quarantine full: dropped its %" PRIu64 " oldest records", dropped);
+    return acked;
+}
+
 /* Acknowledges the ids of a 200 reply (rec_ack.h). Returns how many records were acked, or -1
  * when the reply is not the documented JSON. */
 static long ack_reply(struct vr_uploader *u)
@@ -285,9 +347,19 @@ static long ack_reply(struct vr_uploader *u)
     if (rc != 0)
         logf_(u, "spool: cannot record %zu acknowledgements (%s); they will be sent again", n,
               vr_strerror(rc));
+    for (size_t i = 0; rc == 0 && i < ack.n_rejected; i++)
+        acked += quarantine_line(u, &ack.rejected[i]);
     vr_rec_ack_free(&ack);
     json_decref(j);
     return rc != 0 ? 0 : (long)acked;
+}
+
+static void free_body(struct vr_uploader *u)
+{
+    vr_spool_batch_free(&u->batch);
+    free(u->body);
+    u->body = NULL;
+    u->body_len = 0;
 }
 
 static void finish(struct vr_uploader *u, CURLcode res)
@@ -331,9 +403,13 @@ static void finish(struct vr_uploader *u, CURLcode res)
               "collector answered %ld to POST %s: %s; %" PRIu64
               " records stay spooled, next try in %.1f s%s",
               status, u->endpoint, msg, vr_spool_count(u->spool), (double)ms / 1000.0,
-              status == 401 || status == 403 ? " (check [collector] token and [agent] site)" : "");
+              status == 401 || status == 403
+                  ? " (check [collector] token and [agent] site; a new token: "
+                    "'voiceready-collector token add --config /etc/voiceready/collector.conf "
+                    "--site SITE' on the collector)"
+                  : "");
     }
-    vr_spool_batch_free(&u->batch);
+    free_body(u);
     if (u->on_done != NULL)
         u->on_done(u->arg, status, acked > 0 ? (size_t)acked : 0);
 }
@@ -352,20 +428,67 @@ static void check_done(struct vr_uploader *u)
     }
 }
 
+/* The status line and the batch in one body. 0 or VR_ENOMEM. */
+static int make_body(struct vr_uploader *u)
+{
+    char *line = NULL;
+    size_t len = 0;
+    if (u->status != NULL) {
+        struct vr_agent_status st;
+        memset(&st, 0, sizeof(st));
+        u->status(u->arg, &st);
+        st.time_wall_ns = vr_clock_wall_ns();
+        st.spool_records = vr_spool_count(u->spool);
+        st.quarantined = u->stats.quarantined;
+        json_t *j = vr_agent_status_to_json(&st);
+        line = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+        json_decref(j);
+        if (line == NULL)
+            return VR_ENOMEM;
+        len = strlen(line);
+    }
+    u->body = malloc(len + 1 + u->batch.body_len + 1);
+    if (u->body == NULL) {
+        free(line);
+        return VR_ENOMEM;
+    }
+    if (line != NULL) {
+        memcpy(u->body, line, len);
+        u->body[len++] = '\n';
+    }
+    memcpy(u->body + len, u->batch.body, u->batch.body_len);
+    u->body_len = len + u->batch.body_len;
+    u->body[u->body_len] = '\0';
+    u->first_line = line != NULL ? 2 : 1;
+    free(line);
+    return 0;
+}
+
 static int send_batch(struct vr_uploader *u)
 {
     CURLMcode mc;
+    size_t moved = 0;
+    int rq = u->spool_dir != NULL ? vr_requeue_take(u->spool_dir, u->spool, &moved) : 0;
+    if (rq != 0)
+        logf_(u, "spool: cannot take back the records of 'spool retry' (%s)", vr_strerror(rq));
+    else if (moved > 0)
+        logf_(u, "spool: %zu records from the quarantine are back in the spool ('spool retry')",
+              moved);
     int n = vr_spool_peek(u->spool, u->batch_records, u->batch_bytes, &u->batch);
     if (n <= 0)
         return n;
+    if (make_body(u) != 0) {
+        free_body(u);
+        return VR_ENOMEM;
+    }
     u->resp_len = 0;
     u->resp_overflow = false;
     u->curl_err[0] = '\0';
-    u->curl.easy_setopt(u->easy, CURLOPT_POSTFIELDS, u->batch.body);
-    u->curl.easy_setopt(u->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)u->batch.body_len);
+    u->curl.easy_setopt(u->easy, CURLOPT_POSTFIELDS, u->body);
+    u->curl.easy_setopt(u->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)u->body_len);
     mc = u->curl.multi_add_handle(u->multi, u->easy);
     if (mc != CURLM_OK) {
-        vr_spool_batch_free(&u->batch);
+        free_body(u);
         logf_(u, "cannot start an upload: %s", u->curl.multi_strerror(mc));
         return VR_ENOMEM;
     }
@@ -467,7 +590,13 @@ int vr_uploader_init(uv_loop_t *loop, struct vr_spool *spool, const struct vr_up
     u->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : 60000;
     u->log = cfg->log;
     u->on_done = cfg->on_done;
+    u->status = cfg->status;
     u->arg = cfg->arg;
+    if (cfg->spool_dir != NULL && cfg->spool_dir[0] != '\0') {
+        if ((u->spool_dir = dup_str(cfg->spool_dir)) == NULL)
+            goto fail_mem;
+        (void)vr_quarantine_count(u->spool_dir, &u->stats.quarantined);
+    }
     u->rng = uv_hrtime() ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)u;
     if (u->rng == 0)
         u->rng = 1;
@@ -537,6 +666,7 @@ fail:
         u->curl.multi_cleanup(u->multi);
     u->curl.slist_free_all(u->headers);
     free(u->ca_file);
+    free(u->spool_dir);
     free(u->auth);
     free(u->endpoint);
     free(u);
@@ -579,7 +709,7 @@ void vr_uploader_stop(struct vr_uploader *u)
     if (u->in_flight) {
         u->curl.multi_remove_handle(u->multi, u->easy);
         u->in_flight = false;
-        vr_spool_batch_free(&u->batch);
+        free_body(u);
     }
 }
 

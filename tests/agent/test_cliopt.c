@@ -23,6 +23,7 @@ static const struct {
     {"test", vr_cmd_test_options},       {"trace", vr_cmd_trace_options},
     {"capture", vr_cmd_capture_options}, {"capacity", vr_cmd_capacity_options},
     {"reflect", vr_cmd_reflect_options}, {"run", vr_cmd_run_options},
+    {"spool", vr_cmd_spool_options},
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

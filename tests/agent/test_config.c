@@ -219,7 +219,8 @@ static void test_config_parse_missing(void **state)
     expect_error("[agent]\nsite = s\n", "agent.conf:", "name", NULL);
     expect_error("[agent]\nname = a\nsite = s\n", "[collector] needs url", NULL);
     expect_error("[agent]\nname = a\nsite = s\n[collector]\nurl = http://x\n",
-                 "[collector] needs token", "token add --site s", NULL);
+                 "[collector] needs token",
+                 "token add --config /etc/voiceready/collector.conf --site s", NULL);
     expect_error("[agent]\nname = a\nsite = s\n[collector]\nurl = http://x\ntoken = t\n",
                  "no [target NAME]", NULL);
     expect_error(BASE "[target dc]\ncalls = 2\n", "agent.conf:10:", "[target dc] needs host", NULL);
