@@ -90,6 +90,9 @@ int vr_cmd_token(const char *prog, int argc, char **argv)
     struct vr_config cfg;
     if (vr__cmd_load_config(prog, config, &cfg) != 0)
         return EXIT_USAGE;
+    /* only a --db named on purpose may be created by token add (scripts that add the first
+     * token before serve); the default path and a config's db must exist: serve creates them */
+    bool explicit_db = db != NULL;
     char dbbuf[4096];
     snprintf(dbbuf, sizeof(dbbuf), "%s",
              db != NULL ? db : (config != NULL ? cfg.db : VR_CONFIG_DEFAULT_DB));
@@ -105,7 +108,8 @@ int vr_cmd_token(const char *prog, int argc, char **argv)
             return vr_cmd_fail(prog, "--site: expected 1..63 letters, digits, '-', '_' or '.'");
         if (optind < argc)
             return vr_cmd_fail(prog, "token add takes no arguments besides options (see --help)");
-        if (vr__cmd_open_store(prog, db, NULL, false, &store) != 0)
+        if ((explicit_db ? vr__cmd_create_store(prog, db, &store)
+                        : vr__cmd_open_store(prog, db, NULL, false, &store)) != 0)
             return EXIT_USAGE;
         char text[VR_TOKEN_TEXT_LEN];
         uint8_t hash[32];

@@ -222,6 +222,12 @@ int vr__cmd_open_store(const char *prog, const char *db, const struct vr_config 
     return open_store(prog, db, &so, serving, out);
 }
 
+int vr__cmd_create_store(const char *prog, const char *db, struct vr_store **out)
+{
+    struct vr_store_options so = {0};
+    return open_store(prog, db, &so, true, out);
+}
+
 int vr__cmd_open_store_held(const char *prog, const char *db, struct vr__cmd_cfg *h, bool serving,
                             struct vr_store **out)
 {

@@ -44,6 +44,9 @@ size_t vr__cmd_cfg_log_changes(const char *prog, const char *file, const struct 
  * checkpoints on a thread of the store's (store.h). 0, or non-zero after printing why. */
 int vr__cmd_open_store(const char *prog, const char *db, const struct vr_config *cfg, bool serving,
                        struct vr_store **out);
+/* token add --db PATH: opens PATH, creating the database when it is missing but its directory
+ * exists (the path was named on purpose, and the new database holds the token added). */
+int vr__cmd_create_store(const char *prog, const char *db, struct vr_store **out);
 /* The same with the config behind a holder (serve): every callback reads the current one. */
 int vr__cmd_open_store_held(const char *prog, const char *db, struct vr__cmd_cfg *h, bool serving,
                             struct vr_store **out);

@@ -1062,8 +1062,7 @@ def case_capacity():
 def case_ops_config():
     """token/report take --config; only serve creates a database (port first, then its dir)."""
     # nothing but serve creates a database: a missing path fails and leaves no file
-    for args in (["report"], ["token", "list"], ["token", "add", "--site", "hq"],
-                 ["token", "revoke", "1"]):
+    for args in (["report"], ["token", "list"], ["token", "revoke", "1"]):
         missing = os.path.join(TMP, "missing-%s.db" % args[-1])
         r = cli(*args, "--db", missing)
         check(r.returncode != 0 and "no database at %s" % missing in r.stderr and
@@ -1072,6 +1071,18 @@ def case_ops_config():
               % (" ".join(args), r.stderr.strip()))
         check(not os.path.exists(missing) and not os.path.exists(missing + "-wal"),
               "%s --db MISSING creates no file" % " ".join(args))
+    # token add creates a database only at a --db named on purpose (scripts that add the first
+    # token before serve), never at the default path or a config's db
+    conf_missing = os.path.join(TMP, "missing-db.conf")
+    with open(conf_missing, "w") as f:
+        f.write("[server]\ndb = %s\n" % os.path.join(TMP, "missing-by-config.db"))
+    r = cli("token", "add", "--config", conf_missing, "--site", "hq")
+    check(r.returncode != 0 and "no database at" in r.stderr
+          and not os.path.exists(os.path.join(TMP, "missing-by-config.db")),
+          "token add --config with a missing db: refused, no file (%s)" % r.stderr.strip())
+    named = os.path.join(TMP, "named.db")
+    r = cli("token", "add", "--site", "hq", "--db", named)
+    check(r.returncode == 0 and os.path.exists(named), "token add --db NEW creates it")
     # serve on a port in use creates no database
     busy = os.path.join(TMP, "busy", "c.db")
     with socket.socket() as s:
