@@ -109,7 +109,7 @@ int vr_cmd_token(const char *prog, int argc, char **argv)
         if (optind < argc)
             return vr_cmd_fail(prog, "token add takes no arguments besides options (see --help)");
         if ((explicit_db ? vr__cmd_create_store(prog, db, &store)
-                        : vr__cmd_open_store(prog, db, NULL, false, &store)) != 0)
+                         : vr__cmd_open_store(prog, db, NULL, false, &store)) != 0)
             return EXIT_USAGE;
         char text[VR_TOKEN_TEXT_LEN];
         uint8_t hash[32];
